@@ -1,0 +1,61 @@
+# carebot — run `make help` for every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+CAREBOT := $(VENV)/bin/carebot
+STAMP := $(VENV)/.carebot-installed
+RASA_DATA := data/nlu data/rules data/stories
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+.PHONY: help install run train validate test test-py test-stories lint typecheck check bench bench-queue clean
+
+help: ## list every target
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock scripts/find-python310
+	@PY310=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "creating $(VENV) with $$PY310"; rm -rf $(VENV); $$PY310 -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## create the Python 3.10 venv and install pinned dependencies (if needed)
+
+run: install ## run the whole product: Redis (or embedded), bot, actions, web chat, workspace
+	$(CAREBOT) run
+
+train: install ## train the bot (only when data or config changed)
+	$(CAREBOT) train
+
+validate: install ## rasa data validate (domain, NLU, rules, stories)
+	$(RASA) data validate --domain config/domain --data $(RASA_DATA) --config config/config.yml --fail-on-warnings
+
+test-py: install ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
+	$(PY) -m pytest -q
+
+test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
+	$(RASA) test core --stories tests/stories --model models \
+		--fail-on-prediction-errors --out var/results/stories
+
+test: validate train test-stories test-py ## the whole test suite
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check bot actions tests bench
+
+typecheck: install ## mypy
+	$(VENV)/bin/mypy bot actions
+
+check: lint typecheck ## ruff + mypy
+
+bench-queue: install ## queue benchmark: escalate→claim→resolve cycles, 20 agents
+	$(PY) bench/queue_bench.py --agents 20 --tickets 5000 --redis-url $${CAREBOT_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
+
+bench: bench-queue ## every benchmark
+
+clean: ## remove trained models, results and local state (not the venv)
+	rm -rf models var/results .rasa results

@@ -1,0 +1,84 @@
+"""Outside services the actions use, built lazily on first use (never at import time)."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Optional
+
+import redis
+
+from bot.escalation.config import EscalationConfig, load_escalation_config
+from bot.queue import AgentQueue, Escalation, Spool
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class Services:
+    """Redis-backed agent queue, local spool and escalation settings for the action server."""
+
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def config(self) -> EscalationConfig:
+        return load_escalation_config(self.settings.escalation_config)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.settings.redis_url,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+
+    @cached_property
+    def queue(self) -> AgentQueue:
+        return AgentQueue(
+            self.redis, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
+        )
+
+    @cached_property
+    def spool(self) -> Spool:
+        return Spool(self.settings.spool_dir)
+
+    def open_ticket(self, channel: str, sender: str) -> Optional[str]:
+        """The conversation's open ticket id; None when there is none or Redis is down."""
+        try:
+            return self.queue.open_ticket_id(channel, sender)
+        except redis.RedisError as error:
+            logger.warning(f"Redis unavailable while checking for an open ticket: {error}")
+            return None
+
+    def escalate(self, escalation: Escalation) -> tuple[Optional[str], Optional[float]]:
+        """Store the escalation; with Redis down, spool it locally (delivered later).
+
+        Returns ``(ticket_id or None if spooled, typical wait in seconds or None)``.
+        """
+        default_wait = self.config.default_wait_minutes * 60
+        try:
+            result = self.queue.escalate(escalation)
+            wait = self.queue.typical_wait_seconds(default=default_wait)
+            return result.ticket_id, wait
+        except redis.RedisError as error:
+            path = self.spool.put(escalation)
+            logger.error(f"Redis unavailable ({error}); escalation spooled to {path}")
+            return None, default_wait
+
+
+_services: Optional[Services] = None
+
+
+def get_services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services()
+    return _services
+
+
+def reset_services(services: Optional[Services] = None) -> None:
+    """Replace the process-wide services (tests point them at their own Redis db)."""
+    global _services
+    _services = services

@@ -1,0 +1,10 @@
+"""Social-inbox channels: Rasa input/output connectors for the platforms followers write from.
+
+One module per platform (``messenger``, ``instagram``, ``whatsapp``, ``x``, ``telegram``), built on
+shared pieces: ``settings`` (env variables), ``base`` (webhook safety: size limit, signatures, JSON,
+idempotency, text neutralisation), ``delivery`` (the shared output channel), ``outbound`` (HTTP sends
+with retries), ``failures`` (recording undeliverable replies) and ``registry`` (sending an agent's
+reply through a channel by name). See ``docs/channels.md``.
+
+Nothing is imported here on purpose: importing ``bot.channels`` must stay cheap and side-effect free.
+"""

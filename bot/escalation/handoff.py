@@ -1,0 +1,94 @@
+"""Building an escalation: the agent's draft, the follower's handoff message, the transcript."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional
+
+from bot.escalation.config import EscalationConfig
+from bot.escalation.decision import Decision
+
+TRANSCRIPT_TURNS = 40
+REASON_ORDER = (
+    "complex_topic",
+    "negative_tone",
+    "sarcasm",
+    "asked_for_human",
+    "repeated_fallback",
+    "unsupported_message",
+    "ambiguous",
+    "low_confidence",
+    "delivery_failed",
+)
+
+
+def primary_reason(reasons: Iterable[str]) -> str:
+    listed = list(reasons)
+    for reason in REASON_ORDER:
+        if reason in listed:
+            return reason
+    return listed[0] if listed else "low_confidence"
+
+
+def response_text(responses: Mapping[str, Any], name: Optional[str]) -> Optional[str]:
+    """First text variation of a domain response, or None."""
+    if not name:
+        return None
+    variations = responses.get(name) or []
+    for variation in variations:
+        if isinstance(variation, Mapping) and variation.get("text"):
+            return str(variation["text"])
+    return None
+
+
+def draft_reply(decision: Decision, responses: Mapping[str, Any], config: EscalationConfig) -> str:
+    """The agent's starting point: the vetted FAQ answer the bot would have sent when the
+    message was an FAQ the bot held back only for confidence, else the reason's template."""
+    reason = primary_reason(decision.reasons)
+    template = config.drafts.get(reason) or config.drafts.get("low_confidence") or ""
+    faq_answer = response_text(responses, f"utter_faq/{decision.faq}") if decision.faq else None
+    if faq_answer and set(decision.reasons) <= {"low_confidence", "ambiguous", "repeated_fallback"}:
+        return faq_answer
+    if faq_answer and reason in ("negative_tone", "sarcasm"):
+        return f"{template}\n\n{faq_answer}"
+    return template
+
+
+def handoff_response(decision: Decision, config: EscalationConfig) -> str:
+    """The vetted message telling the follower a person will reply."""
+    for reason in decision.reasons:
+        if reason in config.handoff_responses:
+            return config.handoff_responses[reason]
+    return config.handoff_responses["default"]
+
+
+def wait_text(seconds: Optional[float]) -> str:
+    """A human estimate of the wait: 'a few minutes', 'about 20 minutes', 'about 2 hours'."""
+    if seconds is None:
+        return "a few hours"
+    minutes = seconds / 60
+    if minutes < 5:
+        return "a few minutes"
+    if minutes < 55:
+        return f"about {int(5 * round(minutes / 5))} minutes"
+    hours = round(minutes / 60)
+    return "about an hour" if hours <= 1 else f"about {hours} hours"
+
+
+def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The follower's and the bot's turns from tracker events (latest session, last turns)."""
+    turns: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            role = "follower"
+        elif kind == "bot":
+            role = "bot"
+        else:
+            continue
+        text = event.get("text") or ""
+        entry: dict[str, Any] = {"role": role, "text": text, "ts": event.get("timestamp")}
+        attachments = (event.get("metadata") or {}).get("attachments")
+        if attachments:
+            entry["attachments"] = attachments
+        turns.append(entry)
+    return turns[-TRANSCRIPT_TURNS:]

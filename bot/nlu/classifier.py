@@ -1,0 +1,196 @@
+"""Rasa intent classifier + response selector in one fast linear model.
+
+Rasa's DIET classifier and ResponseSelector take minutes per epoch on two cores. This component
+trains one multinomial logistic regression over *fine-grained* labels (``faq/shipping_time``,
+``greet``, ``damaged_item`` ...) in seconds, then fills the message exactly as Rasa's own
+components would, so the rest of Rasa (rules, ``rasa test``, the HTTP API) sees the usual shape:
+
+- ``intent`` / ``intent_ranking``: top-level intents (``faq``, ``greet``...), the confidence of a
+  top-level intent being the sum of its fine-grained labels' probabilities;
+- ``response_selector``: per retrieval intent, the chosen ``intent_response_key`` and its
+  confidence *given* the retrieval intent (what Rasa's ResponseSelector reports);
+- ``carebot_ranking``: the fine-grained top 10, kept for the agent's ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.text_model import LinearTextModel
+
+logger = logging.getLogger(__name__)
+
+RANKING_KEY = "carebot_ranking"
+RESPONSE_SELECTOR = "response_selector"
+RETRIEVAL_SEPARATOR = "/"
+
+
+def split_label(label: str) -> tuple[str, str | None]:
+    """``"faq/shipping_time"`` → ``("faq", "shipping_time")``; ``"greet"`` → ``("greet", None)``."""
+    if RETRIEVAL_SEPARATOR in label:
+        base, key = label.split(RETRIEVAL_SEPARATOR, 1)
+        return base, key
+    return label, None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Intent classification and FAQ response selection with one linear model."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 10.0, "char_ngram_max": 5, "ranking_length": 10}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[LinearTextModel] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def label_of(example: Message) -> Optional[str]:
+        """The fine-grained label of a training example (``faq/key`` or the intent)."""
+        full = example.get(INTENT_RESPONSE_KEY)
+        if full:
+            return str(full)
+        intent = example.get(INTENT)
+        return str(intent) if intent else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts: List[str] = []
+        labels: List[str] = []
+        for example in training_data.intent_examples:
+            label = self.label_of(example)
+            text = example.get(TEXT)
+            if label and text:
+                texts.append(text)
+                labels.append(label)
+        if len(set(labels)) < 2:
+            logger.warning("LinearIntentClassifier: fewer than two intents, nothing trained.")
+            return self._resource
+        self._model = LinearTextModel(
+            c=float(self._config["C"]), char_ngram_max=int(self._config["char_ngram_max"])
+        ).fit(texts, labels)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        if self._model is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = LinearTextModel.load(directory)
+        except (ValueError, FileNotFoundError):
+            logger.warning("LinearIntentClassifier: no trained model found; predicting nothing.")
+            model = None
+        return cls(config, model_storage, resource, model=model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        probabilities = self._model.predict_proba(texts)
+        for message, row in zip(messages, probabilities):
+            self._annotate(message, [(lbl, float(p)) for lbl, p in zip(self._model.labels, row)])
+        return messages
+
+    def _annotate(self, message: Message, scored: List[tuple[str, float]]) -> None:
+        scored.sort(key=lambda item: item[1], reverse=True)
+        length = int(self._config["ranking_length"])
+        base_conf: Dict[str, float] = defaultdict(float)
+        by_base: Dict[str, List[tuple[str, float]]] = defaultdict(list)
+        for label, prob in scored:
+            base, _ = split_label(label)
+            base_conf[base] += prob
+            by_base[base].append((label, prob))
+        ranking = sorted(base_conf.items(), key=lambda item: item[1], reverse=True)
+        top_base, top_conf = ranking[0]
+        message.set(
+            INTENT,
+            {INTENT_NAME_KEY: top_base, PREDICTED_CONFIDENCE_KEY: top_conf},
+            add_to_output=True,
+        )
+        message.set(
+            INTENT_RANKING_KEY,
+            [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: c} for n, c in ranking[:length]],
+            add_to_output=True,
+        )
+        message.set(
+            RANKING_KEY,
+            [{"label": lbl, "confidence": round(p, 6)} for lbl, p in scored[:length]],
+            add_to_output=True,
+        )
+        selector: Dict[str, Any] = {
+            "all_retrieval_intents": sorted(
+                b for b, items in by_base.items() if split_label(items[0][0])[1] is not None
+            )
+        }
+        for base in selector["all_retrieval_intents"]:
+            items = by_base[base]
+            total = base_conf[base] or 1.0
+            best_label, best_prob = items[0]
+            selector[base] = {
+                "response": {
+                    "responses": [],
+                    "confidence": best_prob / total,
+                    "intent_response_key": best_label,
+                    "utter_action": f"utter_{best_label}",
+                },
+                "ranking": [
+                    {"confidence": p / total, "intent_response_key": lbl}
+                    for lbl, p in items[:length]
+                ],
+            }
+        message.set(RESPONSE_SELECTOR, selector, add_to_output=True)

@@ -1,0 +1,105 @@
+"""Rasa NLU component that scores tone and sarcasm; the score travels with the message.
+
+Adds ``tone = {"negative", "sarcasm", "label", "signals"}`` to every parsed message (and so to
+``tracker.latest_message`` in the action server). Trained on the project's own tone corpus
+(``data/tone/*.yml``, see ``bot.nlu.tone_model``), not on the NLU intents.
+
+Rasa caches trained components by their config and NLU data; the tone corpus is neither, so
+``carebot train`` forces a retrain when the corpus or the lexicons change.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.tone_model import ToneModel, load_corpus
+
+logger = logging.getLogger(__name__)
+
+TONE_KEY = "tone"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class ToneScorer(GraphComponent):
+    """Scores negative tone and sarcasm of each message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"corpus": ["data/tone"], "C": 4.0}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[ToneModel] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ToneScorer:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        corpus = self._config["corpus"]
+        paths = [Path(p) for p in ([corpus] if isinstance(corpus, str) else corpus)]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise FileNotFoundError(f"ToneScorer: tone corpus not found: {', '.join(missing)}")
+        rows = load_corpus(paths)
+        if not rows:
+            raise ValueError(f"ToneScorer: the tone corpus in {paths} is empty")
+        self._model = ToneModel().fit(rows, c=float(self._config["C"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(Path(directory))
+        logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ToneScorer:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model: Optional[ToneModel] = ToneModel.load(Path(directory))
+        except (ValueError, FileNotFoundError):
+            logger.warning("ToneScorer: no trained model found; tone will not be scored.")
+            model = None
+        return cls(config, model_storage, resource, model=model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        scores = self._model.score_many([m.get(TEXT) or "" for m in messages])
+        for message, tone in zip(messages, scores):
+            message.set(TONE_KEY, tone, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

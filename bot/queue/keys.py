@@ -1,0 +1,132 @@
+"""Redis key names of the agent queue, built from one prefix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+SCORE_BAND = 10**13
+"""Width of one priority band in the ``queued`` zset: ``score = priority * SCORE_BAND + ms``."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Every Redis key the agent queue writes, for one prefix (default ``carebot``).
+
+    Global keys (passed to every Lua script as ``KEYS[1..9]``, in this order):
+
+    ========================  ======  ==========================================================
+    key                       type    content
+    ========================  ======  ==========================================================
+    ``{p}:seq``               string  INCR counter behind ticket ids (``T-000042``)
+    ``{p}:open``              hash    conversation field (see :meth:`conversation`) -> id of its
+                                      open (queued or claimed) ticket; removed on resolve
+    ``{p}:queued``            zset    queued ticket ids, score ``priority * 10**13 + enqueued_ms``
+                                      (priority ascending, then FIFO)
+    ``{p}:claimed``           zset    claimed ticket ids, score = lease expiry (unix seconds)
+    ``{p}:claimed_order``     zset    claimed ticket ids, score = claim time (unix seconds)
+    ``{p}:aging``             zset    queued tickets with priority > 1, score = the time their
+                                      current priority level started (aging anchor)
+    ``{p}:waits``             list    last 50 claim waits in seconds (newest first)
+    ``{p}:resolved``          zset    closed ticket ids, score = resolve time (unix seconds)
+    ``{p}:events``            stream  audit log: fields ``type ticket actor ts data`` (JSON);
+                                      ``MAXLEN ~ 100000``
+    ========================  ======  ==========================================================
+
+    Per-ticket and per-agent keys (built inside the Lua scripts from the prefix, ``ARGV[1]``):
+
+    ==================================  ======  ================================================
+    ``{p}:ticket:{id}``                 hash    ticket fields (lists/dicts as JSON)
+    ``{p}:ticket:{id}:messages``        list    transcript, one JSON message per item
+    ``{p}:ticket:{id}:notes``           list    internal agent notes, JSON
+    ``{p}:ticket:{id}:history``         list    this ticket's audit events, JSON (with stream id)
+    ``{p}:agent:{agent}``               set     ids of the tickets the agent holds
+    ``{p}:escalation:{escalation_id}``  string  ticket id an escalation was applied to
+                                                (idempotency; expires after ``idempotency_ttl``)
+    ==================================  ======  ================================================
+
+    The scripts build per-ticket keys themselves, so the queue needs a single Redis (no Cluster).
+    """
+
+    prefix: str = "carebot"
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    @property
+    def seq(self) -> str:
+        return self._k("seq")
+
+    @property
+    def open(self) -> str:
+        return self._k("open")
+
+    @property
+    def queued(self) -> str:
+        return self._k("queued")
+
+    @property
+    def claimed(self) -> str:
+        return self._k("claimed")
+
+    @property
+    def claimed_order(self) -> str:
+        return self._k("claimed_order")
+
+    @property
+    def aging(self) -> str:
+        return self._k("aging")
+
+    @property
+    def waits(self) -> str:
+        return self._k("waits")
+
+    @property
+    def resolved(self) -> str:
+        return self._k("resolved")
+
+    @property
+    def events(self) -> str:
+        return self._k("events")
+
+    def script_keys(self) -> list[str]:
+        """The global keys in the order every Lua script expects them as ``KEYS``."""
+        return [
+            self.seq,
+            self.open,
+            self.queued,
+            self.claimed,
+            self.claimed_order,
+            self.aging,
+            self.waits,
+            self.resolved,
+            self.events,
+        ]
+
+    def ticket(self, ticket_id: str) -> str:
+        return self._k("ticket", ticket_id)
+
+    def messages(self, ticket_id: str) -> str:
+        return self._k("ticket", ticket_id, "messages")
+
+    def notes(self, ticket_id: str) -> str:
+        return self._k("ticket", ticket_id, "notes")
+
+    def history(self, ticket_id: str) -> str:
+        return self._k("ticket", ticket_id, "history")
+
+    def agent(self, agent: str) -> str:
+        return self._k("agent", agent)
+
+    def escalation(self, escalation_id: str) -> str:
+        return self._k("escalation", escalation_id)
+
+    @staticmethod
+    def conversation(channel: str, sender: str) -> str:
+        """Field of ``{p}:open`` for one conversation: ``["channel","sender"]`` as compact JSON."""
+        return json.dumps([channel, sender], separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def score(priority: int, enqueued_ms: int) -> int:
+        """Score of a queued ticket: priority band first, then FIFO by first-enqueue time."""
+        return priority * SCORE_BAND + enqueued_ms

@@ -1,0 +1,344 @@
+"""AgentQueue: escalated conversations waiting for, and worked by, human care agents.
+
+All state lives in Redis (keys: :class:`bot.queue.keys.Keys`). Every change runs as one Lua script
+(:mod:`bot.queue.scripts`) that also appends its audit event to ``{prefix}:events``, so the state
+and the log never disagree, and two agents can never hold one ticket.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from typing import Any, Callable
+
+import redis as redis_lib
+
+from bot.queue import scripts
+from bot.queue.errors import OK, raise_for
+from bot.queue.keys import SCORE_BAND, Keys
+from bot.queue.models import (
+    OUTCOMES,
+    PRIORITIES,
+    EscalateResult,
+    Escalation,
+    SweepReport,
+    Ticket,
+    decode,
+    dumps,
+    text_of,
+)
+
+LIST_STATUSES = ("queued", "claimed", "resolved", None)
+
+
+class AgentQueue:
+    """The queue of tickets (one per escalated conversation) that care agents claim and work.
+
+    Order: priority ascending (1 = most urgent), then FIFO by first-enqueue time. A claim is a
+    lease of ``lease_seconds``, extended by :meth:`heartbeat`; a lease that runs out is lost
+    (its holder gets :class:`NotHolder`) and the ticket goes back to the queue at its old place
+    (:meth:`sweep`, or the next :meth:`claim_next` / :meth:`claim`). Waiting tickets age: their
+    priority rises one level per ``aging_seconds`` waited (0 disables aging).
+    ``clock`` gives unix seconds; every timestamp written comes from it.
+    """
+
+    def __init__(
+        self,
+        redis: redis_lib.Redis,
+        prefix: str = "carebot",
+        lease_seconds: float = 120.0,
+        clock: Callable[[], float] = time.time,
+        aging_seconds: float = 600.0,
+        events_maxlen: int = 100_000,
+        idempotency_ttl: int = 30 * 24 * 3600,
+        sweep_batch: int = 500,
+    ) -> None:
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be > 0")
+        if aging_seconds < 0:
+            raise ValueError("aging_seconds must be >= 0")
+        self.redis = redis
+        self.keys = Keys(prefix)
+        self.lease_seconds = float(lease_seconds)
+        self.aging_seconds = float(aging_seconds)
+        self.events_maxlen = int(events_maxlen)
+        self.idempotency_ttl = int(idempotency_ttl)
+        self.sweep_batch = int(sweep_batch)
+        self._clock = clock
+        self._script_keys = self.keys.script_keys()
+        self._scripts = {name: redis.register_script(src) for name, src in scripts.ALL.items()}
+        kwargs = getattr(redis, "connection_pool", None)
+        self._decoded = bool(kwargs and kwargs.connection_kwargs.get("decode_responses"))
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return float(self._clock())
+
+    def _run(self, name: str, now: float, *args: Any) -> list[Any]:
+        reply = self._scripts[name](
+            keys=self._script_keys,
+            args=[self.keys.prefix, repr(now), self.events_maxlen, *args],
+        )
+        return list(reply if self._decoded else decode(reply))
+
+    def _check(self, reply: list[Any], ticket_id: str, agent: str = "") -> None:
+        code = int(reply[0])
+        if code != OK:
+            holder = reply[1] if len(reply) > 1 and reply[1] else None
+            raise_for(code, ticket_id, agent, holder)
+
+    @staticmethod
+    def _ticket(payload: list[Any]) -> Ticket:
+        return Ticket.from_redis(payload[0], payload[1], payload[2], payload[3])
+
+    def _escalation_args(self, esc: Escalation, now: float) -> list[Any]:
+        esc.__post_init__()  # re-validate: the caller may have changed it since construction
+        return [
+            Keys.conversation(esc.channel, esc.sender),
+            esc.channel,
+            esc.sender,
+            esc.priority,
+            dumps(list(esc.reasons)),
+            esc.text,
+            esc.draft,
+            dumps(esc.tone),
+            dumps(esc.nlu),
+            esc.escalation_id,
+            repr(float(esc.created_at)),
+            math.floor(now * 1000),
+            self.idempotency_ttl,
+            *[dumps(m) for m in esc.transcript],
+        ]
+
+    # -- escalation side (the bot) ------------------------------------------------------------
+
+    def escalate(self, esc: Escalation) -> EscalateResult:
+        """Open a ticket for the conversation, or merge into its open one.
+
+        Merging keeps one ticket per conversation: reasons are united, the more urgent priority
+        wins, text/draft/tone/nlu are replaced by the newest, transcript messages not already
+        on the ticket are appended. The same ``escalation_id`` applied again changes nothing
+        and returns the ticket it was applied to (``created=False``).
+        """
+        now = self._now()
+        reply = self._run("escalate", now, *self._escalation_args(esc, now))
+        return EscalateResult(text_of(reply[1]), bool(reply[2]))
+
+    def open_ticket_id(self, channel: str, sender: str) -> str | None:
+        """Id of the conversation's open (queued or claimed) ticket, if any."""
+        value = self.redis.hget(self.keys.open, Keys.conversation(channel, sender))
+        return text_of(value) if value is not None else None
+
+    def add_follower_message(
+        self, channel: str, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> str | None:
+        """Append a follower message to the conversation's open ticket; its id, or None."""
+        now = self._now()
+        message: dict[str, Any] = {"role": "follower", "text": text, "ts": now}
+        if metadata:
+            message["metadata"] = metadata
+        reply = self._run(
+            "follower_message", now, Keys.conversation(channel, sender), dumps(message)
+        )
+        return text_of(reply[1]) if reply[1] else None
+
+    def record_delivery_failure(self, channel: str, sender: str, text: str, error: str) -> str:
+        """A reply that could not be delivered: attach it to the open ticket as a system message,
+        or escalate a new ticket (reason ``delivery_failed``, priority 2). Returns the ticket id.
+        """
+        now = self._now()
+        message = {
+            "role": "system",
+            "text": f"Reply could not be delivered: {error}",
+            "ts": now,
+            "reply": text,
+            "error": error,
+        }
+        esc = Escalation(
+            channel=channel,
+            sender=sender,
+            reasons=["delivery_failed"],
+            priority=2,
+            text="",
+            draft=text,
+            transcript=[message],
+            created_at=now,
+        )
+        args = self._escalation_args(esc, now)
+        reply = self._run("delivery_failed", now, dumps(message), error, text, *args)
+        return text_of(reply[1])
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> Ticket:
+        """The ticket with its transcript, notes and history; :class:`TicketNotFound`."""
+        reply = self._run("get", self._now(), ticket_id)
+        self._check(reply, ticket_id)
+        return self._ticket(reply[1])
+
+    def list(self, status: str | None = "queued", limit: int = 100) -> list[Ticket]:
+        """Tickets by status: ``queued`` in queue order, ``claimed`` by claim time, ``resolved``
+        newest first, ``None`` queued then claimed. One atomic snapshot."""
+        if status not in LIST_STATUSES:
+            raise ValueError(f"status={status!r}: expected one of {LIST_STATUSES}")
+        if limit <= 0:
+            return []
+        reply = self._run("list", self._now(), status or "all", int(limit))
+        return [self._ticket(p) for p in reply[1]]
+
+    def agent_tickets(self, agent: str) -> list[str]:
+        """Ids of the tickets the agent holds."""
+        return sorted(text_of(m) for m in self.redis.smembers(self.keys.agent(agent)))
+
+    def events(self, start: str = "-", count: int = 100) -> list[tuple[str, dict[str, Any]]]:
+        """Audit stream entries from ``start`` (a stream id, ``-`` = oldest): ``(id, fields)``
+        with fields ``type``, ``ticket``, ``actor``, ``ts`` (float) and ``data`` (dict)."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for entry_id, raw in self.redis.xrange(self.keys.events, start, "+", count=count):
+            fields = {text_of(k): text_of(v) for k, v in raw.items()}
+            event: dict[str, Any] = dict(fields)
+            event["ts"] = float(fields.get("ts", 0.0))
+            data_obj = json.loads(fields.get("data") or "{}")
+            event["data"] = {} if data_obj == [] else data_obj
+            out.append((text_of(entry_id), event))
+        return out
+
+    # -- agent side ---------------------------------------------------------------------------
+
+    def claim_next(self, agent: str) -> Ticket | None:
+        """Claim the head of the queue; None when nothing waits."""
+        now = self._now()
+        reply = self._run("claim_next", now, agent, repr(now + self.lease_seconds))
+        return self._ticket(reply[1]) if len(reply) > 1 else None
+
+    def claim(self, ticket_id: str, agent: str) -> Ticket:
+        """Claim one ticket (claiming one you hold renews the lease).
+
+        :class:`AlreadyClaimed` (``.holder``), :class:`TicketClosed`, :class:`TicketNotFound`.
+        """
+        now = self._now()
+        reply = self._run("claim", now, ticket_id, agent, repr(now + self.lease_seconds))
+        self._check(reply, ticket_id, agent)
+        return self._ticket(reply[1])
+
+    def heartbeat(self, ticket_id: str, agent: str) -> float:
+        """Extend the agent's lease; the new ``lease_until``. :class:`NotHolder` if it is lost."""
+        now = self._now()
+        lease_until = now + self.lease_seconds
+        reply = self._run("heartbeat", now, ticket_id, agent, repr(lease_until))
+        self._check(reply, ticket_id, agent)
+        return lease_until
+
+    def reply(self, ticket_id: str, agent: str, text: str) -> dict[str, Any]:
+        """Append the agent's reply to the transcript (the caller delivers it); the message."""
+        now = self._now()
+        message = {"role": "agent", "agent": agent, "text": text, "ts": now}
+        self._check(self._run("reply", now, ticket_id, agent, dumps(message)), ticket_id, agent)
+        return message
+
+    def add_note(self, ticket_id: str, agent: str, text: str) -> dict[str, Any]:
+        """Add an internal note (any agent, any status); the note."""
+        now = self._now()
+        note = {"agent": agent, "text": text, "ts": now}
+        self._check(self._run("note", now, ticket_id, agent, dumps(note)), ticket_id, agent)
+        return note
+
+    def release(self, ticket_id: str, agent: str) -> None:
+        """Give the ticket back to the queue at its old place (same priority, same enqueued_at)."""
+        self._check(self._run("release", self._now(), ticket_id, agent), ticket_id, agent)
+
+    def transfer(self, ticket_id: str, from_agent: str, to_agent: str, force: bool = False) -> None:
+        """Hand the ticket to another agent (fresh lease). ``force`` (supervisors): ``from_agent``
+        need not hold it, and a queued ticket is assigned directly."""
+        now = self._now()
+        reply = self._run(
+            "transfer",
+            now,
+            ticket_id,
+            from_agent,
+            to_agent,
+            "1" if force else "0",
+            repr(now + self.lease_seconds),
+        )
+        self._check(reply, ticket_id, from_agent)
+
+    def resolve(
+        self, ticket_id: str, agent: str, outcome: str = "resolved", force: bool = False
+    ) -> Ticket:
+        """Close the ticket (``resolved`` or ``handed_back`` to the bot); the closed ticket.
+
+        The holder resolves; ``force`` lets anyone close a queued or claimed ticket.
+        """
+        ticket = self._resolve(ticket_id, agent, outcome, force, want_ticket=True)
+        assert ticket is not None
+        return ticket
+
+    def _resolve(
+        self, ticket_id: str, agent: str, outcome: str, force: bool, want_ticket: bool
+    ) -> Ticket | None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome={outcome!r}: expected one of {OUTCOMES}")
+        reply = self._run(
+            "resolve",
+            self._now(),
+            ticket_id,
+            agent,
+            outcome,
+            "1" if force else "0",
+            "1" if want_ticket else "0",
+        )
+        self._check(reply, ticket_id, agent)
+        return self._ticket(reply[1]) if want_ticket else None
+
+    def resolve_quietly(self, ticket_id: str, agent: str, outcome: str = "resolved") -> None:
+        """:meth:`resolve` without reading the ticket back (one smaller round trip)."""
+        self._resolve(ticket_id, agent, outcome, False, want_ticket=False)
+
+    # -- upkeep and figures -------------------------------------------------------------------
+
+    def sweep(self) -> list[str]:
+        """Requeue tickets whose lease ran out (event ``lease_expired``) and age waiting ones
+        (event ``aged``); the ids requeued. See :meth:`sweep_report` for both lists."""
+        return self.sweep_report().expired
+
+    def sweep_report(self) -> SweepReport:
+        report = SweepReport()
+        for _ in range(20):  # bounded: a huge backlog is finished by the next sweeps
+            reply = self._run("sweep", self._now(), self.sweep_batch, repr(self.aging_seconds))
+            expired = [text_of(i) for i in reply[1]]
+            report.expired.extend(expired)
+            report.aged.extend(text_of(i) for i in reply[2])
+            if len(expired) < self.sweep_batch and int(reply[3]) < self.sweep_batch:
+                break
+        return report
+
+    def typical_wait_seconds(self, default: float | None = None) -> float | None:
+        """Median of the last 50 claim waits (claimed_at - enqueued_at), else ``default``."""
+        waits = [float(text_of(w)) for w in self.redis.lrange(self.keys.waits, 0, 49)]
+        return statistics.median(waits) if waits else default
+
+    def depth_by_priority(self) -> dict[int, int]:
+        """How many tickets wait at each priority."""
+        pipe = self.redis.pipeline(transaction=False)
+        for p in PRIORITIES:
+            pipe.zcount(self.keys.queued, p * SCORE_BAND, (p + 1) * SCORE_BAND - 1)
+        return {p: int(n) for p, n in zip(PRIORITIES, pipe.execute())}
+
+    def oldest_waiting_seconds(self) -> float | None:
+        """How long the longest-waiting queued ticket has waited (since first enqueued)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for p in PRIORITIES:
+            pipe.zrangebyscore(
+                self.keys.queued, p * SCORE_BAND, (p + 1) * SCORE_BAND - 1, 0, 1, withscores=True
+            )
+        oldest = [
+            int(score) - p * SCORE_BAND
+            for p, rows in zip(PRIORITIES, pipe.execute())
+            for _, score in rows
+        ]
+        if not oldest:
+            return None
+        return max(0.0, self._now() - min(oldest) / 1000.0)

@@ -1,0 +1,387 @@
+"""Lua scripts of the agent queue: every state change and its audit event, atomically.
+
+Every script starts with :data:`_LIB` and shares one calling convention::
+
+    KEYS[1..9]  seq, open, queued, claimed, claimed_order, aging, waits, resolved, events
+                (``Keys.script_keys()``; see ``bot.queue.keys.Keys``)
+    ARGV[1]     key prefix (per-ticket / per-agent keys are built from it)
+    ARGV[2]     now, unix seconds from the caller's clock (``repr(float)``)
+    ARGV[3]     approximate MAXLEN of the events stream
+
+Script-specific ARGV start at 4 and are listed above each script. Every script replies
+``{code, ...}``; ``code`` is 0 (OK) or one of the ``E_*`` codes of ``bot.queue.errors``.
+A *ticket payload* is ``{HGETALL ticket, messages, notes, history}``.
+"""
+
+from __future__ import annotations
+
+_LIB = r"""
+local K_SEQ, K_OPEN, K_QUEUED, K_CLAIMED = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_CLAIMED_ORDER, K_AGING, K_WAITS, K_RESOLVED, K_EVENTS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local PREFIX, NOW, MAXLEN = ARGV[1], ARGV[2], ARGV[3]
+local NOWN = tonumber(NOW)
+local BAND = 10000000000000
+local OK, E_NOT_FOUND, E_ALREADY_CLAIMED, E_NOT_HOLDER, E_CLOSED = 0, 1, 2, 3, 4
+
+local function tkey(id) return PREFIX .. ':ticket:' .. id end
+local function mkey(id) return PREFIX .. ':ticket:' .. id .. ':messages' end
+local function akey(agent) return PREFIX .. ':agent:' .. agent end
+
+local function emit(typ, id, actor, data)
+  local sid = redis.call('XADD', K_EVENTS, 'MAXLEN', '~', MAXLEN, '*', 'type', typ,
+    'ticket', id, 'actor', actor, 'ts', NOW, 'data', cjson.encode(data))
+  redis.call('RPUSH', tkey(id) .. ':history',
+    cjson.encode({id = sid, type = typ, actor = actor, ts = NOW, data = data}))
+end
+
+local function queue_score(priority, enqueued_ms)
+  return tonumber(priority) * BAND + tonumber(enqueued_ms)
+end
+
+local function payload(id)
+  local t = tkey(id)
+  return {redis.call('HGETALL', t), redis.call('LRANGE', t .. ':messages', 0, -1),
+    redis.call('LRANGE', t .. ':notes', 0, -1), redis.call('LRANGE', t .. ':history', 0, -1)}
+end
+
+-- code, holder for an action that needs `agent` to hold a live lease on `id`
+local function check_holder(id, agent)
+  local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by', 'lease_until')
+  if not st[1] then return E_NOT_FOUND, false end
+  if st[1] == 'resolved' then return E_CLOSED, false end
+  if st[1] ~= 'claimed' or tonumber(st[3]) < NOWN then return E_NOT_HOLDER, false end
+  if st[2] ~= agent then return E_NOT_HOLDER, st[2] end
+  return OK, st[2]
+end
+
+-- claimed -> queued, same priority, original enqueued_ms (keeps its place)
+local function requeue(id, typ, actor)
+  local t = tkey(id)
+  local f = redis.call('HMGET', t, 'claimed_by', 'priority', 'enqueued_ms', 'enqueued_at',
+    'lease_until')
+  redis.call('ZREM', K_CLAIMED, id)
+  redis.call('ZREM', K_CLAIMED_ORDER, id)
+  if f[1] then redis.call('SREM', akey(f[1]), id) end
+  redis.call('HSET', t, 'status', 'queued', 'updated_at', NOW)
+  redis.call('HDEL', t, 'claimed_by', 'claimed_at', 'lease_until')
+  redis.call('ZADD', K_QUEUED, queue_score(f[2], f[3]), id)
+  if tonumber(f[2]) > 1 then redis.call('ZADD', K_AGING, f[4], id) end
+  emit(typ, id, actor, {agent = f[1] or '', lease_until = f[5] or ''})
+end
+
+-- queued -> claimed by agent until lease_until (a string)
+local function take(id, agent, lease_until, typ, actor, data)
+  local t = tkey(id)
+  local enq = redis.call('HGET', t, 'enqueued_at')
+  local wait = NOWN - tonumber(enq)
+  redis.call('ZREM', K_QUEUED, id)
+  redis.call('ZREM', K_AGING, id)
+  redis.call('ZADD', K_CLAIMED, lease_until, id)
+  redis.call('ZADD', K_CLAIMED_ORDER, NOW, id)
+  redis.call('SADD', akey(agent), id)
+  redis.call('HSET', t, 'status', 'claimed', 'claimed_by', agent, 'claimed_at', NOW,
+    'lease_until', lease_until, 'updated_at', NOW)
+  redis.call('LPUSH', K_WAITS, string.format('%.6f', wait))
+  redis.call('LTRIM', K_WAITS, 0, 49)
+  data.wait = wait
+  emit(typ, id, actor, data)
+end
+
+-- create or merge the open ticket of a conversation; ARGV[b..]: conv, channel, sender,
+-- priority, reasons JSON, text, draft, tone JSON, nlu JSON, escalation_id, escalation created_at,
+-- enqueued_ms, idempotency ttl, messages (JSON, one per ARGV) ...  -> id, created, duplicate
+local function escalate(b)
+  local conv, esc_id = ARGV[b], ARGV[b + 9]
+  local priority = tonumber(ARGV[b + 3])
+  local ekey = PREFIX .. ':escalation:' .. esc_id
+  local seen = redis.call('GET', ekey)
+  if seen then return seen, 0, 1 end
+  local id = redis.call('HGET', K_OPEN, conv)
+  local created = 0
+  if id then
+    local t = tkey(id)
+    local f = redis.call('HMGET', t, 'status', 'priority', 'base_priority', 'reasons',
+      'enqueued_ms')
+    local merged, have, added = cjson.decode(f[4]), {}, {}
+    for _, r in ipairs(merged) do have[r] = true end
+    for _, r in ipairs(cjson.decode(ARGV[b + 4])) do
+      if not have[r] then have[r] = true; table.insert(merged, r); table.insert(added, r) end
+    end
+    local old_p = tonumber(f[2])
+    local new_p = math.min(old_p, priority)
+    redis.call('HSET', t, 'reasons', cjson.encode(merged), 'priority', new_p,
+      'base_priority', math.min(tonumber(f[3]), priority), 'text', ARGV[b + 5],
+      'draft', ARGV[b + 6], 'tone', ARGV[b + 7], 'nlu', ARGV[b + 8], 'updated_at', NOW)
+    redis.call('HINCRBY', t, 'escalations', 1)
+    if f[1] == 'queued' and new_p ~= old_p then
+      redis.call('ZADD', K_QUEUED, queue_score(new_p, f[5]), id)
+      if new_p <= 1 then redis.call('ZREM', K_AGING, id) end
+    end
+    local existing, appended = {}, 0
+    for _, m in ipairs(redis.call('LRANGE', mkey(id), -1000, -1)) do existing[m] = true end
+    for i = b + 13, #ARGV do
+      if not existing[ARGV[i]] then
+        existing[ARGV[i]] = true
+        redis.call('RPUSH', mkey(id), ARGV[i])
+        appended = appended + 1
+      end
+    end
+    emit('updated', id, 'bot', {escalation_id = esc_id, reasons_added = added,
+      priority = new_p, previous_priority = old_p, messages_added = appended})
+  else
+    created = 1
+    id = string.format('T-%06d', redis.call('INCR', K_SEQ))
+    local t = tkey(id)
+    redis.call('HSET', t, 'id', id, 'conv', conv, 'channel', ARGV[b + 1],
+      'sender', ARGV[b + 2], 'status', 'queued', 'priority', priority, 'base_priority', priority,
+      'reasons', ARGV[b + 4], 'text', ARGV[b + 5], 'draft', ARGV[b + 6], 'tone', ARGV[b + 7],
+      'nlu', ARGV[b + 8], 'created_at', NOW, 'enqueued_at', NOW, 'enqueued_ms', ARGV[b + 11],
+      'updated_at', NOW, 'escalations', 1)
+    redis.call('ZADD', K_QUEUED, queue_score(priority, ARGV[b + 11]), id)
+    redis.call('HSET', K_OPEN, conv, id)
+    if priority > 1 then redis.call('ZADD', K_AGING, NOW, id) end
+    if #ARGV >= b + 13 then redis.call('RPUSH', mkey(id), unpack(ARGV, b + 13)) end
+    emit('escalated', id, 'bot', {escalation_id = esc_id, channel = ARGV[b + 1],
+      sender = ARGV[b + 2], reasons = cjson.decode(ARGV[b + 4]), priority = priority,
+      escalated_at = ARGV[b + 10]})
+  end
+  redis.call('SET', ekey, id, 'EX', ARGV[b + 12])
+  return id, created, 0
+end
+"""
+
+# ARGV[4..]: the escalation fields (see `escalate` in _LIB)  -> {0, id, created, duplicate}
+ESCALATE = _LIB + r"""
+local id, created, duplicate = escalate(4)
+return {OK, id, created, duplicate}
+"""
+
+# ARGV[4] system message JSON, ARGV[5] error, ARGV[6] reply text, ARGV[7..] escalation fields
+# used when no ticket is open  -> {0, id, created}
+DELIVERY_FAILED = _LIB + r"""
+local id = redis.call('HGET', K_OPEN, ARGV[7])
+local created = 0
+if id then
+  redis.call('RPUSH', mkey(id), ARGV[4])
+  redis.call('HSET', tkey(id), 'updated_at', NOW)
+else
+  id, created = escalate(7)
+end
+emit('delivery_failed', id, 'bot', {error = ARGV[5], reply = ARGV[6], created = created == 1})
+return {OK, id, created}
+"""
+
+# ARGV[4] conversation field, ARGV[5] message JSON  -> {0, id or false}
+FOLLOWER_MESSAGE = _LIB + r"""
+local id = redis.call('HGET', K_OPEN, ARGV[4])
+if not id then return {OK, false} end
+redis.call('RPUSH', mkey(id), ARGV[5])
+redis.call('HSET', tkey(id), 'updated_at', NOW)
+emit('follower_message', id, 'follower', {})
+return {OK, id}
+"""
+
+# ARGV[4] ticket id  -> {0, payload} | {E_NOT_FOUND}
+GET = _LIB + r"""
+if redis.call('EXISTS', tkey(ARGV[4])) == 0 then return {E_NOT_FOUND} end
+return {OK, payload(ARGV[4])}
+"""
+
+# ARGV[4] 'queued' | 'claimed' | 'resolved' | 'all', ARGV[5] limit  -> {0, {payload, ...}}
+LIST = _LIB + r"""
+local limit, ids = tonumber(ARGV[5]), {}
+if ARGV[4] == 'queued' or ARGV[4] == 'all' then
+  ids = redis.call('ZRANGE', K_QUEUED, 0, limit - 1)
+end
+if ARGV[4] == 'claimed' or (ARGV[4] == 'all' and #ids < limit) then
+  for _, id in ipairs(redis.call('ZRANGE', K_CLAIMED_ORDER, 0, limit - #ids - 1)) do
+    table.insert(ids, id)
+  end
+end
+if ARGV[4] == 'resolved' then ids = redis.call('ZREVRANGE', K_RESOLVED, 0, limit - 1) end
+local out = {}
+for _, id in ipairs(ids) do table.insert(out, payload(id)) end
+return {OK, out}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until
+#   -> {0, payload} | {E_NOT_FOUND} | {E_CLOSED} | {E_ALREADY_CLAIMED, holder}
+CLAIM = _LIB + r"""
+local id, agent = ARGV[4], ARGV[5]
+local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by', 'lease_until')
+if not st[1] then return {E_NOT_FOUND} end
+if st[1] == 'resolved' then return {E_CLOSED} end
+if st[1] == 'claimed' then
+  if tonumber(st[3]) >= NOWN then
+    if st[2] ~= agent then return {E_ALREADY_CLAIMED, st[2]} end
+    redis.call('ZADD', K_CLAIMED, ARGV[6], id)
+    redis.call('HSET', tkey(id), 'lease_until', ARGV[6])
+    return {OK, payload(id)}
+  end
+  requeue(id, 'lease_expired', 'system')
+end
+take(id, agent, ARGV[6], 'claimed', agent, {agent = agent})
+return {OK, payload(id)}
+"""
+
+# ARGV[4] agent, ARGV[5] lease_until  -> {0, payload} | {0} when the queue is empty
+# Leases that already ran out are requeued first (at most 10), so claims work without a sweeper.
+CLAIM_NEXT = _LIB + r"""
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, 10)) do
+  requeue(id, 'lease_expired', 'system')
+end
+local head = redis.call('ZRANGE', K_QUEUED, 0, 0)
+if #head == 0 then return {OK} end
+take(head[1], ARGV[4], ARGV[5], 'claimed', ARGV[4], {agent = ARGV[4]})
+return {OK, payload(head[1])}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until  -> {code, holder}
+HEARTBEAT = _LIB + r"""
+local code, holder = check_holder(ARGV[4], ARGV[5])
+if code ~= OK then return {code, holder} end
+redis.call('ZADD', K_CLAIMED, ARGV[6], ARGV[4])
+redis.call('HSET', tkey(ARGV[4]), 'lease_until', ARGV[6])
+return {OK}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] agent message JSON  -> {code, holder}
+REPLY = _LIB + r"""
+local id = ARGV[4]
+local code, holder = check_holder(id, ARGV[5])
+if code ~= OK then return {code, holder} end
+redis.call('RPUSH', mkey(id), ARGV[6])
+local first = redis.call('HSETNX', tkey(id), 'first_reply_at', NOW)
+redis.call('HSET', tkey(id), 'updated_at', NOW)
+emit('replied', id, ARGV[5], {first_reply = first == 1})
+return {OK}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] note JSON  -> {code}
+NOTE = _LIB + r"""
+local id = ARGV[4]
+if redis.call('EXISTS', tkey(id)) == 0 then return {E_NOT_FOUND} end
+redis.call('RPUSH', tkey(id) .. ':notes', ARGV[6])
+redis.call('HSET', tkey(id), 'updated_at', NOW)
+emit('note', id, ARGV[5], {})
+return {OK}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent  -> {code, holder}
+RELEASE = _LIB + r"""
+local code, holder = check_holder(ARGV[4], ARGV[5])
+if code ~= OK then return {code, holder} end
+requeue(ARGV[4], 'released', ARGV[5])
+return {OK}
+"""
+
+# ARGV[4] ticket id, ARGV[5] from agent, ARGV[6] to agent, ARGV[7] force '1'|'0',
+# ARGV[8] lease_until  -> {code, holder}. Forced, a queued ticket is assigned to `to`.
+TRANSFER = _LIB + r"""
+local id, from, to = ARGV[4], ARGV[5], ARGV[6]
+local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by')
+if not st[1] then return {E_NOT_FOUND} end
+if st[1] == 'resolved' then return {E_CLOSED} end
+if ARGV[7] ~= '1' then
+  local code, holder = check_holder(id, from)
+  if code ~= OK then return {code, holder} end
+end
+local data = {from = from, to = to, force = ARGV[7] == '1', previous_holder = st[2] or ''}
+if st[1] == 'queued' then
+  take(id, to, ARGV[8], 'transferred', from, data)
+  return {OK}
+end
+redis.call('SREM', akey(st[2]), id)
+redis.call('SADD', akey(to), id)
+redis.call('ZADD', K_CLAIMED, ARGV[8], id)
+redis.call('ZADD', K_CLAIMED_ORDER, NOW, id)
+redis.call('HSET', tkey(id), 'claimed_by', to, 'claimed_at', NOW, 'lease_until', ARGV[8],
+  'updated_at', NOW)
+emit('transferred', id, from, data)
+return {OK}
+"""
+
+# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] outcome, ARGV[7] force '1'|'0', ARGV[8] '1' to
+# reply with the payload  -> {0, payload|false} | {code, holder}
+RESOLVE = _LIB + r"""
+local id, agent = ARGV[4], ARGV[5]
+local t = tkey(id)
+local st = redis.call('HMGET', t, 'status', 'claimed_by', 'conv')
+if not st[1] then return {E_NOT_FOUND} end
+if st[1] == 'resolved' then return {E_CLOSED} end
+if ARGV[7] ~= '1' then
+  local code, holder = check_holder(id, agent)
+  if code ~= OK then return {code, holder} end
+end
+redis.call('ZREM', K_QUEUED, id)
+redis.call('ZREM', K_AGING, id)
+redis.call('ZREM', K_CLAIMED, id)
+redis.call('ZREM', K_CLAIMED_ORDER, id)
+if st[2] then redis.call('SREM', akey(st[2]), id) end
+redis.call('HSET', t, 'status', 'resolved', 'outcome', ARGV[6], 'resolved_at', NOW,
+  'resolved_by', agent, 'updated_at', NOW)
+redis.call('HDEL', t, 'claimed_by', 'lease_until')
+if redis.call('HGET', K_OPEN, st[3]) == id then redis.call('HDEL', K_OPEN, st[3]) end
+redis.call('ZADD', K_RESOLVED, NOW, id)
+emit('resolved', id, agent, {outcome = ARGV[6], force = ARGV[7] == '1',
+  holder = st[2] or '', previous_status = st[1]})
+if ARGV[8] == '1' then return {OK, payload(id)} end
+return {OK, false}
+"""
+
+# ARGV[4] batch size, ARGV[5] aging seconds (0 = no aging)
+#   -> {0, {expired ids}, {aged ids}, aging candidates looked at}
+SWEEP = _LIB + r"""
+local batch, A = tonumber(ARGV[4]), tonumber(ARGV[5])
+local expired = redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, batch)
+for _, id in ipairs(expired) do requeue(id, 'lease_expired', 'sweeper') end
+local aged, looked = {}, 0
+if A > 0 then
+  local due = redis.call('ZRANGEBYSCORE', K_AGING, '-inf', '(' .. tostring(NOWN - A),
+    'LIMIT', 0, batch)
+  looked = #due
+  for _, id in ipairs(due) do
+    local f = redis.call('HMGET', tkey(id), 'status', 'priority', 'base_priority',
+      'enqueued_at', 'enqueued_ms')
+    local p = tonumber(f[2])
+    if f[1] ~= 'queued' or p <= 1 then
+      redis.call('ZREM', K_AGING, id)
+    else
+      local enq = tonumber(f[4])
+      local levels = math.floor((NOWN - enq) / A)
+      local target = math.max(1, tonumber(f[3]) - levels)
+      if target < p then
+        redis.call('HSET', tkey(id), 'priority', target, 'updated_at', NOW)
+        redis.call('ZADD', K_QUEUED, queue_score(target, f[5]), id)
+        emit('aged', id, 'sweeper', {from = p, to = target, waited = NOWN - enq})
+        table.insert(aged, id)
+        p = target
+      end
+      if p <= 1 then
+        redis.call('ZREM', K_AGING, id)
+      else
+        redis.call('ZADD', K_AGING, enq + levels * A, id)
+      end
+    end
+  end
+end
+return {OK, expired, aged, looked}
+"""
+
+ALL: dict[str, str] = {
+    "escalate": ESCALATE,
+    "delivery_failed": DELIVERY_FAILED,
+    "follower_message": FOLLOWER_MESSAGE,
+    "get": GET,
+    "list": LIST,
+    "claim": CLAIM,
+    "claim_next": CLAIM_NEXT,
+    "heartbeat": HEARTBEAT,
+    "reply": REPLY,
+    "note": NOTE,
+    "release": RELEASE,
+    "transfer": TRANSFER,
+    "resolve": RESOLVE,
+    "sweep": SWEEP,
+}
+"""Script sources by name; ``AgentQueue`` registers each once (``register_script``)."""

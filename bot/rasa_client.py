@@ -1,0 +1,67 @@
+"""Thin client for the Rasa server's HTTP API (``rasa run --enable-api``)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+from urllib.parse import quote
+
+import requests
+
+from bot.settings import get_settings
+
+
+class RasaUnavailable(RuntimeError):
+    """The Rasa server could not be reached or refused the request."""
+
+
+class RasaClient:
+    """Append events to a conversation, optionally sending bot messages through its channel."""
+
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None,
+                 timeout: float = 10.0) -> None:
+        settings = get_settings()
+        self.url = (url or settings.rasa_url).rstrip("/")
+        self.token = token if token is not None else settings.rasa_token
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def _params(self, **extra: str) -> dict[str, str]:
+        params = dict(extra)
+        if self.token:
+            params["token"] = self.token
+        return params
+
+    def append_events(self, sender: str, events: list[dict[str, Any]],
+                      send_bot_messages: bool = False) -> dict[str, Any]:
+        extra = {"output_channel": "latest", "execute_side_effects": "true"} if send_bot_messages else {}
+        try:
+            response = self._session.post(
+                f"{self.url}/conversations/{quote(sender, safe='')}/tracker/events",
+                json=events, params=self._params(**extra), timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"Rasa refused the events ({response.status_code})")
+        return dict(response.json())
+
+    def agent_message(self, sender: str, text: str, agent: str) -> dict[str, Any]:
+        """Record an agent's reply in the tracker and deliver it through the channel."""
+        event = {"event": "bot", "text": text, "metadata": {"carebot": {"agent": agent}}}
+        return self.append_events(sender, [event], send_bot_messages=True)
+
+    def resume(self, sender: str) -> dict[str, Any]:
+        """``ConversationResumed``: the bot answers this conversation again."""
+        return self.append_events(sender, [{"event": "resume"}])
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        try:
+            response = self._session.get(
+                f"{self.url}/conversations/{quote(sender, safe='')}/tracker",
+                params=self._params(), timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"Rasa refused the request ({response.status_code})")
+        return dict(response.json())

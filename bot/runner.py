@@ -1,0 +1,211 @@
+"""``carebot run``: the whole product on one machine, stopped cleanly with Ctrl-C.
+
+Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
+(:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
+workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+import redis
+import requests
+
+from bot.embedded_redis import EmbeddedRedis, redis_answers
+from bot.settings import Settings, get_settings
+from bot.training import train
+
+WEBCHAT_DIR = Path(__file__).resolve().parent / "webchat"
+
+
+class _WebChatHandler(http.server.SimpleHTTPRequestHandler):
+    rasa_port = 5005
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        return
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        if self.path.split("?")[0] in ("/", "/index.html"):
+            body = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
+            data = body.replace("__RASA_PORT__", str(self.rasa_port)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_GET()
+
+
+def start_webchat(port: int, rasa_port: int) -> http.server.ThreadingHTTPServer:
+    handler = type("Handler", (_WebChatHandler,), {"rasa_port": rasa_port})
+    server = http.server.ThreadingHTTPServer(
+        ("0.0.0.0", port), functools.partial(handler, directory=str(WEBCHAT_DIR))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True, name="webchat").start()
+    return server
+
+
+def wait_http(url: str, timeout: float, process: Optional[subprocess.Popen[bytes]] = None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+class Runner:
+    """Starts, watches and stops every carebot process."""
+
+    def __init__(self, settings: Settings, workspace: bool = True) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.embedded: Optional[EmbeddedRedis] = None
+        self.stop_event = threading.Event()
+
+    def _spawn(self, name: str, command: list[str], log: Path) -> subprocess.Popen[bytes]:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(log, "ab")
+        env = {**os.environ, "REDIS_URL": self.settings.redis_url, "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(
+            command, cwd=self.settings.home, stdout=handle, stderr=subprocess.STDOUT, env=env,
+            start_new_session=True,
+        )
+        self.children.append((name, process))
+        return process
+
+    def ensure_redis(self) -> str:
+        s = self.settings
+        if s.embedded_redis != "always" and redis_answers(s.redis_url):
+            return f"Redis at {s.redis_url}"
+        if s.embedded_redis == "never":
+            raise SystemExit(f"carebot: no Redis answers at {s.redis_url} (CAREBOT_EMBEDDED_REDIS=never)")
+        self.embedded = EmbeddedRedis(s.redis_url, s.var_dir / "redis")
+        self.embedded.start()
+        return f"embedded Redis at {s.redis_url} (AOF in {s.var_dir / 'redis'})"
+
+    def start(self) -> list[tuple[str, str]]:
+        s = self.settings
+        bindir = Path(sys.executable).parent
+        model = train(s.home, s.models_dir)
+        where = [("redis", self.ensure_redis())]
+        logs = s.var_dir / "log"
+        actions = self._spawn(
+            "actions",
+            [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(s.actions_port)],
+            logs / "actions.log",
+        )
+        rasa_cmd = [
+            str(bindir / "rasa"), "run", "--enable-api", "--cors", "*",
+            "--port", str(s.rasa_port), "--model", str(model),
+            "--credentials", self._credentials(), "--endpoints", "endpoints.yml",
+        ]
+        if s.rasa_token:
+            rasa_cmd += ["--auth-token", s.rasa_token]
+        rasa = self._spawn("rasa", rasa_cmd, logs / "rasa.log")
+        start_webchat(s.webchat_port, s.rasa_port)
+        if not wait_http(f"http://localhost:{s.actions_port}/health", 60, actions):
+            raise SystemExit(f"carebot: the action server did not start (see {logs / 'actions.log'})")
+        if not wait_http(f"http://localhost:{s.rasa_port}/status", 180, rasa):
+            raise SystemExit(f"carebot: the Rasa server did not start (see {logs / 'rasa.log'})")
+        where += [
+            ("actions", f"http://localhost:{s.actions_port}/webhook   (log: {logs / 'actions.log'})"),
+            ("rasa", f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook   "
+                     f"(log: {logs / 'rasa.log'})"),
+            ("web chat", f"http://localhost:{s.webchat_port}/"),
+        ]
+        if self.workspace and self._has_workspace():
+            self._spawn(
+                "workspace", [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
+                logs / "workspace.log",
+            )
+            where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
+        threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
+        return where
+
+    def _credentials(self) -> str:
+        social = self.settings.home / "config" / "credentials.social.yml"
+        if os.environ.get("CAREBOT_SOCIAL_CHANNELS") == "1" and social.exists():
+            return str(social)
+        return "config/credentials.yml"
+
+    @staticmethod
+    def _has_workspace() -> bool:
+        try:
+            import bot.workspace  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def _sweep_forever(self) -> None:
+        from bot.queue import AgentQueue, Spool
+        from bot.queue.sweeper import Sweeper
+
+        client = redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
+                                      socket_timeout=2)
+        queue = AgentQueue(client, prefix=self.settings.queue_prefix,
+                           lease_seconds=self.settings.lease_seconds)
+        Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
+
+    def watch(self) -> int:
+        while not self.stop_event.is_set():
+            for name, process in self.children:
+                if process.poll() is not None:
+                    print(f"carebot: {name} exited with {process.returncode}; stopping")
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for _, process in reversed(self.children):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in reversed(self.children):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def run(workspace: bool = True) -> int:
+    settings = get_settings()
+    runner = Runner(settings, workspace=workspace)
+
+    def on_signal(signum: int, frame: object) -> None:
+        runner.stop_event.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        where = runner.start()
+        print("\ncarebot is running:")
+        for name, place in where:
+            print(f"  {name:<10} {place}")
+        print("\nPress Ctrl-C to stop.\n", flush=True)
+        return runner.watch()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("carebot: stopping…", flush=True)
+        runner.stop()
+        print("carebot: stopped.", flush=True)

