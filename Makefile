@@ -33,7 +33,7 @@ train: install ## train the bot (only when data or config changed)
 	$(CAREBOT) train
 
 validate: install ## rasa data validate (domain, NLU, rules, stories)
-	$(RASA) data validate --domain config/domain --data $(RASA_DATA) --config config/config.yml --fail-on-warnings
+	$(CAREBOT) validate
 
 test-py: install ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
 	$(PY) -m pytest -q

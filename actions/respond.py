@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Text
 
+import redis
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,12 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.services import get_services
 from bot.escalation.decision import decide
 from bot.escalation.handoff import (
-    draft_reply,
+    build_escalation,
     handoff_response,
+    record_while_waiting,
     transcript_from_events,
     wait_text,
 )
-from bot.queue import Escalation
 
 logger = logging.getLogger(__name__)
 FAILURES_SLOT = "carebot_failures"
@@ -34,42 +35,34 @@ class ActionRespond(Action):
     ) -> List[EventType]:
         services = get_services()
         parse = tracker.latest_message or {}
+        text = str(parse.get("text") or "")
         metadata = parse.get("metadata") or {}
         channel = tracker.get_latest_input_channel() or "rest"
         sender = tracker.sender_id
+        responses = domain.get("responses") or {}
+        failures = int(tracker.get_slot(FAILURES_SLOT) or 0)
+        decision = decide(parse, services.config, metadata=metadata, previous_failures=failures)
 
         # A person already owns this conversation (the pause can be lost, e.g. while Redis was
-        # down): record the message on the ticket and stay silent.
-        ticket_id = services.open_ticket(channel, sender)
-        if ticket_id:
-            services.queue.add_follower_message(channel, sender, parse.get("text") or "", metadata)
-            return [ConversationPaused()]
+        # down): the message goes on the ticket and the bot stays silent.
+        if services.open_ticket(channel, sender):
+            try:
+                record_while_waiting(
+                    services.queue, decision, channel=channel, sender=sender, text=text,
+                    metadata=metadata, responses=responses, config=services.config,
+                )
+                return [ConversationPaused()]
+            except redis.RedisError as error:
+                logger.error(f"could not record a message on the open ticket: {error}")
 
-        failures = int(tracker.get_slot(FAILURES_SLOT) or 0)
-        decision = decide(
-            parse, services.config, metadata=metadata, previous_failures=failures
-        )
         if not decision.escalate:
             dispatcher.utter_message(response=decision.response)
             return [SlotSet(FAILURES_SLOT, 0)]
 
-        responses = domain.get("responses") or {}
-        escalation = Escalation(
-            channel=channel,
-            sender=sender,
-            reasons=decision.reasons,
-            priority=decision.priority or 4,
-            text=parse.get("text") or "",
-            draft=draft_reply(decision, responses, services.config),
-            tone=decision.tone,
-            nlu={
-                "intent": decision.intent,
-                "faq": decision.faq,
-                "confidence": decision.confidence,
-                "ranking": decision.ranking,
-                "language": decision.language,
-            },
-            transcript=transcript_from_events(tracker.events),
+        escalation = build_escalation(
+            decision, channel=channel, sender=sender, text=text,
+            transcript=transcript_from_events(tracker.events), responses=responses,
+            config=services.config,
         )
         ticket, wait = services.escalate(escalation)
         logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} {decision.reasons}")

@@ -6,6 +6,7 @@ import argparse
 import csv
 import getpass
 import json
+import os
 import sys
 from typing import Any, Optional, Sequence
 
@@ -28,6 +29,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     s = get_settings()
     model = train(s.home, s.models_dir, force=args.force)
     print(f"carebot: model {model}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.validation import validate
+
+    problems = validate(get_settings().home)
+    for problem in problems:
+        print(f"carebot validate: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("carebot validate: domain, NLU data, rules and stories are valid")
     return 0
 
 
@@ -164,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="retrain everything")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("validate", help="rasa data validation, failing on any unexpected warning")
+    p.set_defaults(func=cmd_validate)
+
     p = sub.add_parser("decide", help="the bot's decision for a message, as JSON (no side effects)")
     p.add_argument("text", nargs="?", help="the follower's message")
     p.add_argument("--file", help="CSV with a 'text' column; one JSON line per row")
@@ -199,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "status", None) == "open":

@@ -23,6 +23,9 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.escalation.config import load_escalation_config
+from bot.escalation.decision import decide
+from bot.escalation.handoff import record_while_waiting
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -80,11 +83,14 @@ class CarebotTrackerStore(RedisTrackerStore):
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded
-            self._agent_queue().add_follower_message(
-                channel,
-                tracker.sender_id,
-                last.text or "",
-                {"message_id": last.message_id, **(last.metadata or {})},
+            config = load_escalation_config(get_settings().escalation_config)
+            metadata = {"message_id": last.message_id, **(last.metadata or {})}
+            decision = decide(last.parse_data or {"text": last.text}, config, metadata=metadata)
+            record_while_waiting(
+                self._agent_queue(), decision, channel=channel, sender=tracker.sender_id,
+                text=last.text or "", metadata=metadata,
+                responses=self.domain.responses if self.domain else {}, config=config,
+                ts=last.timestamp,
             )
         except redis.RedisError as error:
             logger.error(f"Could not forward a follower message to the ticket: {error}")

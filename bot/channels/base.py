@@ -139,6 +139,11 @@ def as_list(value: Any, what: str) -> list[Any]:
     return value
 
 
+def or_empty(value: Any) -> dict[str, Any]:
+    """``value`` if it is an object, else ``{}`` (for optional sub-objects)."""
+    return value if isinstance(value, dict) else {}
+
+
 def as_dict(value: Any, what: str) -> dict[str, Any]:
     """``value`` if it is an object, else a MalformedPayload naming ``what``."""
     if not isinstance(value, dict):
@@ -175,6 +180,7 @@ class Inbound:
     attachments: list[dict[str, str]] = field(default_factory=list)
     dedup_key: str = ""  # defaults to message_id
     language: str = ""
+    ack_token: str = ""  # platform token to acknowledge receipt with (Telegram callback query)
 
     def metadata(self, channel: str) -> dict[str, Any]:
         """``UserMessage.metadata`` as per docs/architecture.md."""

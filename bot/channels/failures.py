@@ -96,6 +96,10 @@ def record_failure(
         )
         return None
     logger.error(
-        "Undeliverable reply for %s:%s (%s) recorded on ticket %s", channel, sender, error, ticket_id
+        "Undeliverable reply for %s:%s (%s) recorded on ticket %s",
+        channel,
+        sender,
+        error,
+        ticket_id,
     )
     return str(ticket_id)

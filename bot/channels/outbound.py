@@ -4,8 +4,8 @@
 backoff plus jitter on 5xx and network errors (at most 4 attempts). A 429 (or a platform-specific
 throttle signalled in the body, see ``ThrottleHook``) waits the time the platform asks for, capped:
 when the platform asks for longer than the cap we give up at once instead of retrying early. Other
-4xx answers are permanent. Every failure ends in ``DeliveryFailed``, which never contains the request
-URL (it carries tokens for some platforms).
+4xx answers are permanent. Every failure ends in ``DeliveryFailed``, which never contains the
+request URL (it carries tokens for some platforms).
 
 Sends are blocking (``requests``); async callers run them on ``send_executor()`` threads so the
 Sanic event loop never waits on a platform.
@@ -186,7 +186,11 @@ class SendClient:
             last = attempt >= self.max_attempts
             try:
                 response = self._session().post(
-                    url, json=payload, params=params, headers=headers, auth=auth,
+                    url,
+                    json=payload,
+                    params=params,
+                    headers=headers,
+                    auth=auth,
                     timeout=self.timeout,
                 )
             except requests.RequestException as exc:
@@ -194,7 +198,9 @@ class SendClient:
                 if last:
                     raise DeliveryFailed(self.channel, detail, attempts=attempt) from None
                 delay = self.backoff(attempt)
-                logger.warning("%s send failed (%s); retrying in %.1fs", self.channel, detail, delay)
+                logger.warning(
+                    "%s send failed (%s); retrying in %.1fs", self.channel, detail, delay
+                )
                 self._sleep(delay)
                 continue
 
@@ -212,7 +218,8 @@ class SendClient:
                     raise DeliveryFailed(
                         self.channel,
                         f"rate limited, platform asks to wait {delay:.0f}s: {detail}",
-                        status=status, attempts=attempt,
+                        status=status,
+                        attempts=attempt,
                     )
             elif status >= 500:
                 delay = self.backoff(attempt)

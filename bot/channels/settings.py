@@ -4,8 +4,9 @@ Each platform has a frozen dataclass whose fields map to environment variables (
 reads its settings only when it is enabled (built from ``config/credentials.social.yml``), and then
 fails loudly on missing or malformed values, naming every variable at fault.
 
-Values given in the credentials file (keyed by field name, e.g. ``page_access_token``) take precedence
-over the environment; empty values count as missing. Unknown credential keys are an error (typos).
+Values given in the credentials file (keyed by field name, e.g. ``page_access_token``) take
+precedence over the environment; empty values count as missing. Unknown credential keys are an
+error (typos).
 """
 
 from __future__ import annotations

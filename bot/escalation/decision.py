@@ -120,6 +120,8 @@ def decide(
     if metadata.get("attachments"):
         reasons.append("unsupported_message")
         return result("escalate", answer_response, confidence)
+    if _is_blank(text) or not _has_words(text):
+        faq_key = None  # nothing to answer from: the classifier's guess is noise
     if _is_blank(text):
         return result("answer", "utter_empty_message", 1.0)
     if not _has_words(text):

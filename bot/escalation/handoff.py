@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Iterable, Mapping, Optional
 
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision
+from bot.queue import AgentQueue, Escalation
 
 TRANSCRIPT_TURNS = 40
 REASON_ORDER = (
@@ -92,3 +94,61 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str
             entry["attachments"] = attachments
         turns.append(entry)
     return turns[-TRANSCRIPT_TURNS:]
+
+
+def build_escalation(
+    decision: Decision,
+    *,
+    channel: str,
+    sender: str,
+    text: str,
+    transcript: list[dict[str, Any]],
+    responses: Mapping[str, Any],
+    config: EscalationConfig,
+) -> Escalation:
+    """The ticket payload for an escalating decision."""
+    return Escalation(
+        channel=channel,
+        sender=sender,
+        reasons=list(decision.reasons),
+        priority=decision.priority or 4,
+        text=text,
+        draft=draft_reply(decision, responses, config),
+        tone=decision.tone,
+        nlu={
+            "intent": decision.intent,
+            "faq": decision.faq,
+            "confidence": decision.confidence,
+            "ranking": decision.ranking,
+            "language": decision.language,
+        },
+        transcript=transcript,
+    )
+
+
+def record_while_waiting(
+    queue: AgentQueue,
+    decision: Decision,
+    *,
+    channel: str,
+    sender: str,
+    text: str,
+    metadata: Mapping[str, Any],
+    responses: Mapping[str, Any],
+    config: EscalationConfig,
+    ts: Optional[float] = None,
+) -> Optional[str]:
+    """A follower message in a conversation a person owns: it goes on the open ticket. When it
+    raises a serious reason (anger, sarcasm, a complex topic...), the ticket's reasons and
+    priority are raised too (escalating again merges into the open ticket)."""
+    serious = [r for r in decision.reasons if r not in ("low_confidence", "ambiguous",
+                                                         "repeated_fallback")]
+    if decision.escalate and serious:
+        decision.reasons = serious
+        entry: dict[str, Any] = {"role": "follower", "text": text, "ts": ts or time.time()}
+        if metadata.get("attachments"):
+            entry["attachments"] = metadata["attachments"]
+        escalation = build_escalation(decision, channel=channel, sender=sender, text=text,
+                                      transcript=[entry], responses=responses, config=config)
+        return queue.escalate(escalation).ticket_id
+    return queue.add_follower_message(channel, sender, text, dict(metadata))

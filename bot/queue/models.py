@@ -85,7 +85,7 @@ class Escalation:
             isinstance(m, dict) for m in self.transcript
         ):
             problems.append("transcript: expected a list of dicts")
-        if isinstance(self.created_at, bool) or not isinstance(self.created_at, (int, float)):
+        if isinstance(self.created_at, bool) or not isinstance(self.created_at, int | float):
             problems.append("created_at: expected a number")
         if problems:
             raise ValueError("invalid Escalation: " + "; ".join(problems))
@@ -121,7 +121,7 @@ class SweepReport:
 
 
 def _float(value: str | None) -> float | None:
-    return float(value) if value not in (None, "") else None
+    return float(value) if value else None
 
 
 def _json(value: str | None, default: Any) -> Any:
@@ -183,7 +183,7 @@ class Ticket:
             h = {text_of(k): text_of(v) for k, v in hash_fields.items()}
         else:
             flat = [text_of(v) for v in hash_fields]
-            h = dict(zip(flat[::2], flat[1::2]))
+            h = dict(zip(flat[::2], flat[1::2], strict=True))
         history_items = [json.loads(text_of(e)) for e in history]
         for event in history_items:
             event["ts"] = float(event.get("ts") or 0.0)

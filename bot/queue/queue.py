@@ -11,7 +11,7 @@ import json
 import math
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import redis as redis_lib
 
@@ -46,7 +46,7 @@ class AgentQueue:
 
     def __init__(
         self,
-        redis: redis_lib.Redis,
+        redis: redis_lib.Redis[Any],
         prefix: str = "carebot",
         lease_seconds: float = 120.0,
         clock: Callable[[], float] = time.time,
@@ -189,14 +189,14 @@ class AgentQueue:
         reply = self._run("list", self._now(), status or "all", int(limit))
         return [self._ticket(p) for p in reply[1]]
 
-    def agent_tickets(self, agent: str) -> list[str]:
+    def agent_tickets(self, agent: str) -> List[str]:
         """Ids of the tickets the agent holds."""
         return sorted(text_of(m) for m in self.redis.smembers(self.keys.agent(agent)))
 
-    def events(self, start: str = "-", count: int = 100) -> list[tuple[str, dict[str, Any]]]:
+    def events(self, start: str = "-", count: int = 100) -> List[tuple[str, dict[str, Any]]]:
         """Audit stream entries from ``start`` (a stream id, ``-`` = oldest): ``(id, fields)``
         with fields ``type``, ``ticket``, ``actor``, ``ts`` (float) and ``data`` (dict)."""
-        out: list[tuple[str, dict[str, Any]]] = []
+        out: List[tuple[str, dict[str, Any]]] = []
         for entry_id, raw in self.redis.xrange(self.keys.events, start, "+", count=count):
             fields = {text_of(k): text_of(v) for k, v in raw.items()}
             event: dict[str, Any] = dict(fields)
@@ -299,7 +299,7 @@ class AgentQueue:
 
     # -- upkeep and figures -------------------------------------------------------------------
 
-    def sweep(self) -> list[str]:
+    def sweep(self) -> List[str]:
         """Requeue tickets whose lease ran out (event ``lease_expired``) and age waiting ones
         (event ``aged``); the ids requeued. See :meth:`sweep_report` for both lists."""
         return self.sweep_report().expired
@@ -325,7 +325,7 @@ class AgentQueue:
         pipe = self.redis.pipeline(transaction=False)
         for p in PRIORITIES:
             pipe.zcount(self.keys.queued, p * SCORE_BAND, (p + 1) * SCORE_BAND - 1)
-        return {p: int(n) for p, n in zip(PRIORITIES, pipe.execute())}
+        return {p: int(n) for p, n in zip(PRIORITIES, pipe.execute(), strict=True)}
 
     def oldest_waiting_seconds(self) -> float | None:
         """How long the longest-waiting queued ticket has waited (since first enqueued)."""
@@ -336,7 +336,7 @@ class AgentQueue:
             )
         oldest = [
             int(score) - p * SCORE_BAND
-            for p, rows in zip(PRIORITIES, pipe.execute())
+            for p, rows in zip(PRIORITIES, pipe.execute(), strict=True)
             for _, score in rows
         ]
         if not oldest:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 _LIB = r"""
 local K_SEQ, K_OPEN, K_QUEUED, K_CLAIMED = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_CLAIMED_ORDER, K_AGING, K_WAITS, K_RESOLVED, K_EVENTS = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local K_CLAIMED_ORDER, K_AGING, K_WAITS = KEYS[5], KEYS[6], KEYS[7]
+local K_RESOLVED, K_EVENTS = KEYS[8], KEYS[9]
 local PREFIX, NOW, MAXLEN = ARGV[1], ARGV[2], ARGV[3]
 local NOWN = tonumber(NOW)
 local BAND = 10000000000000
@@ -150,15 +151,21 @@ local function escalate(b)
 end
 """
 
+
+def _script(body: str) -> str:
+    """A complete script: the shared library, then the body."""
+    return _LIB + body
+
+
 # ARGV[4..]: the escalation fields (see `escalate` in _LIB)  -> {0, id, created, duplicate}
-ESCALATE = _LIB + r"""
+ESCALATE = _script(r"""
 local id, created, duplicate = escalate(4)
 return {OK, id, created, duplicate}
-"""
+""")
 
 # ARGV[4] system message JSON, ARGV[5] error, ARGV[6] reply text, ARGV[7..] escalation fields
 # used when no ticket is open  -> {0, id, created}
-DELIVERY_FAILED = _LIB + r"""
+DELIVERY_FAILED = _script(r"""
 local id = redis.call('HGET', K_OPEN, ARGV[7])
 local created = 0
 if id then
@@ -169,26 +176,26 @@ else
 end
 emit('delivery_failed', id, 'bot', {error = ARGV[5], reply = ARGV[6], created = created == 1})
 return {OK, id, created}
-"""
+""")
 
 # ARGV[4] conversation field, ARGV[5] message JSON  -> {0, id or false}
-FOLLOWER_MESSAGE = _LIB + r"""
+FOLLOWER_MESSAGE = _script(r"""
 local id = redis.call('HGET', K_OPEN, ARGV[4])
 if not id then return {OK, false} end
 redis.call('RPUSH', mkey(id), ARGV[5])
 redis.call('HSET', tkey(id), 'updated_at', NOW)
 emit('follower_message', id, 'follower', {})
 return {OK, id}
-"""
+""")
 
 # ARGV[4] ticket id  -> {0, payload} | {E_NOT_FOUND}
-GET = _LIB + r"""
+GET = _script(r"""
 if redis.call('EXISTS', tkey(ARGV[4])) == 0 then return {E_NOT_FOUND} end
 return {OK, payload(ARGV[4])}
-"""
+""")
 
 # ARGV[4] 'queued' | 'claimed' | 'resolved' | 'all', ARGV[5] limit  -> {0, {payload, ...}}
-LIST = _LIB + r"""
+LIST = _script(r"""
 local limit, ids = tonumber(ARGV[5]), {}
 if ARGV[4] == 'queued' or ARGV[4] == 'all' then
   ids = redis.call('ZRANGE', K_QUEUED, 0, limit - 1)
@@ -202,11 +209,11 @@ if ARGV[4] == 'resolved' then ids = redis.call('ZREVRANGE', K_RESOLVED, 0, limit
 local out = {}
 for _, id in ipairs(ids) do table.insert(out, payload(id)) end
 return {OK, out}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until
 #   -> {0, payload} | {E_NOT_FOUND} | {E_CLOSED} | {E_ALREADY_CLAIMED, holder}
-CLAIM = _LIB + r"""
+CLAIM = _script(r"""
 local id, agent = ARGV[4], ARGV[5]
 local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by', 'lease_until')
 if not st[1] then return {E_NOT_FOUND} end
@@ -222,11 +229,11 @@ if st[1] == 'claimed' then
 end
 take(id, agent, ARGV[6], 'claimed', agent, {agent = agent})
 return {OK, payload(id)}
-"""
+""")
 
 # ARGV[4] agent, ARGV[5] lease_until  -> {0, payload} | {0} when the queue is empty
 # Leases that already ran out are requeued first (at most 10), so claims work without a sweeper.
-CLAIM_NEXT = _LIB + r"""
+CLAIM_NEXT = _script(r"""
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, 10)) do
   requeue(id, 'lease_expired', 'system')
 end
@@ -234,19 +241,19 @@ local head = redis.call('ZRANGE', K_QUEUED, 0, 0)
 if #head == 0 then return {OK} end
 take(head[1], ARGV[4], ARGV[5], 'claimed', ARGV[4], {agent = ARGV[4]})
 return {OK, payload(head[1])}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until  -> {code, holder}
-HEARTBEAT = _LIB + r"""
+HEARTBEAT = _script(r"""
 local code, holder = check_holder(ARGV[4], ARGV[5])
 if code ~= OK then return {code, holder} end
 redis.call('ZADD', K_CLAIMED, ARGV[6], ARGV[4])
 redis.call('HSET', tkey(ARGV[4]), 'lease_until', ARGV[6])
 return {OK}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent, ARGV[6] agent message JSON  -> {code, holder}
-REPLY = _LIB + r"""
+REPLY = _script(r"""
 local id = ARGV[4]
 local code, holder = check_holder(id, ARGV[5])
 if code ~= OK then return {code, holder} end
@@ -255,29 +262,29 @@ local first = redis.call('HSETNX', tkey(id), 'first_reply_at', NOW)
 redis.call('HSET', tkey(id), 'updated_at', NOW)
 emit('replied', id, ARGV[5], {first_reply = first == 1})
 return {OK}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent, ARGV[6] note JSON  -> {code}
-NOTE = _LIB + r"""
+NOTE = _script(r"""
 local id = ARGV[4]
 if redis.call('EXISTS', tkey(id)) == 0 then return {E_NOT_FOUND} end
 redis.call('RPUSH', tkey(id) .. ':notes', ARGV[6])
 redis.call('HSET', tkey(id), 'updated_at', NOW)
 emit('note', id, ARGV[5], {})
 return {OK}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent  -> {code, holder}
-RELEASE = _LIB + r"""
+RELEASE = _script(r"""
 local code, holder = check_holder(ARGV[4], ARGV[5])
 if code ~= OK then return {code, holder} end
 requeue(ARGV[4], 'released', ARGV[5])
 return {OK}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] from agent, ARGV[6] to agent, ARGV[7] force '1'|'0',
 # ARGV[8] lease_until  -> {code, holder}. Forced, a queued ticket is assigned to `to`.
-TRANSFER = _LIB + r"""
+TRANSFER = _script(r"""
 local id, from, to = ARGV[4], ARGV[5], ARGV[6]
 local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by')
 if not st[1] then return {E_NOT_FOUND} end
@@ -299,11 +306,11 @@ redis.call('HSET', tkey(id), 'claimed_by', to, 'claimed_at', NOW, 'lease_until',
   'updated_at', NOW)
 emit('transferred', id, from, data)
 return {OK}
-"""
+""")
 
 # ARGV[4] ticket id, ARGV[5] agent, ARGV[6] outcome, ARGV[7] force '1'|'0', ARGV[8] '1' to
 # reply with the payload  -> {0, payload|false} | {code, holder}
-RESOLVE = _LIB + r"""
+RESOLVE = _script(r"""
 local id, agent = ARGV[4], ARGV[5]
 local t = tkey(id)
 local st = redis.call('HMGET', t, 'status', 'claimed_by', 'conv')
@@ -327,11 +334,11 @@ emit('resolved', id, agent, {outcome = ARGV[6], force = ARGV[7] == '1',
   holder = st[2] or '', previous_status = st[1]})
 if ARGV[8] == '1' then return {OK, payload(id)} end
 return {OK, false}
-"""
+""")
 
 # ARGV[4] batch size, ARGV[5] aging seconds (0 = no aging)
 #   -> {0, {expired ids}, {aged ids}, aging candidates looked at}
-SWEEP = _LIB + r"""
+SWEEP = _script(r"""
 local batch, A = tonumber(ARGV[4]), tonumber(ARGV[5])
 local expired = redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, batch)
 for _, id in ipairs(expired) do requeue(id, 'lease_expired', 'sweeper') end
@@ -366,7 +373,7 @@ if A > 0 then
   end
 end
 return {OK, expired, aged, looked}
-"""
+""")
 
 ALL: dict[str, str] = {
     "escalate": ESCALATE,

@@ -30,7 +30,13 @@ class Sweeper:
     def run_once(self) -> dict[str, Any]:
         """One pass; ``{"expired": [ids], "aged": [ids], "drained": n, "spooled": n,
         "errors": [str]}`` (``spooled`` = files still waiting after the pass)."""
-        result: dict[str, Any] = {"expired": [], "aged": [], "drained": 0, "spooled": 0, "errors": []}
+        result: dict[str, Any] = {
+            "expired": [],
+            "aged": [],
+            "drained": 0,
+            "spooled": 0,
+            "errors": [],
+        }
         try:
             report = self.queue.sweep_report()
             result["expired"], result["aged"] = report.expired, report.aged

@@ -1,0 +1,179 @@
+"""X (Twitter) direct-message channel, name ``x``.
+
+Inbound: the Account Activity API webhook. ``GET ?crc_token=…`` is the challenge-response check,
+answered with ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``;
+POSTs carry ``x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256 of the body>``. Messages are
+``direct_message_events[]`` of ``type: message_create``; the brand account's own messages
+(sender = ``X_USER_ID``) are echoes and ignored, as are typing / read / tweet events.
+
+Outbound: ``POST {base}/2/dm_conversations/with/{participant_id}/messages`` signed with OAuth 1.0a
+(user context), text ≤ 10000 characters. The v2 DM API has no quick replies, so options are sent as
+a plain-text list; images as their URL. 429 answers carry ``x-rate-limit-reset`` (epoch seconds).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from typing import Any, ClassVar
+
+import requests
+from requests_oauthlib import OAuth1
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.base import (
+    Inbound,
+    WebhookInput,
+    as_dict,
+    as_list,
+    hmac_sha256,
+    neutralise_text,
+    or_empty,
+    verify_base64_signature,
+)
+from bot.channels.delivery import Buttons, SocialOutput
+from bot.channels.idempotency import Deduplicator
+from bot.channels.outbound import SendClient
+from bot.channels.settings import XSettings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "x"
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+
+_MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "video"}
+
+
+def crc_response_token(consumer_secret: str, crc_token: str) -> str:
+    """The ``response_token`` for an Account Activity CRC challenge."""
+    digest = hmac_sha256(consumer_secret, crc_token.encode("utf-8"))
+    return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+
+def x_throttle(resp: requests.Response) -> float | None:
+    """Seconds until ``x-rate-limit-reset`` on a 429 (None when the header is absent)."""
+    if resp.status_code != 429:
+        return None
+    reset = resp.headers.get("x-rate-limit-reset")
+    try:
+        return max(0.0, float(reset) - time.time()) if reset else None
+    except ValueError:
+        return None
+
+
+def _attachment(message_data: dict[str, Any]) -> tuple[list[dict[str, str]], str | None]:
+    """(attachments, t.co link to strip from the text) of a ``message_data``."""
+    attachment = message_data.get("attachment")
+    if not isinstance(attachment, dict):
+        return [], None
+    if attachment.get("type") == "media" and isinstance(attachment.get("media"), dict):
+        media = attachment["media"]
+        converted = {"type": _MEDIA_TYPES.get(str(media.get("type")), "other")}
+        url = media.get("media_url_https") or media.get("media_url")
+        if url:
+            converted["url"] = str(url)
+        link = media.get("url")
+        return [converted], str(link) if link else None
+    if attachment.get("type") == "location":
+        return [{"type": "location"}], None
+    return [{"type": "other"}], None
+
+
+class XOutput(SocialOutput):
+    """Sends replies through the X API v2 direct-message endpoint."""
+
+    CHANNEL: ClassVar[str] = CHANNEL
+    text_limit: ClassVar[int] = 10000
+
+    def __init__(self, settings: XSettings, client: SendClient | None = None) -> None:
+        super().__init__(client or SendClient(CHANNEL, throttle_hook=x_throttle))
+        self.settings = settings
+        self._auth = OAuth1(
+            settings.consumer_key,
+            settings.consumer_secret,
+            settings.access_token,
+            settings.access_token_secret,
+        )
+
+    @classmethod
+    def from_env(cls) -> XOutput:
+        """Build from the environment (used by ``bot.channels.registry``)."""
+        return cls(XSettings.from_env())
+
+    def send_part(self, recipient_id: str, text: str, buttons: Buttons | None) -> None:
+        self.client.post_json(
+            f"{self.settings.api_base}/2/dm_conversations/with/{recipient_id}/messages",
+            {"text": text},
+            auth=self._auth,
+        )
+
+
+class XInput(WebhookInput):
+    """Receives Account Activity API webhooks for the brand's account."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, settings: XSettings, deduplicator: Deduplicator | None = None) -> None:
+        super().__init__(deduplicator=deduplicator)
+        self.settings = settings
+        self._client = SendClient(CHANNEL, throttle_hook=x_throttle)
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> XInput:
+        """Credentials from config/credentials.social.yml, falling back to the environment."""
+        return cls(XSettings.from_env(overrides=credentials))
+
+    def get_output_channel(self) -> XOutput:
+        return XOutput(self.settings, self._client)
+
+    def handshake(self, request: Request) -> HTTPResponse:
+        crc_token = request.args.get("crc_token")
+        if not crc_token:
+            return response.json({"error": "crc_token missing"}, status=400)
+        token = crc_response_token(self.settings.consumer_secret, crc_token)
+        return response.json({"response_token": token})
+
+    def verify_request(self, request: Request, body: bytes) -> bool:
+        return verify_base64_signature(
+            body, request.headers.get(SIGNATURE_HEADER), self.settings.consumer_secret
+        )
+
+    def extract(self, payload: dict[str, Any]) -> list[Inbound]:
+        for_user = str(payload.get("for_user_id") or "")
+        if for_user and for_user != self.settings.user_id:
+            logger.warning("x webhook for another account (%s) ignored", for_user)
+            return []
+        found: list[Inbound] = []
+        events = as_list(payload.get("direct_message_events"), "direct_message_events")
+        for event in events:
+            message = self.parse_event(as_dict(event, "direct_message_events[]"))
+            if message is not None:
+                found.append(message)
+        return found
+
+    def parse_event(self, event: dict[str, Any]) -> Inbound | None:
+        """A ``message_create`` event as a follower message (None for echoes and other events)."""
+        if event.get("type") != "message_create":
+            return None
+        create = as_dict(event.get("message_create"), "message_create")
+        sender = str(create.get("sender_id") or "")
+        event_id = str(event.get("id") or "")
+        if not sender or not event_id:
+            logger.info("x event without sender or id ignored")
+            return None
+        if sender == self.settings.user_id:
+            return None  # the brand's own message (a bot reply or an agent typing in X)
+        data = or_empty(create.get("message_data"))
+        attachments, link = _attachment(data)
+        text = str(data.get("text") or "")
+        if link:
+            text = text.replace(link, "")
+        text = neutralise_text(text)
+        if not text and not attachments:
+            return None
+        return Inbound(sender, event_id, text, attachments)

@@ -1,0 +1,1 @@
+"""Test doubles that speak the platforms' real wire formats (see ``platforms``)."""

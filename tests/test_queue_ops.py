@@ -1,0 +1,636 @@
+"""AgentQueue operations and their error paths, against a real Redis."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import redis
+
+from bot.queue import (
+    AgentQueue,
+    AlreadyClaimed,
+    Escalation,
+    Keys,
+    NotHolder,
+    SweepReport,
+    TicketClosed,
+    TicketNotFound,
+)
+from tests.conftest import T0, FakeClock, check_invariants, make_escalation
+
+
+def event_types(queue: AgentQueue, ticket_id: str | None = None) -> list[str]:
+    return [e["type"] for _, e in queue.events(count=10_000) if ticket_id in (None, e["ticket"])]
+
+
+# -- escalate -------------------------------------------------------------------------------
+
+
+def test_escalate_creates_a_queued_ticket(queue: AgentQueue, redis_client: redis.Redis) -> None:
+    result = queue.escalate(make_escalation("u1", priority=2))
+    assert result == ("T-000001", True)
+    t = queue.get(result.ticket_id)
+    assert (t.id, t.channel, t.sender, t.status, t.priority) == (
+        "T-000001",
+        "whatsapp",
+        "u1",
+        "queued",
+        2,
+    )
+    assert t.reasons == ["negative_tone"]
+    assert t.tone["label"] == "negative" and t.nlu["intent"] == "complaint"
+    assert t.created_at == t.enqueued_at == t.updated_at == T0
+    assert t.claimed_by is None and t.lease_until is None and t.outcome is None
+    assert t.transcript == [{"role": "follower", "text": "message from u1", "ts": 1.0}]
+    assert t.notes == [] and t.escalations == 1 and t.base_priority == 2
+    assert [h["type"] for h in t.history] == ["escalated"]
+    assert queue.open_ticket_id("whatsapp", "u1") == "T-000001"
+    assert queue.open_ticket_id("whatsapp", "nobody") is None
+    assert queue.open_ticket_id("instagram", "u1") is None
+    assert queue.escalate(make_escalation("u2")).ticket_id == "T-000002"
+    check_invariants(redis_client)
+
+
+def test_reescalation_merges_into_the_open_ticket(queue: AgentQueue, clock: FakeClock) -> None:
+    first = queue.escalate(make_escalation("u1", priority=3, reasons=["negative_tone"]))
+    queue.escalate(make_escalation("u9", priority=2))  # another conversation
+    clock.advance(5)
+    second = make_escalation(
+        "u1",
+        priority=2,
+        reasons=["asked_for_human", "negative_tone"],
+        text="get me a human",
+        draft="Connecting you",
+        tone={"negative": 0.5},
+        nlu={"intent": "human"},
+        transcript=[
+            {"role": "follower", "text": "message from u1", "ts": 1.0},  # already there
+            {"role": "bot", "text": "Sorry!", "ts": 2.0},
+            {"role": "follower", "text": "get me a human", "ts": 3.0},
+        ],
+    )
+    assert queue.escalate(second) == (first.ticket_id, False)
+    t = queue.get(first.ticket_id)
+    assert t.reasons == ["negative_tone", "asked_for_human"]
+    assert t.priority == 2 and t.base_priority == 2
+    assert (t.text, t.draft, t.tone, t.nlu) == (
+        "get me a human",
+        "Connecting you",
+        {"negative": 0.5},
+        {"intent": "human"},
+    )
+    assert [m["text"] for m in t.transcript] == ["message from u1", "Sorry!", "get me a human"]
+    assert t.escalations == 2 and t.enqueued_at == T0 and t.updated_at == T0 + 5
+    # a less urgent escalation keeps the more urgent priority
+    queue.escalate(make_escalation("u1", priority=4, reasons=["sarcasm"]))
+    t = queue.get(first.ticket_id)
+    assert t.priority == 2 and t.reasons == ["negative_tone", "asked_for_human", "sarcasm"]
+    # it moved up (priority 2, enqueued before u9)
+    assert [x.id for x in queue.list("queued")] == [first.ticket_id, "T-000002"]
+    assert len(queue.list(None)) == 2
+    assert event_types(queue, first.ticket_id) == ["escalated", "updated", "updated"]
+
+
+def test_reescalation_of_a_claimed_ticket_keeps_the_claim(queue: AgentQueue) -> None:
+    tid = queue.escalate(make_escalation("u1", priority=3)).ticket_id
+    queue.claim(tid, "alice")
+    assert queue.escalate(make_escalation("u1", priority=1, reasons=["sarcasm"])) == (tid, False)
+    t = queue.get(tid)
+    assert t.status == "claimed" and t.claimed_by == "alice" and t.priority == 1
+    queue.release(tid, "alice")
+    assert queue.get(tid).priority == 1
+    assert queue.list()[0].id == tid
+
+
+def test_same_escalation_id_changes_nothing(queue: AgentQueue, clock: FakeClock) -> None:
+    e = make_escalation("u1")
+    tid = queue.escalate(e).ticket_id
+    before = queue.get(tid)
+    clock.advance(10)
+    assert queue.escalate(e) == (tid, False)
+    assert queue.get(tid) == before
+    assert event_types(queue) == ["escalated"]
+    queue.claim(tid, "a")
+    queue.resolve(tid, "a")
+    # applied again after the ticket closed: still nothing (no new ticket)
+    assert queue.escalate(e) == (tid, False)
+    assert queue.open_ticket_id("whatsapp", "u1") is None
+
+
+def test_escalation_after_resolve_opens_a_new_ticket(queue: AgentQueue) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    queue.claim(tid, "a")
+    queue.resolve(tid, "a")
+    again = queue.escalate(make_escalation("u1"))
+    assert again.created and again.ticket_id != tid
+    assert queue.open_ticket_id("whatsapp", "u1") == again.ticket_id
+    assert queue.get(tid).status == "resolved"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"priority": 0},
+        {"priority": 5},
+        {"priority": True},
+        {"priority": "1"},
+        {"reasons": "negative_tone"},
+        {"channel": ""},
+        {"tone": []},
+        {"transcript": ["hi"]},
+    ],
+)
+def test_invalid_escalations_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="invalid Escalation"):
+        make_escalation("u1", **bad)
+
+
+def test_escalate_revalidates_a_mutated_escalation(queue: AgentQueue) -> None:
+    e = make_escalation("u1")
+    e.priority = 7
+    with pytest.raises(ValueError):
+        queue.escalate(e)
+
+
+def test_escalation_round_trips_through_dict() -> None:
+    e = make_escalation("u1")
+    assert Escalation.from_dict(e.to_dict()) == e
+    with pytest.raises(ValueError, match="missing"):
+        Escalation.from_dict({"channel": "x"})
+    with pytest.raises(ValueError):
+        Escalation.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+# -- order and listing ----------------------------------------------------------------------
+
+
+def test_queue_order_is_priority_then_fifo(queue: AgentQueue, clock: FakeClock) -> None:
+    plan = [("a", 3), ("b", 1), ("c", 3), ("d", 2), ("e", 1), ("f", 4)]
+    for sender, priority in plan:
+        queue.escalate(make_escalation(sender, priority=priority))
+        clock.advance(1)
+    expected = ["b", "e", "d", "a", "c", "f"]
+    assert [t.sender for t in queue.list("queued")] == expected
+    assert [t.sender for t in queue.list("queued", limit=2)] == expected[:2]
+    claimed = [queue.claim_next("agent") for _ in plan]
+    assert [t.sender for t in claimed if t] == expected
+    assert queue.claim_next("agent") is None
+
+
+def test_list_by_status(queue: AgentQueue, clock: FakeClock) -> None:
+    ids = [queue.escalate(make_escalation(f"u{i}")).ticket_id for i in range(4)]
+    queue.claim(ids[2], "a")
+    clock.advance(1)
+    queue.claim(ids[0], "b")
+    clock.advance(1)
+    queue.claim(ids[3], "c")
+    queue.resolve(ids[3], "c")
+    assert [t.id for t in queue.list("queued")] == [ids[1]]
+    assert [t.id for t in queue.list("claimed")] == [ids[2], ids[0]]
+    assert [t.id for t in queue.list(None)] == [ids[1], ids[2], ids[0]]
+    assert [t.id for t in queue.list(None, limit=2)] == [ids[1], ids[2]]
+    assert [t.id for t in queue.list("resolved")] == [ids[3]]
+    assert queue.list("queued", limit=0) == []
+    with pytest.raises(ValueError):
+        queue.list("bogus")
+
+
+def test_get_unknown_ticket(queue: AgentQueue) -> None:
+    with pytest.raises(TicketNotFound) as info:
+        queue.get("T-999999")
+    assert info.value.ticket_id == "T-999999"
+
+
+# -- claim, heartbeat, reply, note ----------------------------------------------------------
+
+
+def test_claim_and_its_errors(queue: AgentQueue, redis_client: redis.Redis) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    t = queue.claim(tid, "alice")
+    assert t.status == "claimed" and t.claimed_by == "alice"
+    assert t.claimed_at == T0 and t.lease_until == T0 + 60
+    assert queue.agent_tickets("alice") == [tid]
+    with pytest.raises(AlreadyClaimed) as info:
+        queue.claim(tid, "bob")
+    assert info.value.holder == "alice"
+    assert queue.claim(tid, "alice").claimed_by == "alice"  # re-claim by the holder: fine
+    with pytest.raises(TicketNotFound):
+        queue.claim("T-000404", "bob")
+    queue.resolve(tid, "alice")
+    with pytest.raises(TicketClosed):
+        queue.claim(tid, "bob")
+    check_invariants(redis_client)
+
+
+def test_heartbeat_extends_the_lease(queue: AgentQueue, clock: FakeClock) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    with pytest.raises(NotHolder):
+        queue.heartbeat(tid, "alice")  # queued
+    queue.claim(tid, "alice")
+    clock.advance(50)
+    assert queue.heartbeat(tid, "alice") == T0 + 110
+    assert queue.get(tid).lease_until == T0 + 110
+    clock.advance(55)  # past the first lease (T0 + 60), within the renewed one
+    assert queue.heartbeat(tid, "alice") == T0 + 165
+    with pytest.raises(NotHolder) as info:
+        queue.heartbeat(tid, "bob")
+    assert info.value.holder == "alice" and info.value.agent == "bob"
+    with pytest.raises(TicketNotFound):
+        queue.heartbeat("T-000404", "alice")
+    queue.resolve(tid, "alice")
+    with pytest.raises(TicketClosed):
+        queue.heartbeat(tid, "alice")
+
+
+def test_reply_appends_to_transcript(queue: AgentQueue, clock: FakeClock) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    with pytest.raises(NotHolder):
+        queue.reply(tid, "alice", "hi")
+    queue.claim(tid, "alice")
+    clock.advance(3)
+    msg = queue.reply(tid, "alice", "Hi, I'm Alice")
+    assert msg == {"role": "agent", "agent": "alice", "text": "Hi, I'm Alice", "ts": T0 + 3}
+    clock.advance(3)
+    queue.reply(tid, "alice", "Let me check")
+    t = queue.get(tid)
+    assert t.transcript[-2:] == [msg, {**msg, "text": "Let me check", "ts": T0 + 6}]
+    assert t.first_reply_at == T0 + 3
+    with pytest.raises(NotHolder):
+        queue.reply(tid, "bob", "me too")
+    with pytest.raises(TicketNotFound):
+        queue.reply("T-000404", "alice", "x")
+    assert event_types(queue, tid).count("replied") == 2
+
+
+def test_notes_by_any_agent(queue: AgentQueue) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    note = queue.add_note(tid, "supervisor", "VIP customer")
+    queue.claim(tid, "alice")
+    queue.add_note(tid, "bob", "saw this before")
+    queue.resolve(tid, "alice")
+    queue.add_note(tid, "alice", "post-mortem")  # closed tickets still take notes
+    t = queue.get(tid)
+    assert [n["agent"] for n in t.notes] == ["supervisor", "bob", "alice"]
+    assert t.notes[0] == note == {"agent": "supervisor", "text": "VIP customer", "ts": T0}
+    with pytest.raises(TicketNotFound):
+        queue.add_note("T-000404", "a", "x")
+    assert event_types(queue, tid).count("note") == 3
+
+
+def test_follower_messages_go_to_the_open_ticket(queue: AgentQueue) -> None:
+    assert queue.add_follower_message("whatsapp", "u1", "hello?") is None
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    meta = {"attachments": [{"type": "image", "url": "https://x/y.jpg"}]}
+    assert queue.add_follower_message("whatsapp", "u1", "", meta) == tid
+    assert queue.add_follower_message("whatsapp", "u1", "anyone?") == tid
+    t = queue.get(tid)
+    assert t.transcript[-2] == {"role": "follower", "text": "", "ts": T0, "metadata": meta}
+    assert t.transcript[-1] == {"role": "follower", "text": "anyone?", "ts": T0}
+    queue.resolve(tid, "sup", force=True)
+    assert queue.add_follower_message("whatsapp", "u1", "thanks") is None
+    assert event_types(queue, tid).count("follower_message") == 2
+
+
+def test_delivery_failure_attaches_or_escalates(queue: AgentQueue) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    assert (
+        queue.record_delivery_failure("whatsapp", "u1", "Your refund is on its way", "HTTP 500")
+        == tid
+    )
+    t = queue.get(tid)
+    assert t.transcript[-1]["role"] == "system" and "HTTP 500" in t.transcript[-1]["text"]
+    assert t.transcript[-1]["reply"] == "Your refund is on its way"
+    new = queue.record_delivery_failure("messenger", "u2", "Hello!", "token expired")
+    t2 = queue.get(new)
+    assert new != tid and t2.reasons == ["delivery_failed"] and t2.priority == 2
+    assert t2.draft == "Hello!" and t2.transcript[0]["error"] == "token expired"
+    assert event_types(queue, tid)[-1] == "delivery_failed"
+    assert event_types(queue, new) == ["escalated", "delivery_failed"]
+
+
+# -- release, transfer, resolve -------------------------------------------------------------
+
+
+def test_release_keeps_the_place_in_the_queue(queue: AgentQueue, clock: FakeClock) -> None:
+    first = queue.escalate(make_escalation("u1", priority=3)).ticket_id
+    clock.advance(1)
+    second = queue.escalate(make_escalation("u2", priority=3)).ticket_id
+    assert queue.claim_next("alice").id == first  # type: ignore[union-attr]
+    clock.advance(1)
+    third = queue.escalate(make_escalation("u3", priority=3)).ticket_id
+    with pytest.raises(NotHolder):
+        queue.release(first, "bob")
+    queue.release(first, "alice")
+    t = queue.get(first)
+    assert t.status == "queued" and t.claimed_by is None and t.lease_until is None
+    assert t.enqueued_at == T0 and t.priority == 3
+    assert [x.id for x in queue.list()] == [first, second, third]
+    assert queue.agent_tickets("alice") == []
+    assert [h["type"] for h in t.history] == ["escalated", "claimed", "released"]
+    with pytest.raises(NotHolder):
+        queue.release(first, "alice")  # not claimed any more
+
+
+def test_transfer(queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    with pytest.raises(NotHolder):
+        queue.transfer(tid, "alice", "bob")  # queued, not forced
+    queue.claim(tid, "alice")
+    with pytest.raises(NotHolder):
+        queue.transfer(tid, "carol", "bob")
+    clock.advance(30)
+    queue.transfer(tid, "alice", "bob")
+    t = queue.get(tid)
+    assert t.claimed_by == "bob" and t.lease_until == T0 + 90
+    assert queue.agent_tickets("alice") == [] and queue.agent_tickets("bob") == [tid]
+    queue.transfer(tid, "supervisor", "carol", force=True)
+    assert queue.get(tid).claimed_by == "carol"
+    check_invariants(redis_client)
+    # forced on a queued ticket: assigned directly
+    other = queue.escalate(make_escalation("u2")).ticket_id
+    queue.transfer(other, "supervisor", "dave", force=True)
+    assert queue.get(other).claimed_by == "dave"
+    with pytest.raises(TicketNotFound):
+        queue.transfer("T-000404", "a", "b", force=True)
+    queue.resolve(tid, "carol")
+    with pytest.raises(TicketClosed):
+        queue.transfer(tid, "carol", "bob", force=True)
+    ev = [e for _, e in queue.events() if e["type"] == "transferred"]
+    assert [(e["actor"], e["data"]["to"], e["data"]["force"]) for e in ev] == [
+        ("alice", "bob", False),
+        ("supervisor", "carol", True),
+        ("supervisor", "dave", True),
+    ]
+    check_invariants(redis_client)
+
+
+def test_resolve(queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    with pytest.raises(NotHolder):
+        queue.resolve(tid, "alice")
+    queue.claim(tid, "alice")
+    with pytest.raises(ValueError):
+        queue.resolve(tid, "alice", outcome="done")
+    with pytest.raises(NotHolder):
+        queue.resolve(tid, "bob")
+    clock.advance(7)
+    t = queue.resolve(tid, "alice", outcome="handed_back")
+    assert (t.status, t.outcome, t.resolved_at, t.resolved_by) == (
+        "resolved",
+        "handed_back",
+        T0 + 7,
+        "alice",
+    )
+    assert t.claimed_by is None and t.lease_until is None
+    assert queue.open_ticket_id("whatsapp", "u1") is None
+    assert queue.agent_tickets("alice") == []
+    with pytest.raises(TicketClosed):
+        queue.resolve(tid, "alice")
+    with pytest.raises(TicketClosed):
+        queue.resolve(tid, "sup", force=True)
+    with pytest.raises(TicketNotFound):
+        queue.resolve("T-000404", "alice")
+    # forced on queued and on someone else's claim
+    q2 = queue.escalate(make_escalation("u2")).ticket_id
+    assert queue.resolve(q2, "sup", force=True).status == "resolved"
+    q3 = queue.escalate(make_escalation("u3")).ticket_id
+    queue.claim(q3, "bob")
+    queue.resolve_quietly(q3, "bob")
+    assert queue.get(q3).status == "resolved"
+    assert check_invariants(redis_client) == {"queued": 0, "claimed": 0, "resolved": 3}
+
+
+# -- leases, sweeping, aging ----------------------------------------------------------------
+
+
+def test_expired_lease_returns_to_queue_with_history(
+    queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis
+) -> None:
+    tid = queue.escalate(make_escalation("u1")).ticket_id
+    later = queue.escalate(make_escalation("u2")).ticket_id
+    queue.claim(tid, "alice")
+    queue.reply(tid, "alice", "looking into it")
+    queue.add_note(tid, "alice", "needs refund")
+    clock.advance(59)
+    assert queue.sweep() == []
+    clock.advance(2)
+    with pytest.raises(NotHolder):  # the lease ran out: lost even before the sweep
+        queue.reply(tid, "alice", "still here")
+    assert queue.sweep() == [tid]
+    assert queue.sweep() == []
+    t = queue.get(tid)
+    assert t.status == "queued" and t.claimed_by is None and t.enqueued_at == T0
+    assert [h["type"] for h in t.history] == [
+        "escalated",
+        "claimed",
+        "replied",
+        "note",
+        "lease_expired",
+    ]
+    assert t.history[-1]["data"]["agent"] == "alice" and t.history[-1]["actor"] == "sweeper"
+    assert t.transcript[-1]["text"] == "looking into it" and t.notes[0]["text"] == "needs refund"
+    assert [x.id for x in queue.list()] == [tid, later]
+    with pytest.raises(NotHolder):
+        queue.heartbeat(tid, "alice")
+    assert queue.agent_tickets("alice") == []
+    check_invariants(redis_client)
+
+
+def test_expired_leases_are_recovered_without_a_sweeper(
+    queue: AgentQueue, clock: FakeClock
+) -> None:
+    a = queue.escalate(make_escalation("u1")).ticket_id
+    b = queue.escalate(make_escalation("u2")).ticket_id
+    queue.claim(a, "alice")
+    queue.claim(b, "bob")
+    clock.advance(61)
+    # claim on an expired lease takes it over
+    assert queue.claim(b, "carol").claimed_by == "carol"
+    # claim_next requeues expired leases first, then pops the head
+    assert queue.claim_next("dave").id == a  # type: ignore[union-attr]
+    assert event_types(queue, a)[-2:] == ["lease_expired", "claimed"]
+    assert event_types(queue, b)[-2:] == ["lease_expired", "claimed"]
+
+
+def test_aging_raises_priority_of_waiting_tickets(
+    queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis
+) -> None:
+    old = queue.escalate(make_escalation("old", priority=4)).ticket_id
+    urgent = queue.escalate(make_escalation("urgent", priority=1)).ticket_id
+    clock.advance(599)
+    fresh = queue.escalate(make_escalation("fresh", priority=3)).ticket_id
+    assert queue.sweep_report().aged == []
+    clock.advance(2)  # old waited 601 s
+    report = queue.sweep_report()
+    assert report.aged == [old] and report.expired == []
+    t = queue.get(old)
+    assert t.priority == 3 and t.base_priority == 4 and t.enqueued_at == T0
+    assert [x.id for x in queue.list()] == [urgent, old, fresh]  # FIFO within priority 3
+    assert queue.sweep_report().aged == []  # nothing more until the next level is due
+    clock.advance(1800)  # old: 2401 s -> 4 levels -> 1 ; fresh: 1802 s -> 3 levels -> 1
+    assert sorted(queue.sweep_report().aged) == sorted([old, fresh])
+    assert queue.get(old).priority == 1 and queue.get(fresh).priority == 1
+    assert queue.get(urgent).priority == 1
+    assert [x.id for x in queue.list()] == [old, urgent, fresh]
+    assert redis_client.zcard(Keys().aging) == 0
+    aged = [e for _, e in queue.events() if e["type"] == "aged" and e["ticket"] == old]
+    assert [(e["data"]["from"], e["data"]["to"]) for e in aged] == [(4, 3), (3, 1)]
+    check_invariants(redis_client)
+
+
+def test_claimed_tickets_do_not_age_until_released(queue: AgentQueue, clock: FakeClock) -> None:
+    tid = queue.escalate(make_escalation("u1", priority=4)).ticket_id
+    queue.claim(tid, "alice")
+    for _ in range(14):  # 700 s, heartbeating every 50 s
+        clock.advance(50)
+        queue.heartbeat(tid, "alice")
+    assert queue.sweep_report() == SweepReport()
+    assert queue.get(tid).priority == 4
+    queue.release(tid, "alice")  # back in the queue with its first enqueued_at (700 s ago)
+    assert queue.sweep_report().aged == [tid]
+    assert queue.get(tid).priority == 3
+
+
+def test_aging_can_be_disabled(redis_client: redis.Redis, clock: FakeClock) -> None:
+    q = AgentQueue(redis_client, clock=clock, aging_seconds=0)
+    tid = q.escalate(make_escalation("u1", priority=4)).ticket_id
+    clock.advance(100_000)
+    assert q.sweep_report().aged == [] and q.get(tid).priority == 4
+
+
+# -- figures, events, keys ------------------------------------------------------------------
+
+
+def test_typical_wait_depth_and_oldest(queue: AgentQueue, clock: FakeClock) -> None:
+    assert queue.typical_wait_seconds() is None
+    assert queue.typical_wait_seconds(default=90.0) == 90.0
+    assert queue.oldest_waiting_seconds() is None
+    assert queue.depth_by_priority() == {1: 0, 2: 0, 3: 0, 4: 0}
+    for i, p in enumerate([2, 3, 3, 4, 1]):
+        queue.escalate(make_escalation(f"u{i}", priority=p))
+        clock.advance(10)
+    assert queue.depth_by_priority() == {1: 1, 2: 1, 3: 2, 4: 1}
+    assert queue.oldest_waiting_seconds() == pytest.approx(50.0)
+    waits = []
+    for _ in range(3):
+        t = queue.claim_next("a")
+        assert t is not None
+        waits.append(clock.now - t.enqueued_at)
+        clock.advance(5)
+    assert queue.typical_wait_seconds() == pytest.approx(sorted(waits)[1])
+    assert queue.depth_by_priority() == {1: 0, 2: 0, 3: 1, 4: 1}
+
+
+def test_typical_wait_uses_the_last_50_claims(queue: AgentQueue, clock: FakeClock) -> None:
+    for i in range(60):
+        queue.escalate(make_escalation(f"u{i}"))
+        clock.advance(100 if i < 10 else 1)
+        t = queue.claim_next("a")
+        assert t is not None
+        queue.resolve_quietly(t.id, "a")
+    assert queue.typical_wait_seconds() == pytest.approx(1.0)
+
+
+def test_every_change_is_in_the_audit_stream(
+    queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis
+) -> None:
+    tid = queue.escalate(make_escalation("u1", priority=4)).ticket_id
+    queue.escalate(make_escalation("u1", priority=4, reasons=["sarcasm"]))
+    queue.add_follower_message("whatsapp", "u1", "hello?")
+    queue.claim(tid, "alice")
+    queue.heartbeat(tid, "alice")
+    queue.reply(tid, "alice", "hi")
+    queue.add_note(tid, "alice", "note")
+    queue.record_delivery_failure("whatsapp", "u1", "hi", "timeout")
+    queue.release(tid, "alice")
+    clock.advance(601)
+    queue.sweep()
+    queue.claim(tid, "bob")
+    queue.transfer(tid, "bob", "carol")
+    clock.advance(61)
+    queue.sweep()
+    queue.claim(tid, "dave")
+    queue.resolve(tid, "dave")
+    events = queue.events(count=1000)
+    assert [e["type"] for _, e in events] == [
+        "escalated",
+        "updated",
+        "follower_message",
+        "claimed",
+        "replied",
+        "note",
+        "delivery_failed",
+        "released",
+        "aged",
+        "claimed",
+        "transferred",
+        "lease_expired",
+        "claimed",
+        "resolved",
+    ]
+    for entry_id, e in events:
+        assert re.fullmatch(r"\d+-\d+", entry_id)
+        assert e["ticket"] == tid and isinstance(e["data"], dict) and e["ts"] >= T0
+    # the per-ticket history is the same log
+    assert [h["id"] for h in queue.get(tid).history] == [i for i, _ in events]
+    assert queue.events(start=events[-1][0]) == events[-1:]
+    assert len(queue.events(count=3)) == 3
+    assert redis_client.type(Keys().events) == "stream"
+
+
+def test_only_documented_keys_are_written(queue: AgentQueue, clock: FakeClock) -> None:
+    tid = queue.escalate(make_escalation("u1", priority=4)).ticket_id
+    queue.escalate(make_escalation("u2", priority=2))
+    queue.claim(tid, "alice")
+    queue.reply(tid, "alice", "hi")
+    queue.add_note(tid, "alice", "n")
+    queue.resolve(tid, "alice")
+    queue.claim_next("bob")
+    doc = Keys.__doc__ or ""
+    patterns = re.findall(r"``\{p\}(:[^`]*)``", doc)
+    assert len(patterns) >= 14
+    regexes = [
+        re.compile("carebot" + re.sub(r"\\\{[a-z_]+\\\}", "[^:]+", re.escape(p)) + "$")
+        for p in patterns
+    ]
+    written = set(queue.redis.keys("*"))
+    assert written
+    for key in written:
+        assert any(r.match(key) for r in regexes), f"{key} is not documented in Keys"
+
+
+def test_a_non_decoding_client_works(
+    redis_client: redis.Redis, redis_url: str, clock: FakeClock
+) -> None:
+    raw = redis.Redis.from_url(redis_url)  # bytes replies
+    q = AgentQueue(raw, clock=clock)
+    tid = q.escalate(make_escalation("u1")).ticket_id
+    assert q.open_ticket_id("whatsapp", "u1") == tid
+    assert q.claim_next("alice").id == tid  # type: ignore[union-attr]
+    with pytest.raises(AlreadyClaimed) as info:
+        q.claim(tid, "bob")
+    assert info.value.holder == "alice"
+    assert q.agent_tickets("alice") == [tid]
+    assert q.add_follower_message("whatsapp", "u1", "hi") == tid
+    assert q.list("claimed")[0].transcript[-1]["text"] == "hi"
+    assert q.events()[0][1]["type"] == "escalated"
+    assert q.resolve(tid, "alice").status == "resolved"
+    assert q.typical_wait_seconds() == 0.0
+    raw.close()
+
+
+def test_custom_prefix_is_isolated(redis_client: redis.Redis, clock: FakeClock) -> None:
+    a = AgentQueue(redis_client, prefix="brand_a", clock=clock)
+    b = AgentQueue(redis_client, prefix="brand_b", clock=clock)
+    a.escalate(make_escalation("u1"))
+    assert b.list() == [] and b.claim_next("x") is None
+    assert all(k.startswith("brand_a:") for k in redis_client.keys("*"))
+    check_invariants(redis_client, prefix="brand_a")
+
+
+def test_constructor_checks(redis_client: redis.Redis) -> None:
+    with pytest.raises(ValueError):
+        AgentQueue(redis_client, lease_seconds=0)
+    with pytest.raises(ValueError):
+        AgentQueue(redis_client, aging_seconds=-1)
