@@ -230,7 +230,9 @@ class WebhookInput(InputChannel):
     def deduplicator(self) -> Deduplicator:
         """The idempotency store (built from ``REDIS_URL`` on first use)."""
         if self._deduplicator is None:
-            self._deduplicator = Deduplicator(redis_factory(settings.redis_url()))
+            self._deduplicator = Deduplicator(
+                redis_factory(settings.redis_url()), prefix=settings.queue_prefix()
+            )
         return self._deduplicator
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:

@@ -1,9 +1,10 @@
 """Recording replies that could not be delivered, so they surface on the conversation's ticket.
 
 ``record_failure`` hands the failure to ``bot.queue.AgentQueue.record_delivery_failure`` (Redis at
-``REDIS_URL``). If the queue cannot be reached (Redis down, or the queue module unavailable) the
-failure is appended as one JSON line to ``$CAREBOT_SPOOL_DIR/delivery_failures.jsonl`` (default
-``var/spool/``) and logged at ERROR level: an undeliverable reply is never silently dropped.
+``REDIS_URL``, key prefix ``CAREBOT_QUEUE_PREFIX``). If the queue cannot be reached (Redis down,
+or the queue module unavailable) the failure is appended as one JSON line to
+``$CAREBOT_VAR_DIR/spool/delivery_failures.jsonl`` (default ``var/spool/``) and logged at ERROR
+level: an undeliverable reply is never silently dropped.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def record_failure(
     error: str,
     *,
     redis_url: str | None = None,
+    prefix: str | None = None,
     spool_dir: str | None = None,
 ) -> str | None:
     """Record an undeliverable reply; return the ticket id, or None when it was spooled."""
@@ -64,9 +66,8 @@ def record_failure(
     try:
         from bot.queue import AgentQueue  # imported lazily: written and deployed separately
 
-        ticket_id = AgentQueue(_redis_client(url), prefix="carebot").record_delivery_failure(
-            channel, sender, text, error
-        )
+        queue = AgentQueue(_redis_client(url), prefix=prefix or settings.queue_prefix())
+        ticket_id = queue.record_delivery_failure(channel, sender, text, error)
     except Exception as exc:  # whatever broke (import, Redis, queue), the reply must not be lost
         record = {
             "kind": "delivery_failure",

@@ -52,11 +52,14 @@ class InstagramInput(MetaMessagingInput):
         return CHANNEL
 
     def __init__(
-        self, settings: InstagramSettings, deduplicator: Deduplicator | None = None
+        self,
+        settings: InstagramSettings,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
     ) -> None:
         super().__init__(settings.app_secret, settings.verify_token, deduplicator=deduplicator)
         self.settings = settings
-        self._client = SendClient(CHANNEL, throttle_hook=graph_throttle)
+        self._client = client or SendClient(CHANNEL, throttle_hook=graph_throttle)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InstagramInput:

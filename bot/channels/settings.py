@@ -4,6 +4,9 @@ Each platform has a frozen dataclass whose fields map to environment variables (
 reads its settings only when it is enabled (built from ``config/credentials.social.yml``), and then
 fails loudly on missing or malformed values, naming every variable at fault.
 
+Process-wide settings (``REDIS_URL``, ``CAREBOT_QUEUE_PREFIX``, ``CAREBOT_VAR_DIR``) come from
+``bot.settings``; the helpers at the end of this module expose what the channels need of them.
+
 Values given in the credentials file (keyed by field name, e.g. ``page_access_token``) take
 precedence over the environment; empty values count as missing. Unknown credential keys are an
 error (typos).
@@ -12,11 +15,17 @@ error (typos).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from bot.settings import Settings as CoreSettings
+
+logger = logging.getLogger(__name__)
 
 GRAPH_API_BASE = "https://graph.facebook.com/v19.0"
 X_API_BASE = "https://api.twitter.com"
@@ -208,13 +217,32 @@ class TelegramSettings(_EnvSettings):
     }
 
 
-def redis_url(env: Mapping[str, str] | None = None) -> str:
+def _core() -> CoreSettings | None:
+    """carebot's process settings (``bot.settings``), or None when they are invalid."""
+    from bot.settings import ConfigError, Settings
+
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        logger.error("carebot settings invalid (%s); channels fall back to defaults", exc)
+        return None
+
+
+def redis_url() -> str:
     """The Redis URL for idempotency keys and the agent queue (``REDIS_URL``)."""
-    source = os.environ if env is None else env
-    return source.get("REDIS_URL", "").strip() or DEFAULT_REDIS_URL
+    core = _core()
+    return core.redis_url if core else DEFAULT_REDIS_URL
 
 
-def spool_dir(env: Mapping[str, str] | None = None) -> str:
-    """Where undeliverable replies are spooled when Redis is down (``CAREBOT_SPOOL_DIR``)."""
-    source = os.environ if env is None else env
-    return source.get("CAREBOT_SPOOL_DIR", "").strip() or os.path.join("var", "spool")
+def queue_prefix() -> str:
+    """The prefix of carebot's Redis keys (``CAREBOT_QUEUE_PREFIX``)."""
+    core = _core()
+    return core.queue_prefix if core else "carebot"
+
+
+def spool_dir() -> str:
+    """Where undeliverable replies are spooled when Redis is down (``$CAREBOT_VAR_DIR/spool``)."""
+    core = _core()
+    if core is not None:
+        return str(core.spool_dir)
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "var", "spool")

@@ -159,11 +159,14 @@ class TelegramInput(WebhookInput):
         return CHANNEL
 
     def __init__(
-        self, settings: TelegramSettings, deduplicator: Deduplicator | None = None
+        self,
+        settings: TelegramSettings,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
     ) -> None:
         super().__init__(deduplicator=deduplicator)
         self.settings = settings
-        self._client = SendClient(CHANNEL, throttle_hook=telegram_throttle)
+        self._client = client or SendClient(CHANNEL, throttle_hook=telegram_throttle)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:

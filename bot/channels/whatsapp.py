@@ -173,11 +173,14 @@ class WhatsAppInput(WebhookInput):
         return CHANNEL
 
     def __init__(
-        self, settings: WhatsAppSettings, deduplicator: Deduplicator | None = None
+        self,
+        settings: WhatsAppSettings,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
     ) -> None:
         super().__init__(deduplicator=deduplicator)
         self.settings = settings
-        self._client = SendClient(CHANNEL, throttle_hook=graph_throttle)
+        self._client = client or SendClient(CHANNEL, throttle_hook=graph_throttle)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:

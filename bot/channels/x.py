@@ -118,10 +118,15 @@ class XInput(WebhookInput):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, settings: XSettings, deduplicator: Deduplicator | None = None) -> None:
+    def __init__(
+        self,
+        settings: XSettings,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
+    ) -> None:
         super().__init__(deduplicator=deduplicator)
         self.settings = settings
-        self._client = SendClient(CHANNEL, throttle_hook=x_throttle)
+        self._client = client or SendClient(CHANNEL, throttle_hook=x_throttle)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> XInput:

@@ -70,7 +70,17 @@ class Lexicon:
         return found
 
     def cues(self, raw: str) -> dict[str, Any]:
-        """Every cue found in ``raw`` (counts and the matched entries)."""
+        """Every cue found in ``raw`` (counts and the matched entries); memoised, since the
+        polarity model, the sarcasm model and the signals all ask for the same message."""
+        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_cache", {})
+        found = cache.get(raw)
+        if found is None:
+            if len(cache) > 512:
+                cache.clear()
+            found = cache[raw] = self._cues(raw)
+        return found
+
+    def _cues(self, raw: str) -> dict[str, Any]:
         text = " ".join(raw.lower().split())
         tokens = set(_WORD.findall(text))
         letters = [c for c in raw if c.isalpha()]

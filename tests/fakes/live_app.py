@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -63,6 +62,7 @@ class LiveApp:
     def __init__(self, channels: list[InputChannel], agent: FakeAgent) -> None:
         Sanic.test_mode = True
         self.app = Sanic(f"carebot_test_{uuid.uuid4().hex[:10]}")
+        self.app.config.MOTD = False
         self.app.ctx.agent = agent
         register(channels, self.app, route="/webhooks/")
         self.channels = channels
@@ -105,18 +105,25 @@ class LiveApp:
         self._run(wait_all(), timeout + 5)
 
     def stop(self) -> None:
+        """Stop serving, close keep-alive connections and end the loop thread."""
+
+        async def shutdown() -> None:
+            server = self._server
+            await server.before_stop()
+            server.close()
+            await server.wait_closed()
+            for connection in list(server.connections):
+                connection.close_if_idle()
+            await server.after_stop()
+            current = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not current]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
         if self._server is not None:
-            try:
-                self._run(self._server.before_stop())
-                self._server.close()
-                self._run(self._server.wait_closed())
-                self._run(self._server.after_stop())
-            except Exception:  # noqa: BLE001 - best-effort teardown
-                pass
+            self._run(shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
-        deadline = time.time() + 5
-        while self.loop.is_running() and time.time() < deadline:
-            time.sleep(0.01)
         if not self.loop.is_running():
             self.loop.close()

@@ -1,0 +1,94 @@
+"""Pytest fixtures for the channel tests (imported by the ``test_channels_*`` modules).
+
+They build on ``tests/conftest.py``: ``redis_url`` (db 15 or ``CAREBOT_TEST_REDIS_URL``) and
+``redis_client`` (flushes that db before and after each test).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.channels import registry
+from bot.channels.idempotency import Deduplicator, redis_factory
+from bot.channels.outbound import SendClient
+from rasa.core.channels.channel import InputChannel
+from tests.fakes.live_app import FakeAgent, LiveApp, Reply, echo_reply
+from tests.fakes.platforms import Credentials, FakePlatform
+
+APP_SECRET = "app-secret-0123456789"
+VERIFY_TOKEN = "verify-me-please"
+
+
+@pytest.fixture
+def channel_env(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """REDIS_URL → the test db; CAREBOT_VAR_DIR → tmp. Returns the spool directory."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("CAREBOT_QUEUE_PREFIX", raising=False)
+    registry.reset()
+    yield tmp_path / "var" / "spool"
+    registry.reset()
+
+
+@pytest.fixture
+def dedup(channel_env: Path, redis_url: str) -> Deduplicator:
+    """The idempotency store on the test db."""
+    return Deduplicator(redis_factory(redis_url))
+
+
+@pytest.fixture
+def creds() -> Credentials:
+    return Credentials()
+
+
+@pytest.fixture
+def platform_factory(creds: Credentials) -> Iterator[Callable[[str], FakePlatform]]:
+    """``make("whatsapp")`` → a started fake send API (stopped after the test)."""
+    started: list[FakePlatform] = []
+
+    def make(name: str) -> FakePlatform:
+        fake = FakePlatform(name, creds).start()
+        started.append(fake)
+        return fake
+
+    yield make
+    for fake in started:
+        fake.stop()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LiveApp]]:
+    """``serve([channel], reply=...)`` → a live Sanic app with Rasa's channel registration."""
+    apps: list[LiveApp] = []
+
+    def make(channels: list[InputChannel], reply: Reply | None = echo_reply) -> LiveApp:
+        app = LiveApp(channels, FakeAgent(reply)).start()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.stop()
+
+
+def fast_client(channel: str, **kwargs: object) -> SendClient:
+    """A SendClient with short backoff (retry tests stay fast; Retry-After is still honoured)."""
+    options: dict = {"backoff_base": 0.05, "backoff_cap": 0.2, **kwargs}
+    return SendClient(channel, **options)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll ``predicate`` until true (AssertionError after ``timeout``)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
