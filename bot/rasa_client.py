@@ -51,8 +51,13 @@ class RasaClient:
         return self.append_events(sender, [event], send_bot_messages=True)
 
     def resume(self, sender: str) -> dict[str, Any]:
-        """``ConversationResumed``: the bot answers this conversation again."""
-        return self.append_events(sender, [{"event": "resume"}])
+        """``ConversationResumed``: the bot answers this conversation again.
+
+        ``action_listen`` follows, so the next follower message starts a fresh turn for the
+        rules (without it the first message after a handoff would go unanswered)."""
+        return self.append_events(
+            sender, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
 
     def tracker(self, sender: str) -> dict[str, Any]:
         try:
