@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -17,12 +18,23 @@ from bot.escalation.decision import Decision, decide
 from bot.training import latest_model
 
 
+def quiet_rasa_logging() -> None:
+    """Rasa logs every parse through structlog to stdout; keep stdout for our JSON."""
+    import structlog
+
+    logging.getLogger("rasa").setLevel(logging.ERROR)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
 class Interpreter:
     """A loaded model: ``parse(text)`` → Rasa parse data, ``decide(text)`` → Decision."""
 
     def __init__(self, model: Path, config: EscalationConfig) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        logging.getLogger("rasa").setLevel(logging.ERROR)
+        quiet_rasa_logging()
         from rasa.core.agent import Agent
 
         self.model = model

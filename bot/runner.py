@@ -20,6 +20,7 @@ from typing import Optional
 
 import redis
 import requests
+import yaml
 
 from bot.embedded_redis import EmbeddedRedis, redis_answers
 from bot.settings import Settings, get_settings
@@ -79,11 +80,13 @@ class Runner:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.embedded: Optional[EmbeddedRedis] = None
         self.stop_event = threading.Event()
+        self.webchat: Optional[http.server.ThreadingHTTPServer] = None
 
     def _spawn(self, name: str, command: list[str], log: Path) -> subprocess.Popen[bytes]:
         log.parent.mkdir(parents=True, exist_ok=True)
         handle = open(log, "ab")
-        env = {**os.environ, "REDIS_URL": self.settings.redis_url, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.settings.to_env(), "PYTHONUNBUFFERED": "1",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
         process = subprocess.Popen(
             command, cwd=self.settings.home, stdout=handle, stderr=subprocess.STDOUT, env=env,
             start_new_session=True,
@@ -116,13 +119,13 @@ class Runner:
         rasa_cmd = [
             str(bindir / "rasa"), "run", "--enable-api", "--cors", "*",
             "--port", str(s.rasa_port), "--model", str(model),
-            "--credentials", self._credentials(), "--endpoints", "endpoints.yml",
+            "--credentials", self._credentials(), "--endpoints", self._endpoints(),
         ]
         if s.rasa_token:
             rasa_cmd += ["--auth-token", s.rasa_token]
         rasa = self._spawn("rasa", rasa_cmd, logs / "rasa.log")
-        start_webchat(s.webchat_port, s.rasa_port)
-        if not wait_http(f"http://localhost:{s.actions_port}/health", 60, actions):
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        if not wait_http(f"http://localhost:{s.actions_port}/health", 180, actions):
             raise SystemExit(f"carebot: the action server did not start (see {logs / 'actions.log'})")
         if not wait_http(f"http://localhost:{s.rasa_port}/status", 180, rasa):
             raise SystemExit(f"carebot: the Rasa server did not start (see {logs / 'rasa.log'})")
@@ -140,6 +143,16 @@ class Runner:
             where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
         threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
         return where
+
+    def _endpoints(self) -> str:
+        """endpoints.yml with the action server's port from the settings."""
+        s = self.settings
+        data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
+        data["action_endpoint"] = {"url": f"http://localhost:{s.actions_port}/webhook"}
+        path = s.var_dir / "run" / "endpoints.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return str(path)
 
     def _credentials(self) -> str:
         social = self.settings.home / "config" / "credentials.social.yml"
@@ -176,6 +189,9 @@ class Runner:
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.webchat is not None:
+            self.webchat.shutdown()
+            self.webchat.server_close()
         for _, process in reversed(self.children):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -191,6 +207,7 @@ class Runner:
 def run(workspace: bool = True) -> int:
     settings = get_settings()
     runner = Runner(settings, workspace=workspace)
+    print("carebot: starting; the first run trains the bot (about half a minute).", flush=True)
 
     def on_signal(signum: int, frame: object) -> None:
         runner.stop_event.set()

@@ -114,6 +114,25 @@ class Settings:
     def models_dir(self) -> Path:
         return self.home / "models"
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables (for child processes)."""
+        return {
+            "REDIS_URL": self.redis_url,
+            "CAREBOT_EMBEDDED_REDIS": self.embedded_redis,
+            "CAREBOT_HOME": str(self.home),
+            "CAREBOT_VAR_DIR": str(self.var_dir),
+            "CAREBOT_RASA_PORT": str(self.rasa_port),
+            "CAREBOT_ACTIONS_PORT": str(self.actions_port),
+            "CAREBOT_WEBCHAT_PORT": str(self.webchat_port),
+            "CAREBOT_WORKSPACE_PORT": str(self.workspace_port),
+            "CAREBOT_RASA_URL": self.rasa_url,
+            "CAREBOT_RASA_TOKEN": self.rasa_token,
+            "CAREBOT_ESCALATION_CONFIG": str(self.escalation_config),
+            "CAREBOT_QUEUE_PREFIX": self.queue_prefix,
+            "CAREBOT_LEASE_SECONDS": str(self.lease_seconds),
+            "CAREBOT_LOG_LEVEL": self.log_level,
+        }
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

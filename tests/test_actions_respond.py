@@ -27,43 +27,56 @@ DOMAIN = {
 
 @pytest.fixture
 def services(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings.from_env({"REDIS_URL": redis_url, "CAREBOT_VAR_DIR": str(tmp_path),
-                                  "CAREBOT_HOME": str(ROOT)})
+    settings = Settings.from_env(
+        {"REDIS_URL": redis_url, "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_HOME": str(ROOT)}
+    )
     svc = Services(settings)
     reset_services(svc)
     yield svc
     reset_services(None)
 
 
-def parse(text: str, label: str, conf: float = 0.95, negative: float = 0.02,
-          sarcasm: float = 0.01) -> dict[str, Any]:
+def parse(
+    text: str, label: str, conf: float = 0.95, negative: float = 0.02, sarcasm: float = 0.01
+) -> dict[str, Any]:
     base = label.split("/")[0]
     data: dict[str, Any] = {
         "text": text,
         "intent": {"name": base, "confidence": conf},
         "intent_ranking": [{"name": base, "confidence": conf}],
-        "carebot_ranking": [{"label": label, "confidence": conf},
-                            {"label": "thanks", "confidence": 1 - conf}],
+        "carebot_ranking": [
+            {"label": label, "confidence": conf},
+            {"label": "thanks", "confidence": 1 - conf},
+        ],
         "tone": {"negative": negative, "sarcasm": sarcasm, "label": "neutral", "signals": []},
         "language": {"code": "en", "known_ratio": 1.0, "words": 4},
         "metadata": {},
     }
     if "/" in label:
-        data["response_selector"] = {"all_retrieval_intents": ["faq"], "faq": {
-            "response": {"intent_response_key": label, "confidence": 1.0}}}
+        data["response_selector"] = {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": label, "confidence": 1.0}},
+        }
     return data
 
 
-def tracker(latest: dict[str, Any], sender: str = "follower-1", failures: float = 0,
-            channel: str = "rest") -> Tracker:
+def tracker(
+    latest: dict[str, Any], sender: str = "follower-1", failures: float = 0, channel: str = "rest"
+) -> Tracker:
     events = [
         {"event": "user", "text": "hello", "timestamp": 1.0, "input_channel": channel},
         {"event": "bot", "text": "Hi!", "timestamp": 2.0},
-        {"event": "user", "text": latest["text"], "timestamp": 3.0, "input_channel": channel,
-         "parse_data": latest},
+        {
+            "event": "user",
+            "text": latest["text"],
+            "timestamp": 3.0,
+            "input_channel": channel,
+            "parse_data": latest,
+        },
     ]
-    return Tracker(sender, {"carebot_failures": failures}, latest, events, False, None,
-                   {}, "action_listen")
+    return Tracker(
+        sender, {"carebot_failures": failures}, latest, events, False, None, {}, "action_listen"
+    )
 
 
 def run(t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -80,8 +93,9 @@ def test_confident_faq_is_answered_without_a_ticket(services: Services) -> None:
 
 
 def test_negative_message_escalates_pauses_and_drafts(services: Services) -> None:
-    events, messages = run(tracker(parse("3 weeks and still nothing, useless",
-                                         "faq/shipping_time", negative=0.9)))
+    events, messages = run(
+        tracker(parse("3 weeks and still nothing, useless", "faq/shipping_time", negative=0.9))
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_sorry"]
     assert "wait" in messages[0]  # typical wait filled in
     assert events[-1]["event"] == "pause"
@@ -127,18 +141,25 @@ def test_repeated_failure_is_flagged(services: Services) -> None:
 
 
 def test_redis_down_spools_and_still_tells_the_follower(tmp_path: Path) -> None:
-    settings = Settings.from_env({"REDIS_URL": "redis://127.0.0.1:1/0",
-                                  "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_HOME": str(ROOT)})
+    settings = Settings.from_env(
+        {
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "CAREBOT_VAR_DIR": str(tmp_path),
+            "CAREBOT_HOME": str(ROOT),
+        }
+    )
     reset_services(Services(settings))
     try:
-        events, messages = run(tracker(parse("you people are useless", "faq/shipping_time",
-                                             negative=0.95)))
+        events, messages = run(
+            tracker(parse("you people are useless", "faq/shipping_time", negative=0.95))
+        )
         assert [m["response"] for m in messages] == ["utter_handoff_sorry"]
         assert events[-1]["event"] == "pause"
         assert len(list((tmp_path / "spool").glob("*.json"))) == 1
         # FAQ answers keep flowing while Redis is down
-        _, messages = run(tracker(parse("how long does shipping take", "faq/shipping_time"),
-                                  sender="other"))
+        _, messages = run(
+            tracker(parse("how long does shipping take", "faq/shipping_time"), sender="other")
+        )
         assert [m["response"] for m in messages] == ["utter_faq/shipping_time"]
     finally:
         reset_services(None)
@@ -147,8 +168,13 @@ def test_redis_down_spools_and_still_tells_the_follower(tmp_path: Path) -> None:
 def test_spooled_escalation_is_delivered_when_redis_returns(
     tmp_path: Path, redis_client: redis.Redis, redis_url: str
 ) -> None:
-    down = Settings.from_env({"REDIS_URL": "redis://127.0.0.1:1/0",
-                              "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_HOME": str(ROOT)})
+    down = Settings.from_env(
+        {
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "CAREBOT_VAR_DIR": str(tmp_path),
+            "CAREBOT_HOME": str(ROOT),
+        }
+    )
     reset_services(Services(down))
     try:
         run(tracker(parse("damaged!!", "damaged_item")))

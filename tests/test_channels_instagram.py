@@ -7,19 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels.instagram import InstagramInput
 from bot.channels.settings import InstagramSettings
-from rasa.core.channels.channel import UserMessage
-from tests.fakes.fixtures import (  # noqa: F401 - pytest fixtures
-    APP_SECRET,
-    VERIFY_TOKEN,
-    channel_env,
-    creds,
-    dedup,
-    platform_factory,
-    serve,
-)
+from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
 from tests.fakes.live_app import LiveApp
 from tests.fakes.payloads import (
     body_of,
@@ -31,6 +23,8 @@ from tests.fakes.payloads import (
     post,
 )
 from tests.fakes.platforms import FakePlatform
+
+pytest_plugins = ["tests.fakes.fixtures"]
 
 
 @dataclass
@@ -52,7 +46,7 @@ class Env:
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:  # noqa: F811
+def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
     def make(reply=None) -> Env:
         fake = platform_factory("instagram")
         settings = InstagramSettings(
@@ -86,7 +80,11 @@ def test_round_trip_text(env: Env) -> None:
     [reply] = env.fake.wait_for(1)
     env.app.drain()
     [msg] = env.messages
-    assert (msg.text, msg.sender_id, msg.input_channel) == ("do you ship to Chile?", "5378146275", "instagram")
+    assert (msg.text, msg.sender_id, msg.input_channel) == (
+        "do you ship to Chile?",
+        "5378146275",
+        "instagram",
+    )
     assert msg.metadata == {"channel": "instagram", "message_id": "aWdfZAG1", "attachments": []}
     assert reply.json == {
         "recipient": {"id": "5378146275"},
@@ -106,9 +104,15 @@ def test_forged_signature_and_bad_payloads(env: Env) -> None:
     assert env.send(payload, secret="wrong").status_code == 403
     assert post(env.url, body_of(payload), {}).status_code == 403
     bad = b"\xff\xfe not json"
-    assert post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code == 400
+    assert (
+        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
+        == 400
+    )
     big = b"{" + b" " * (1024 * 1024 + 1) + b"}"
-    assert post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code == 413
+    assert (
+        post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code
+        == 413
+    )
     env.app.drain()
     assert env.messages == []
 
@@ -129,7 +133,10 @@ def test_story_mention_image_reaction_and_unsupported(env: Env) -> None:
     env.send(instagram_attachment("77", "aWd_reel", "ig_reel", cdn + "3"))
     env.send(messenger_reaction("77", "aWd_img", emoji="\U0001f602", obj="instagram"))
     unsupported = instagram_text("77", "", "aWd_unsup")
-    unsupported["entry"][0]["messaging"][0]["message"] = {"mid": "aWd_unsup", "is_unsupported": True}
+    unsupported["entry"][0]["messaging"][0]["message"] = {
+        "mid": "aWd_unsup",
+        "is_unsupported": True,
+    }
     env.send(unsupported)
     env.fake.wait_for(5)
     env.app.drain()
@@ -160,8 +167,13 @@ def test_long_reply_split_by_bytes(make_env) -> None:
 
 
 async def _buttons(message: UserMessage) -> None:
-    buttons = [{"title": "Track my order", "payload": "/track"}, {"title": "Returns", "payload": ""}]
-    await message.output_channel.send_text_with_buttons(message.sender_id, "How can I help?", buttons)
+    buttons = [
+        {"title": "Track my order", "payload": "/track"},
+        {"title": "Returns", "payload": ""},
+    ]
+    await message.output_channel.send_text_with_buttons(
+        message.sender_id, "How can I help?", buttons
+    )
 
 
 def test_quick_replies(make_env) -> None:

@@ -1,4 +1,4 @@
-"""Messenger channel, end to end: webhook → Rasa's Sanic app → UserMessage → reply → fake Graph API."""
+"""Messenger channel end to end: webhook → Rasa's Sanic app → UserMessage → reply → fake Graph."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import MessengerSettings
-from rasa.core.channels.channel import UserMessage
-from tests.fakes.fixtures import (  # noqa: F401 - pytest fixtures
-    APP_SECRET,
-    VERIFY_TOKEN,
-    channel_env,
-    creds,
-    dedup,
-    platform_factory,
-    serve,
-)
+from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
 from tests.fakes.live_app import LiveApp
 from tests.fakes.payloads import (
     PAGE_ID,
@@ -33,6 +25,8 @@ from tests.fakes.payloads import (
     post,
 )
 from tests.fakes.platforms import FakePlatform
+
+pytest_plugins = ["tests.fakes.fixtures"]
 
 
 @dataclass
@@ -56,7 +50,7 @@ class Env:
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:  # noqa: F811
+def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
     def make(reply=None, **kwargs) -> Env:
         fake = platform_factory("messenger")
         settings = MessengerSettings(
@@ -78,7 +72,11 @@ def env(make_env) -> Env:
 
 
 def test_verification_handshake(env: Env) -> None:
-    good = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    good = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     import requests
 
     r = requests.get(env.url, params=good, timeout=5)
@@ -123,13 +121,19 @@ def test_forged_and_missing_signature_rejected(env: Env, caplog: pytest.LogCaptu
 
 def test_malformed_and_oversized_payloads(env: Env) -> None:
     bad = b'{"object": "page", "entry": [}'
-    assert post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code == 400
+    assert (
+        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
+        == 400
+    )
     not_object = b"[1, 2]"
     sig = meta_signature(not_object, APP_SECRET)
     assert post(env.url, not_object, {"X-Hub-Signature-256": sig}).status_code == 400
     assert env.send({"object": "page", "entry": {"id": "x"}}).status_code == 400
     huge = json.dumps({"object": "page", "pad": "x" * (1024 * 1024)}).encode()
-    assert post(env.url, huge, {"X-Hub-Signature-256": meta_signature(huge, APP_SECRET)}).status_code == 413
+    assert (
+        post(env.url, huge, {"X-Hub-Signature-256": meta_signature(huge, APP_SECRET)}).status_code
+        == 413
+    )
     env.app.drain()
     assert env.messages == []
 
@@ -149,7 +153,9 @@ def test_attachments_reactions_and_echoes(env: Env) -> None:
     assert env.send(messenger_attachment("111", "m_img", "image", url)).status_code == 200
     sticker = messenger_attachment("111", "m_stk", "image", url, sticker_id=369239263222822)
     assert env.send(sticker).status_code == 200
-    assert env.send(messenger_attachment("111", "m_voice", "audio", url + ".mp4")).status_code == 200
+    assert (
+        env.send(messenger_attachment("111", "m_voice", "audio", url + ".mp4")).status_code == 200
+    )
     assert env.send(messenger_reaction("111", "m_img")).status_code == 200
     assert env.send(messenger_reaction("111", "m_img", action="unreact")).status_code == 200
     assert env.send(messenger_echo(PAGE_ID, "m_echo", "our own reply")).status_code == 200
@@ -174,7 +180,7 @@ def test_slash_commands_are_neutralised(env: Env) -> None:
 
 async def _reply_with_buttons(message: UserMessage) -> None:
     count = int(message.text)
-    buttons = [{"title": f"Option {i}", "payload": f"/choose{{\"i\": {i}}}"} for i in range(count)]
+    buttons = [{"title": f"Option {i}", "payload": f'/choose{{"i": {i}}}'} for i in range(count)]
     await message.output_channel.send_text_with_buttons(message.sender_id, "Pick one:", buttons)
 
 

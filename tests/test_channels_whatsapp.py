@@ -7,19 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import WhatsAppSettings
 from bot.channels.whatsapp import WhatsAppInput
-from rasa.core.channels.channel import UserMessage
-from tests.fakes.fixtures import (  # noqa: F401 - pytest fixtures
-    APP_SECRET,
-    VERIFY_TOKEN,
-    channel_env,
-    creds,
-    dedup,
-    platform_factory,
-    serve,
-)
+from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
 from tests.fakes.live_app import LiveApp
 from tests.fakes.payloads import (
     body_of,
@@ -32,6 +24,8 @@ from tests.fakes.payloads import (
 from tests.fakes.platforms import FakePlatform
 
 WA_ID = "16315551181"
+
+pytest_plugins = ["tests.fakes.fixtures"]
 
 
 @dataclass
@@ -60,7 +54,7 @@ class Env:
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:  # noqa: F811
+def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
     def make(reply=None) -> Env:
         fake = platform_factory("whatsapp")
         settings = WhatsAppSettings(
@@ -121,9 +115,15 @@ def test_forged_signature_malformed_oversized(env: Env) -> None:
     assert env.send(payload, secret="guess").status_code == 403
     assert post(env.url, body_of(payload), {"X-Hub-Signature-256": "sha256="}).status_code == 403
     bad = b'{"object": "whatsapp_business_account", "entry": [{"changes": "nope"}]}'
-    assert post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code == 400
+    assert (
+        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
+        == 400
+    )
     big = b'{"a": "' + b"x" * (1024 * 1024) + b'"}'
-    assert post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code == 413
+    assert (
+        post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code
+        == 413
+    )
     env.app.drain()
     assert env.messages == []
 
@@ -139,14 +139,29 @@ def test_duplicate_delivery_processed_once(env: Env) -> None:
 def test_non_text_messages(env: Env) -> None:
     media = {"mime_type": "image/jpeg", "sha256": "abc", "id": "1003383421387256"}
     env.message("wamid.img", "image", {**media, "caption": "this arrived broken"})
-    env.message("wamid.voice", "audio", {"mime_type": "audio/ogg; codecs=opus", "id": "5", "voice": True})
+    env.message(
+        "wamid.voice", "audio", {"mime_type": "audio/ogg; codecs=opus", "id": "5", "voice": True}
+    )
     env.message("wamid.stk", "sticker", {"mime_type": "image/webp", "id": "6", "animated": False})
-    env.message("wamid.doc", "document", {"mime_type": "application/pdf", "id": "7", "filename": "r.pdf"})
+    env.message(
+        "wamid.doc", "document", {"mime_type": "application/pdf", "id": "7", "filename": "r.pdf"}
+    )
     env.message("wamid.loc", "location", {"latitude": -33.45, "longitude": -70.66})
     env.message("wamid.react", "reaction", {"message_id": "wamid.out", "emoji": "\U0001f44d"})
     env.message("wamid.unreact", "reaction", {"message_id": "wamid.out"})  # reaction removed
-    env.message("wamid.btn", "interactive", {"type": "button_reply", "button_reply": {"id": "/track", "title": "Track order"}})
-    env.message("wamid.list", "interactive", {"type": "list_reply", "list_reply": {"id": "r", "title": "Returns", "description": "30 days"}})
+    env.message(
+        "wamid.btn",
+        "interactive",
+        {"type": "button_reply", "button_reply": {"id": "/track", "title": "Track order"}},
+    )
+    env.message(
+        "wamid.list",
+        "interactive",
+        {
+            "type": "list_reply",
+            "list_reply": {"id": "r", "title": "Returns", "description": "30 days"},
+        },
+    )
     env.message("wamid.contact", "contacts", [{"name": {"formatted_name": "Bo"}}])
     env.fake.wait_for(9)
     env.app.drain()
@@ -184,14 +199,20 @@ def test_reply_buttons_native_up_to_three(make_env) -> None:
     assert native.json["interactive"] == {
         "type": "button",
         "body": {"text": "Which one?"},
-        "action": {"buttons": [
-            {"type": "reply", "reply": {"id": f"/pick{i}", "title": f"Choice {i}"}} for i in range(3)
-        ]},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": f"/pick{i}", "title": f"Choice {i}"}}
+                for i in range(3)
+            ]
+        },
     }
     env.text("4", "wamid.b4")
     [_, plain] = env.fake.wait_for(2)
     assert plain.json["type"] == "text"
-    assert plain.json["text"]["body"] == "Which one?\n\n1. Choice 0\n2. Choice 1\n3. Choice 2\n4. Choice 3"
+    assert (
+        plain.json["text"]["body"]
+        == "Which one?\n\n1. Choice 0\n2. Choice 1\n3. Choice 2\n4. Choice 3"
+    )
 
 
 async def _long(message: UserMessage) -> None:

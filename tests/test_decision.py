@@ -103,6 +103,15 @@ def test_negative_tone_escalates_even_on_a_faq(config: EscalationConfig) -> None
     assert d.priority == 1  # very negative → one level above negative_tone's 2
 
 
+def test_sincere_thanks_with_a_sarcasm_score_but_no_negativity_is_answered(
+    config: EscalationConfig,
+) -> None:
+    d = decide(parse(text="thanks so much for the quick help",
+                     ranking=[("thanks", 0.95), ("greet", 0.05)], negative=0.02, sarcasm=0.9),
+               config)
+    assert d.decision == "answer"
+
+
 def test_sarcasm_escalates(config: EscalationConfig) -> None:
     d = decide(parse(text="great, love waiting 🙄", negative=0.3, sarcasm=0.8), config)
     assert d.reasons == ["sarcasm"]

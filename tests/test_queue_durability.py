@@ -164,7 +164,7 @@ while True:
         q.reply(tid, "agent", "hi")
         print("replied", i, tid, flush=True)
         if i % 4 == 0:
-            q.resolve_quietly(tid, "agent")
+            q.resolve_many([tid], "agent")
             print("resolved", i, tid, flush=True)
     i += 1
 """

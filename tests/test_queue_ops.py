@@ -396,8 +396,11 @@ def test_resolve(queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis)
     assert queue.resolve(q2, "sup", force=True).status == "resolved"
     q3 = queue.escalate(make_escalation("u3")).ticket_id
     queue.claim(q3, "bob")
-    queue.resolve_quietly(q3, "bob")
-    assert queue.get(q3).status == "resolved"
+    errors = queue.resolve_many([q3, q2, "T-000404", q3], "bob")
+    assert errors[0] is None and queue.get(q3).status == "resolved"
+    assert [type(e) for e in errors[1:]] == [TicketClosed, TicketNotFound, TicketClosed]
+    with pytest.raises(ValueError):
+        queue.resolve_many([q3], "bob", outcome="nope")
     assert check_invariants(redis_client) == {"queued": 0, "claimed": 0, "resolved": 3}
 
 
@@ -528,7 +531,7 @@ def test_typical_wait_uses_the_last_50_claims(queue: AgentQueue, clock: FakeCloc
         clock.advance(100 if i < 10 else 1)
         t = queue.claim_next("a")
         assert t is not None
-        queue.resolve_quietly(t.id, "a")
+        queue.resolve_many([t.id], "a")
     assert queue.typical_wait_seconds() == pytest.approx(1.0)
 
 
@@ -634,3 +637,26 @@ def test_constructor_checks(redis_client: redis.Redis) -> None:
         AgentQueue(redis_client, lease_seconds=0)
     with pytest.raises(ValueError):
         AgentQueue(redis_client, aging_seconds=-1)
+
+
+def test_batches_take_one_round_trip_each(queue: AgentQueue, redis_client: redis.Redis) -> None:
+    escs = [make_escalation(f"u{i}", priority=4 - i % 2) for i in range(6)]
+    results = queue.escalate_many(escs + [escs[0]])
+    assert [r.created for r in results] == [True] * 6 + [False]
+    assert results[-1].ticket_id == results[0].ticket_id
+    got = queue.claim_next_many("alice", 4)
+    assert [t.sender for t in got] == ["u1", "u3", "u5", "u0"]  # priority 3 first, then FIFO
+    assert all(t.claimed_by == "alice" for t in got)
+    assert len(queue.claim_next_many("bob", 10)) == 2 and queue.claim_next_many("bob", 3) == []
+    assert queue.resolve_many([t.id for t in got], "alice") == [None] * 4
+    assert check_invariants(redis_client) == {"queued": 0, "claimed": 2, "resolved": 4}
+
+
+def test_batches_survive_a_script_cache_flush(queue: AgentQueue, redis_client: redis.Redis) -> None:
+    queue.escalate(make_escalation("u0"))
+    redis_client.script_flush()  # as after a server restart
+    assert [r.created for r in queue.escalate_many([make_escalation("u1")])] == [True]
+    redis_client.script_flush()
+    assert len(queue.claim_next_many("a", 3)) == 2
+    redis_client.script_flush()
+    assert queue.get("T-000001").status == "claimed"

@@ -45,6 +45,7 @@ class Thresholds:
     ambiguity_margin: float
     negative_tone: float
     sarcasm: float
+    sarcasm_negative: float
     human_request: float
     complex_topic: float
     other_language: float

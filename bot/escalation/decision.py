@@ -139,7 +139,9 @@ def decide(
     # 3. Tone: angry or sarcastic messages go to a person even when they match an FAQ.
     if float(tone.get("negative", 0)) >= t.negative_tone:
         reasons.append("negative_tone")
-    if float(tone.get("sarcasm", 0)) >= t.sarcasm:
+    if float(tone.get("sarcasm", 0)) >= t.sarcasm and float(
+        tone.get("negative", 0)
+    ) >= t.sarcasm_negative:
         reasons.append("sarcasm")
 
     # 4. Topics that always need a person, and explicit requests for one.

@@ -37,7 +37,12 @@ class ToneScorer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"corpus": ["data/tone"], "C": 4.0}
+        return {
+            "corpus": ["data/tone"],
+            "C": 4.0,
+            "calm_intents": ["faq", "greet", "goodbye", "bot_challenge"],
+            "positive_intents": ["thanks"],
+        }
 
     def __init__(
         self,
@@ -70,11 +75,27 @@ class ToneScorer(GraphComponent):
         rows = load_corpus(paths)
         if not rows:
             raise ValueError(f"ToneScorer: the tone corpus in {paths} is empty")
+        rows += self._calm_examples(training_data)
         self._model = ToneModel().fit(rows, c=float(self._config["C"]))
         with self._model_storage.write_to(self._resource) as directory:
             self._model.save(Path(directory))
         logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
         return self._resource
+
+    def _calm_examples(self, training_data: TrainingData) -> List[Dict[str, Any]]:
+        """The NLU examples of FAQ questions and small talk are, by construction, calm: they
+        teach the tone model that an ordinary question is not a complaint."""
+        calm = {str(i) for i in self._config["calm_intents"]}
+        positive = {str(i) for i in self._config["positive_intents"]}
+        rows: List[Dict[str, Any]] = []
+        for example in training_data.intent_examples:
+            intent = str(example.get("intent") or "")
+            text = example.get(TEXT)
+            if text and intent in calm:
+                rows.append({"text": text, "label": "neutral", "sarcasm": False})
+            elif text and intent in positive:
+                rows.append({"text": text, "label": "positive", "sarcasm": False})
+        return rows
 
     @classmethod
     def load(

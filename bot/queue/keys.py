@@ -13,7 +13,7 @@ SCORE_BAND = 10**13
 class Keys:
     """Every Redis key the agent queue writes, for one prefix (default ``carebot``).
 
-    Global keys (passed to every Lua script as ``KEYS[1..9]``, in this order):
+    Global keys:
 
     ========================  ======  ==========================================================
     key                       type    content
@@ -33,7 +33,7 @@ class Keys:
                                       ``MAXLEN ~ 100000``
     ========================  ======  ==========================================================
 
-    Per-ticket and per-agent keys (built inside the Lua scripts from the prefix, ``ARGV[1]``):
+    Per-ticket and per-agent keys:
 
     ==================================  ======  ================================================
     ``{p}:ticket:{id}``                 hash    ticket fields (lists/dicts as JSON)
@@ -45,7 +45,8 @@ class Keys:
                                                 (idempotency; expires after ``idempotency_ttl``)
     ==================================  ======  ================================================
 
-    The scripts build per-ticket keys themselves, so the queue needs a single Redis (no Cluster).
+    The Lua scripts (``bot.queue.scripts``) build every key name from the prefix themselves, and
+    choose ticket ids inside: the queue needs a single Redis (no Cluster).
     """
 
     prefix: str = "carebot"
@@ -88,20 +89,6 @@ class Keys:
     @property
     def events(self) -> str:
         return self._k("events")
-
-    def script_keys(self) -> list[str]:
-        """The global keys in the order every Lua script expects them as ``KEYS``."""
-        return [
-            self.seq,
-            self.open,
-            self.queued,
-            self.claimed,
-            self.claimed_order,
-            self.aging,
-            self.waits,
-            self.resolved,
-            self.events,
-        ]
 
     def ticket(self, ticket_id: str) -> str:
         return self._k("ticket", ticket_id)

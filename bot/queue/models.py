@@ -134,6 +134,10 @@ def _json(value: str | None, default: Any) -> Any:
     return loaded
 
 
+def _items(values: Iterable[Any]) -> list[dict[str, Any]]:
+    return [v if isinstance(v, dict) else json.loads(text_of(v)) for v in values]
+
+
 @dataclass
 class Ticket:
     """One escalated conversation, as stored in Redis (see :class:`bot.queue.keys.Keys`)."""
@@ -171,48 +175,65 @@ class Ticket:
         return asdict(self)
 
     @classmethod
+    def from_payload(cls, payload: str | bytes) -> Ticket:
+        """Build a ticket from the JSON document the Lua scripts return (``payload``)."""
+        doc = json.loads(payload)
+        return cls._build(doc["ticket"], doc["messages"], doc["notes"], doc["history"])
+
+    @classmethod
     def from_redis(
         cls,
-        hash_fields: Mapping[str, str] | Iterable[Any],
+        hash_fields: Mapping[Any, Any] | Iterable[Any],
         messages: Iterable[Any] = (),
         notes: Iterable[Any] = (),
         history: Iterable[Any] = (),
     ) -> Ticket:
-        """Build a ticket from its hash (a mapping, or HGETALL's flat list) and its lists."""
+        """Build a ticket from its hash (a mapping, or HGETALL's flat list) and its lists
+        (items as stored JSON strings, or already decoded), str or bytes alike."""
         if isinstance(hash_fields, Mapping):
             h = {text_of(k): text_of(v) for k, v in hash_fields.items()}
         else:
             flat = [text_of(v) for v in hash_fields]
             h = dict(zip(flat[::2], flat[1::2], strict=True))
-        history_items = [json.loads(text_of(e)) for e in history]
-        for event in history_items:
+        return cls._build(h, _items(messages), _items(notes), _items(history))
+
+    @classmethod
+    def _build(
+        cls,
+        h: dict[str, str],
+        messages: list[dict[str, Any]],
+        notes: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+    ) -> Ticket:
+        for event in history:
             event["ts"] = float(event.get("ts") or 0.0)
             if event.get("data") == []:
                 event["data"] = {}
+        get = h.get
         return cls(
             id=h["id"],
             channel=h["channel"],
             sender=h["sender"],
             status=h["status"],
-            outcome=h.get("outcome") or None,
+            outcome=get("outcome") or None,
             priority=int(h["priority"]),
-            reasons=_json(h.get("reasons"), []),
-            text=h.get("text", ""),
-            draft=h.get("draft", ""),
-            tone=_json(h.get("tone"), {}),
-            nlu=_json(h.get("nlu"), {}),
+            reasons=_json(get("reasons"), []),
+            text=get("text", ""),
+            draft=get("draft", ""),
+            tone=_json(get("tone"), {}),
+            nlu=_json(get("nlu"), {}),
             created_at=float(h["created_at"]),
             enqueued_at=float(h["enqueued_at"]),
             updated_at=float(h["updated_at"]),
-            claimed_by=h.get("claimed_by") or None,
-            lease_until=_float(h.get("lease_until")),
-            first_reply_at=_float(h.get("first_reply_at")),
-            resolved_at=_float(h.get("resolved_at")),
-            transcript=[json.loads(text_of(m)) for m in messages],
-            notes=[json.loads(text_of(n)) for n in notes],
-            base_priority=int(h.get("base_priority") or h["priority"]),
-            claimed_at=_float(h.get("claimed_at")),
-            resolved_by=h.get("resolved_by") or None,
-            escalations=int(h.get("escalations") or 1),
-            history=history_items,
+            claimed_by=get("claimed_by") or None,
+            lease_until=_float(get("lease_until")),
+            first_reply_at=_float(get("first_reply_at")),
+            resolved_at=_float(get("resolved_at")),
+            transcript=messages,
+            notes=notes,
+            base_priority=int(get("base_priority") or h["priority"]),
+            claimed_at=_float(get("claimed_at")),
+            resolved_by=get("resolved_by") or None,
+            escalations=int(get("escalations") or 1),
+            history=history,
         )

@@ -7,16 +7,18 @@ and the log never disagree, and two agents can never hold one ticket.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import statistics
 import time
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Sequence
 
 import redis as redis_lib
+from redis.exceptions import NoScriptError
 
 from bot.queue import scripts
-from bot.queue.errors import OK, raise_for
+from bot.queue.errors import OK, QueueError, raise_for
 from bot.queue.keys import SCORE_BAND, Keys
 from bot.queue.models import (
     OUTCOMES,
@@ -67,8 +69,10 @@ class AgentQueue:
         self.idempotency_ttl = int(idempotency_ttl)
         self.sweep_batch = int(sweep_batch)
         self._clock = clock
-        self._script_keys = self.keys.script_keys()
         self._scripts = {name: redis.register_script(src) for name, src in scripts.ALL.items()}
+        self._shas = {
+            name: hashlib.sha1(src.encode()).hexdigest() for name, src in scripts.ALL.items()
+        }
         kwargs = getattr(redis, "connection_pool", None)
         self._decoded = bool(kwargs and kwargs.connection_kwargs.get("decode_responses"))
 
@@ -79,7 +83,6 @@ class AgentQueue:
 
     def _run(self, name: str, now: float, *args: Any) -> list[Any]:
         reply = self._scripts[name](
-            keys=self._script_keys,
             args=[self.keys.prefix, repr(now), self.events_maxlen, *args],
         )
         return list(reply if self._decoded else decode(reply))
@@ -91,16 +94,17 @@ class AgentQueue:
             raise_for(code, ticket_id, agent, holder)
 
     @staticmethod
-    def _ticket(payload: list[Any]) -> Ticket:
-        return Ticket.from_redis(payload[0], payload[1], payload[2], payload[3])
+    def _ticket(payload: str | bytes) -> Ticket:
+        return Ticket.from_payload(payload)
 
-    def _escalation_args(self, esc: Escalation, now: float) -> list[Any]:
+    def _escalation_arg(self, esc: Escalation, now: float) -> str:
+        """The escalation as the one JSON-array argument ``escalate`` (Lua) expects."""
         esc.__post_init__()  # re-validate: the caller may have changed it since construction
-        return [
+        fields = [
             Keys.conversation(esc.channel, esc.sender),
             esc.channel,
             esc.sender,
-            esc.priority,
+            str(esc.priority),
             dumps(list(esc.reasons)),
             esc.text,
             esc.draft,
@@ -108,10 +112,11 @@ class AgentQueue:
             dumps(esc.nlu),
             esc.escalation_id,
             repr(float(esc.created_at)),
-            math.floor(now * 1000),
-            self.idempotency_ttl,
+            str(math.floor(now * 1000)),
+            str(self.idempotency_ttl),
             *[dumps(m) for m in esc.transcript],
         ]
+        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
 
     # -- escalation side (the bot) ------------------------------------------------------------
 
@@ -124,7 +129,7 @@ class AgentQueue:
         and returns the ticket it was applied to (``created=False``).
         """
         now = self._now()
-        reply = self._run("escalate", now, *self._escalation_args(esc, now))
+        reply = self._run("escalate", now, self._escalation_arg(esc, now))
         return EscalateResult(text_of(reply[1]), bool(reply[2]))
 
     def open_ticket_id(self, channel: str, sender: str) -> str | None:
@@ -167,8 +172,9 @@ class AgentQueue:
             transcript=[message],
             created_at=now,
         )
-        args = self._escalation_args(esc, now)
-        reply = self._run("delivery_failed", now, dumps(message), error, text, *args)
+        conv = Keys.conversation(channel, sender)
+        args = (dumps(message), error, text, conv, self._escalation_arg(esc, now))
+        reply = self._run("delivery_failed", now, *args)
         return text_of(reply[1])
 
     # -- reading ------------------------------------------------------------------------------
@@ -268,34 +274,62 @@ class AgentQueue:
     def resolve(
         self, ticket_id: str, agent: str, outcome: str = "resolved", force: bool = False
     ) -> Ticket:
-        """Close the ticket (``resolved`` or ``handed_back`` to the bot); the closed ticket.
+        """Close the ticket (``resolved``, or ``handed_back`` to the bot); the closed ticket.
 
         The holder resolves; ``force`` lets anyone close a queued or claimed ticket.
         """
-        ticket = self._resolve(ticket_id, agent, outcome, force, want_ticket=True)
-        assert ticket is not None
-        return ticket
-
-    def _resolve(
-        self, ticket_id: str, agent: str, outcome: str, force: bool, want_ticket: bool
-    ) -> Ticket | None:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome={outcome!r}: expected one of {OUTCOMES}")
-        reply = self._run(
-            "resolve",
-            self._now(),
-            ticket_id,
-            agent,
-            outcome,
-            "1" if force else "0",
-            "1" if want_ticket else "0",
-        )
+        args = (ticket_id, agent, outcome, "1" if force else "0", "1")
+        reply = self._run("resolve", self._now(), *args)
         self._check(reply, ticket_id, agent)
-        return self._ticket(reply[1]) if want_ticket else None
+        return self._ticket(reply[1])
 
-    def resolve_quietly(self, ticket_id: str, agent: str, outcome: str = "resolved") -> None:
-        """:meth:`resolve` without reading the ticket back (one smaller round trip)."""
-        self._resolve(ticket_id, agent, outcome, False, want_ticket=False)
+    # -- batches: one round trip for many operations, each still atomic on its own -----------
+
+    def _run_many(self, now: float, calls: List[tuple[str, List[Any]]]) -> List[List[Any]]:
+        head = [0, self.keys.prefix, repr(now)]
+        pipe = self.redis.pipeline(transaction=False)
+        for name, args in calls:
+            pipe.evalsha(self._shas[name], *head, self.events_maxlen, *args)
+        out = []
+        for (name, args), reply in zip(calls, pipe.execute(raise_on_error=False), strict=True):
+            if isinstance(reply, NoScriptError):  # script cache emptied (server restart)
+                out.append(self._run(name, now, *args))  # loads the script, runs it
+            elif isinstance(reply, Exception):
+                raise reply
+            else:
+                out.append(list(reply if self._decoded else decode(reply)))
+        return out
+
+    def escalate_many(self, escalations: Sequence[Escalation]) -> List[EscalateResult]:
+        """:meth:`escalate` each (in order) in one round trip."""
+        now = self._now()
+        calls = [("escalate", [self._escalation_arg(e, now)]) for e in escalations]
+        return [EscalateResult(text_of(r[1]), bool(r[2])) for r in self._run_many(now, calls)]
+
+    def claim_next_many(self, agent: str, count: int) -> List[Ticket]:
+        """Up to ``count`` :meth:`claim_next` in one round trip (an agent with several slots)."""
+        now = self._now()
+        calls = [("claim_next", [agent, repr(now + self.lease_seconds)])] * count
+        return [self._ticket(r[1]) for r in self._run_many(now, calls) if len(r) > 1]
+
+    def resolve_many(
+        self, ticket_ids: Sequence[str], agent: str, outcome: str = "resolved", force: bool = False
+    ) -> List[QueueError | None]:
+        """:meth:`resolve` each in one round trip; per ticket None or the error it met."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome={outcome!r}: expected one of {OUTCOMES}")
+        flag = "1" if force else "0"
+        calls = [("resolve", [tid, agent, outcome, flag, "0"]) for tid in ticket_ids]
+        errors: List[QueueError | None] = []
+        for tid, reply in zip(ticket_ids, self._run_many(self._now(), calls), strict=True):
+            try:
+                self._check(reply, tid, agent)
+                errors.append(None)
+            except QueueError as exc:
+                errors.append(exc)
+        return errors
 
     # -- upkeep and figures -------------------------------------------------------------------
 

@@ -1,48 +1,59 @@
 """Lua scripts of the agent queue: every state change and its audit event, atomically.
 
-Every script starts with :data:`_LIB` and shares one calling convention::
+Every script is :data:`_HEAD`, the :data:`_LIB` functions it uses, then its body, and shares one
+calling convention::
 
-    KEYS[1..9]  seq, open, queued, claimed, claimed_order, aging, waits, resolved, events
-                (``Keys.script_keys()``; see ``bot.queue.keys.Keys``)
-    ARGV[1]     key prefix (per-ticket / per-agent keys are built from it)
+    KEYS        none: every key is built from the prefix, as listed in ``bot.queue.keys.Keys``
+                (ticket ids are chosen inside the scripts, so the queue is single-Redis anyway,
+                and each KEYS argument costs the client more than the whole lookup costs Lua)
+    ARGV[1]     key prefix
     ARGV[2]     now, unix seconds from the caller's clock (``repr(float)``)
     ARGV[3]     approximate MAXLEN of the events stream
 
 Script-specific ARGV start at 4 and are listed above each script. Every script replies
 ``{code, ...}``; ``code`` is 0 (OK) or one of the ``E_*`` codes of ``bot.queue.errors``.
-A *ticket payload* is ``{HGETALL ticket, messages, notes, history}``.
+A *ticket payload* is one JSON document (see ``payload`` in :data:`_LIB`).
 """
 
 from __future__ import annotations
 
-_LIB = r"""
-local K_SEQ, K_OPEN, K_QUEUED, K_CLAIMED = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_CLAIMED_ORDER, K_AGING, K_WAITS = KEYS[5], KEYS[6], KEYS[7]
-local K_RESOLVED, K_EVENTS = KEYS[8], KEYS[9]
+import re
+
+_HEAD = r"""
 local PREFIX, NOW, MAXLEN = ARGV[1], ARGV[2], ARGV[3]
-local NOWN = tonumber(NOW)
+local NOWN, P = tonumber(NOW), ARGV[1] .. ':'
+local K_SEQ, K_OPEN, K_QUEUED, K_CLAIMED = P .. 'seq', P .. 'open', P .. 'queued', P .. 'claimed'
+local K_CLAIMED_ORDER, K_AGING, K_WAITS = P .. 'claimed_order', P .. 'aging', P .. 'waits'
+local K_RESOLVED, K_EVENTS = P .. 'resolved', P .. 'events'
 local BAND = 10000000000000
 local OK, E_NOT_FOUND, E_ALREADY_CLAIMED, E_NOT_HOLDER, E_CLOSED = 0, 1, 2, 3, 4
+local function tkey(id) return P .. 'ticket:' .. id end
+local function mkey(id) return P .. 'ticket:' .. id .. ':messages' end
+local function akey(agent) return P .. 'agent:' .. agent end
+local function queue_score(p, ms) return tonumber(p) * BAND + tonumber(ms) end
+"""
 
-local function tkey(id) return PREFIX .. ':ticket:' .. id end
-local function mkey(id) return PREFIX .. ':ticket:' .. id .. ':messages' end
-local function akey(agent) return PREFIX .. ':agent:' .. agent end
-
+# Library functions in dependency order (each may call those above it). A script gets only
+# the ones it calls, directly or not: unused functions would cost every call.
+_LIB = r"""
 local function emit(typ, id, actor, data)
+  local encoded = cjson.encode(data)
   local sid = redis.call('XADD', K_EVENTS, 'MAXLEN', '~', MAXLEN, '*', 'type', typ,
-    'ticket', id, 'actor', actor, 'ts', NOW, 'data', cjson.encode(data))
-  redis.call('RPUSH', tkey(id) .. ':history',
-    cjson.encode({id = sid, type = typ, actor = actor, ts = NOW, data = data}))
+    'ticket', id, 'actor', actor, 'ts', NOW, 'data', encoded)
+  redis.call('RPUSH', tkey(id) .. ':history', '{"id":"' .. sid .. '","type":"' .. typ ..
+    '","actor":' .. cjson.encode(actor) .. ',"ts":' .. NOW .. ',"data":' .. encoded .. '}')
 end
 
-local function queue_score(priority, enqueued_ms)
-  return tonumber(priority) * BAND + tonumber(enqueued_ms)
-end
-
+-- the ticket as one JSON document: {"ticket": {hash}, "messages": [..], "notes": [..],
+-- "history": [..]} (list items are stored as JSON already)
 local function payload(id)
   local t = tkey(id)
-  return {redis.call('HGETALL', t), redis.call('LRANGE', t .. ':messages', 0, -1),
-    redis.call('LRANGE', t .. ':notes', 0, -1), redis.call('LRANGE', t .. ':history', 0, -1)}
+  local flat, h = redis.call('HGETALL', t), {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return '{"ticket":' .. cjson.encode(h) ..
+    ',"messages":[' .. table.concat(redis.call('LRANGE', t .. ':messages', 0, -1), ',') ..
+    '],"notes":[' .. table.concat(redis.call('LRANGE', t .. ':notes', 0, -1), ',') ..
+    '],"history":[' .. table.concat(redis.call('LRANGE', t .. ':history', 0, -1), ',') .. ']}'
 end
 
 -- code, holder for an action that needs `agent` to hold a live lease on `id`
@@ -88,13 +99,16 @@ local function take(id, agent, lease_until, typ, actor, data)
   emit(typ, id, actor, data)
 end
 
--- create or merge the open ticket of a conversation; ARGV[b..]: conv, channel, sender,
--- priority, reasons JSON, text, draft, tone JSON, nlu JSON, escalation_id, escalation created_at,
--- enqueued_ms, idempotency ttl, messages (JSON, one per ARGV) ...  -> id, created, duplicate
-local function escalate(b)
-  local conv, esc_id = ARGV[b], ARGV[b + 9]
-  local priority = tonumber(ARGV[b + 3])
-  local ekey = PREFIX .. ':escalation:' .. esc_id
+-- create or merge the open ticket of a conversation -> id, created, duplicate.
+-- `arg`: a JSON array of strings: conv, channel, sender, priority, reasons JSON, text, draft,
+-- tone JSON, nlu JSON, escalation_id, escalation created_at, enqueued_ms, idempotency ttl,
+-- then the transcript messages (JSON each). One argument: cheaper to send than fourteen.
+local function escalate(arg)
+  local A = cjson.decode(arg)
+  local conv, channel, sender, priority = A[1], A[2], A[3], tonumber(A[4])
+  local reasons, text, draft, tone, nlu = A[5], A[6], A[7], A[8], A[9]
+  local esc_id, escalated_at, enqueued_ms, ttl = A[10], A[11], A[12], A[13]
+  local ekey = P .. 'escalation:' .. esc_id
   local seen = redis.call('GET', ekey)
   if seen then return seen, 0, 1 end
   local id = redis.call('HGET', K_OPEN, conv)
@@ -105,14 +119,14 @@ local function escalate(b)
       'enqueued_ms')
     local merged, have, added = cjson.decode(f[4]), {}, {}
     for _, r in ipairs(merged) do have[r] = true end
-    for _, r in ipairs(cjson.decode(ARGV[b + 4])) do
+    for _, r in ipairs(cjson.decode(reasons)) do
       if not have[r] then have[r] = true; table.insert(merged, r); table.insert(added, r) end
     end
     local old_p = tonumber(f[2])
     local new_p = math.min(old_p, priority)
     redis.call('HSET', t, 'reasons', cjson.encode(merged), 'priority', new_p,
-      'base_priority', math.min(tonumber(f[3]), priority), 'text', ARGV[b + 5],
-      'draft', ARGV[b + 6], 'tone', ARGV[b + 7], 'nlu', ARGV[b + 8], 'updated_at', NOW)
+      'base_priority', math.min(tonumber(f[3]), priority), 'text', text, 'draft', draft,
+      'tone', tone, 'nlu', nlu, 'updated_at', NOW)
     redis.call('HINCRBY', t, 'escalations', 1)
     if f[1] == 'queued' and new_p ~= old_p then
       redis.call('ZADD', K_QUEUED, queue_score(new_p, f[5]), id)
@@ -120,51 +134,60 @@ local function escalate(b)
     end
     local existing, appended = {}, 0
     for _, m in ipairs(redis.call('LRANGE', mkey(id), -1000, -1)) do existing[m] = true end
-    for i = b + 13, #ARGV do
-      if not existing[ARGV[i]] then
-        existing[ARGV[i]] = true
-        redis.call('RPUSH', mkey(id), ARGV[i])
+    for i = 14, #A do
+      if not existing[A[i]] then
+        existing[A[i]] = true
+        redis.call('RPUSH', mkey(id), A[i])
         appended = appended + 1
       end
     end
+    if #added == 0 then added = nil end -- cjson would write an empty table as {}
     emit('updated', id, 'bot', {escalation_id = esc_id, reasons_added = added,
       priority = new_p, previous_priority = old_p, messages_added = appended})
   else
     created = 1
     id = string.format('T-%06d', redis.call('INCR', K_SEQ))
     local t = tkey(id)
-    redis.call('HSET', t, 'id', id, 'conv', conv, 'channel', ARGV[b + 1],
-      'sender', ARGV[b + 2], 'status', 'queued', 'priority', priority, 'base_priority', priority,
-      'reasons', ARGV[b + 4], 'text', ARGV[b + 5], 'draft', ARGV[b + 6], 'tone', ARGV[b + 7],
-      'nlu', ARGV[b + 8], 'created_at', NOW, 'enqueued_at', NOW, 'enqueued_ms', ARGV[b + 11],
-      'updated_at', NOW, 'escalations', 1)
-    redis.call('ZADD', K_QUEUED, queue_score(priority, ARGV[b + 11]), id)
+    redis.call('HSET', t, 'id', id, 'conv', conv, 'channel', channel, 'sender', sender,
+      'status', 'queued', 'priority', priority, 'base_priority', priority, 'reasons', reasons,
+      'text', text, 'draft', draft, 'tone', tone, 'nlu', nlu, 'created_at', NOW,
+      'enqueued_at', NOW, 'enqueued_ms', enqueued_ms, 'updated_at', NOW, 'escalations', 1)
+    redis.call('ZADD', K_QUEUED, queue_score(priority, enqueued_ms), id)
     redis.call('HSET', K_OPEN, conv, id)
     if priority > 1 then redis.call('ZADD', K_AGING, NOW, id) end
-    if #ARGV >= b + 13 then redis.call('RPUSH', mkey(id), unpack(ARGV, b + 13)) end
-    emit('escalated', id, 'bot', {escalation_id = esc_id, channel = ARGV[b + 1],
-      sender = ARGV[b + 2], reasons = cjson.decode(ARGV[b + 4]), priority = priority,
-      escalated_at = ARGV[b + 10]})
+    for i = 14, #A do redis.call('RPUSH', mkey(id), A[i]) end
+    emit('escalated', id, 'bot', {escalation_id = esc_id, channel = channel, sender = sender,
+      reasons = cjson.decode(reasons), priority = priority, escalated_at = escalated_at})
   end
-  redis.call('SET', ekey, id, 'EX', ARGV[b + 12])
+  redis.call('SET', ekey, id, 'EX', ttl)
   return id, created, 0
 end
 """
 
+_PARTS = {
+    m.group(1): m.group(0)
+    for m in re.finditer(r"(?:--[^\n]*\n)*local function (\w+)\(.*?\nend\n", _LIB, re.S)
+}
+
 
 def _script(body: str) -> str:
-    """A complete script: the shared library, then the body."""
-    return _LIB + body
+    """A complete script: the head, the library functions the body needs, then the body."""
+    used, text = set(), body
+    for name, source in reversed(_PARTS.items()):
+        if re.search(rf"\b{name}\(", text):
+            used.add(name)
+            text += source
+    return _HEAD + "".join(src for name, src in _PARTS.items() if name in used) + body
 
 
-# ARGV[4..]: the escalation fields (see `escalate` in _LIB)  -> {0, id, created, duplicate}
+# ARGV[4] escalation (JSON array, see ``escalate`` in _LIB)  -> {0, id, created, duplicate}
 ESCALATE = _script(r"""
-local id, created, duplicate = escalate(4)
+local id, created, duplicate = escalate(ARGV[4])
 return {OK, id, created, duplicate}
 """)
 
-# ARGV[4] system message JSON, ARGV[5] error, ARGV[6] reply text, ARGV[7..] escalation fields
-# used when no ticket is open  -> {0, id, created}
+# ARGV[4] system message JSON, ARGV[5] error, ARGV[6] reply text, ARGV[7] conversation field,
+# ARGV[8] escalation to apply when no ticket is open (see ``escalate``)  -> {0, id, created}
 DELIVERY_FAILED = _script(r"""
 local id = redis.call('HGET', K_OPEN, ARGV[7])
 local created = 0
@@ -172,7 +195,7 @@ if id then
   redis.call('RPUSH', mkey(id), ARGV[4])
   redis.call('HSET', tkey(id), 'updated_at', NOW)
 else
-  id, created = escalate(7)
+  id, created = escalate(ARGV[8])
 end
 emit('delivery_failed', id, 'bot', {error = ARGV[5], reply = ARGV[6], created = created == 1})
 return {OK, id, created}
@@ -320,10 +343,7 @@ if ARGV[7] ~= '1' then
   local code, holder = check_holder(id, agent)
   if code ~= OK then return {code, holder} end
 end
-redis.call('ZREM', K_QUEUED, id)
-redis.call('ZREM', K_AGING, id)
-redis.call('ZREM', K_CLAIMED, id)
-redis.call('ZREM', K_CLAIMED_ORDER, id)
+for _, k in ipairs({K_QUEUED, K_AGING, K_CLAIMED, K_CLAIMED_ORDER}) do redis.call('ZREM', k, id) end
 if st[2] then redis.call('SREM', akey(st[2]), id) end
 redis.call('HSET', t, 'status', 'resolved', 'outcome', ARGV[6], 'resolved_at', NOW,
   'resolved_by', agent, 'updated_at', NOW)
@@ -364,31 +384,15 @@ if A > 0 then
         table.insert(aged, id)
         p = target
       end
-      if p <= 1 then
-        redis.call('ZREM', K_AGING, id)
-      else
-        redis.call('ZADD', K_AGING, enq + levels * A, id)
-      end
+      if p <= 1 then redis.call('ZREM', K_AGING, id)
+      else redis.call('ZADD', K_AGING, enq + levels * A, id) end
     end
   end
 end
 return {OK, expired, aged, looked}
 """)
 
-ALL: dict[str, str] = {
-    "escalate": ESCALATE,
-    "delivery_failed": DELIVERY_FAILED,
-    "follower_message": FOLLOWER_MESSAGE,
-    "get": GET,
-    "list": LIST,
-    "claim": CLAIM,
-    "claim_next": CLAIM_NEXT,
-    "heartbeat": HEARTBEAT,
-    "reply": REPLY,
-    "note": NOTE,
-    "release": RELEASE,
-    "transfer": TRANSFER,
-    "resolve": RESOLVE,
-    "sweep": SWEEP,
-}
+_NAMES = """ESCALATE DELIVERY_FAILED FOLLOWER_MESSAGE GET LIST CLAIM CLAIM_NEXT HEARTBEAT REPLY
+NOTE RELEASE TRANSFER RESOLVE SWEEP"""
+ALL: dict[str, str] = {name.lower(): globals()[name] for name in _NAMES.split()}
 """Script sources by name; ``AgentQueue`` registers each once (``register_script``)."""

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from rasa.core.channels.channel import InputChannel
 
 from bot.channels import registry
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.outbound import SendClient
-from rasa.core.channels.channel import InputChannel
 from tests.fakes.live_app import FakeAgent, LiveApp, Reply, echo_reply
 from tests.fakes.platforms import Credentials, FakePlatform
 

@@ -1,0 +1,348 @@
+"""The platforms' send APIs as the fakes emulate them: endpoints, auth, limits, error shapes.
+
+``SendApi(platform, credentials).answer(...)`` gives the (status, JSON body, headers) the real API
+would give; ``scripted(...)`` the platform-shaped answer for an injected failure (5xx, 4xx, 429).
+Error bodies: Graph ``{"error": {"message", "type": "OAuthException", "code", "fbtrace_id"}}``;
+Telegram ``{"ok": false, "error_code", "description", "parameters"}``; X API v2 problem objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from oauthlib.oauth1 import Client as OAuth1Client
+
+GRAPH_VERSION = "v19.0"
+TEXT_LIMITS = {"messenger": 2000, "instagram": 1000, "whatsapp": 4096, "x": 10000, "telegram": 4096}
+PLATFORMS = tuple(TEXT_LIMITS)
+
+
+def text_length(platform: str, text: str) -> int:
+    """Text length as the platform counts it (Instagram: UTF-8 bytes; Telegram: UTF-16 units)."""
+    if platform == "instagram":
+        return len(text.encode("utf-8"))
+    if platform == "telegram":
+        return len(text.encode("utf-16-le")) // 2
+    return len(text)
+
+
+@dataclass
+class Credentials:
+    """What the fake accepts as authentication."""
+
+    token: str = "test-token"  # Graph access token / WhatsApp bearer / Telegram bot token
+    phone_number_id: str = "106540352242922"
+    consumer_key: str = "ck"
+    consumer_secret: str = "cs"
+    access_token: str = "at"
+    access_token_secret: str = "ats"
+
+
+def graph_error(message: str, code: int, status: int = 400, **extra: Any) -> tuple[int, Any]:
+    error = {"message": message, "type": "OAuthException", "code": code, **extra}
+    error["fbtrace_id"] = "A" + uuid.uuid4().hex[:22]
+    return status, {"error": error}
+
+
+def telegram_error(status: int, description: str, **extra: Any) -> tuple[int, Any]:
+    return status, {"ok": False, "error_code": status, "description": description, **extra}
+
+
+def x_problem(status: int, title: str, detail: str | None = None) -> tuple[int, Any]:
+    return status, {
+        "title": title,
+        "detail": detail or title,
+        "type": "about:blank",
+        "status": status,
+    }
+
+
+class SendApi:
+    """One platform's send API."""
+
+    def __init__(self, platform: str, credentials: Credentials) -> None:
+        if platform not in PLATFORMS:
+            raise ValueError(platform)
+        self.platform = platform
+        self.creds = credentials
+        self.limit = TEXT_LIMITS[platform]
+        self._ids = itertools.count(1)
+
+    def answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        host: str,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """(status, JSON body, extra headers) for a request that passed scripting."""
+        handler = getattr(
+            self, f"_{self.platform if self.platform != 'instagram' else 'messenger'}"
+        )
+        status, payload = handler(method, path, query, headers, body, host)
+        return status, payload, {}
+
+    def _check_text(self, text: Any) -> str | None:
+        if not isinstance(text, str) or not text:
+            return "empty"
+        if text_length(self.platform, text) > self.limit:
+            return "long"
+        return None
+
+    def _messenger(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        host: str,
+    ) -> tuple[int, Any]:
+        if method != "POST" or path != f"/{GRAPH_VERSION}/me/messages":
+            return graph_error("Unknown path components: " + path, 2500)
+        if query.get("access_token") != self.creds.token:
+            return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+        if not isinstance(body, dict) or not body.get("recipient", {}).get("id"):
+            return graph_error("(#100) The parameter recipient is required", 100)
+        message = body.get("message") or {}
+        if "attachment" not in message:
+            problem = self._check_text(message.get("text"))
+            if problem == "long":
+                return graph_error(
+                    f"(#100) Length of param message[text] must be less than or equal to "
+                    f"{self.limit}",
+                    100,
+                )
+            if problem:
+                return graph_error("(#100) The parameter message[text] is required", 100)
+        replies = message.get("quick_replies") or []
+        if len(replies) > 13:
+            return graph_error(
+                "(#100) param message[quick_replies] must have at most 13 items", 100
+            )
+        if any(len(q.get("title", "")) > 20 for q in replies):
+            return graph_error("(#100) Quick reply title must be at most 20 characters", 100)
+        return 200, {"recipient_id": body["recipient"]["id"], "message_id": "m_" + uuid.uuid4().hex}
+
+    def _whatsapp(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        host: str,
+    ) -> tuple[int, Any]:
+        if method != "POST" or path != f"/{GRAPH_VERSION}/{self.creds.phone_number_id}/messages":
+            return graph_error("Unsupported post request. Object with ID does not exist", 100)
+        if headers.get("authorization") != f"Bearer {self.creds.token}":
+            return graph_error("Invalid OAuth access token - Cannot parse access token", 190, 401)
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return graph_error("(#100) The parameter messaging_product is required.", 100)
+
+        def invalid(details: str) -> tuple[int, Any]:
+            return graph_error(
+                "(#100) Invalid parameter",
+                100,
+                error_data={"messaging_product": "whatsapp", "details": details},
+            )
+
+        kind = body.get("type")
+        if kind == "text":
+            problem = self._check_text(body.get("text", {}).get("body"))
+            if problem == "long":
+                return invalid(f"Param text['body'] must be at most {self.limit} characters long.")
+            if problem:
+                return invalid("Param text['body'] is required")
+        elif kind == "interactive":
+            interactive = body.get("interactive", {})
+            text = interactive.get("body", {}).get("text", "")
+            if not text or len(text) > 1024:
+                return invalid("Param interactive['body']['text'] must be at most 1024 characters")
+            buttons = interactive.get("action", {}).get("buttons", [])
+            if not 1 <= len(buttons) <= 3:
+                return invalid("Param interactive['action']['buttons'] must have 1-3 items")
+            if any(len(b["reply"]["title"]) > 20 for b in buttons):
+                return invalid("Button title length invalid. Max 20 characters")
+        elif kind != "image":
+            return invalid(f"Param type {kind!r} is invalid")
+        to = body.get("to")
+        return 200, {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": "wamid." + uuid.uuid4().hex}],
+        }
+
+    def _x(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        host: str,
+    ) -> tuple[int, Any]:
+        parts = path.strip("/").split("/")
+        if (
+            method != "POST"
+            or len(parts) != 5
+            or parts[:3] != ["2", "dm_conversations", "with"]
+            or parts[4] != "messages"
+        ):
+            return x_problem(404, "Not Found Error", f"Could not find {path}")
+        if not self._oauth_ok(headers.get("authorization", ""), f"http://{host}{path}"):
+            return x_problem(401, "Unauthorized")
+        problem = self._check_text(body.get("text") if isinstance(body, dict) else None)
+        if problem:
+            detail = "One or more parameters to your request was invalid."
+            return 400, {
+                "errors": [
+                    {
+                        "parameters": {"text": [str(body)[:50]]},
+                        "message": f"text length must be 1-{self.limit}",
+                    }
+                ],
+                "title": "Invalid Request",
+                "detail": detail,
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            }
+        return 201, {
+            "data": {"dm_conversation_id": f"{parts[3]}-1", "dm_event_id": uuid.uuid4().hex}
+        }
+
+    def _oauth_ok(self, header: str, uri: str) -> bool:
+        """Verify an OAuth 1.0a HMAC-SHA1 ``Authorization`` header for ``POST uri``."""
+        if not header.startswith("OAuth "):
+            return False
+        params = {}
+        for item in header[len("OAuth ") :].split(","):
+            key, _, value = item.strip().partition("=")
+            params[key] = value.strip('"')
+        params = {k: unquote(v) for k, v in params.items()}
+        if (
+            params.get("oauth_consumer_key") != self.creds.consumer_key
+            or params.get("oauth_token") != self.creds.access_token
+        ):
+            return False
+        client = OAuth1Client(
+            self.creds.consumer_key,
+            client_secret=self.creds.consumer_secret,
+            resource_owner_key=self.creds.access_token,
+            resource_owner_secret=self.creds.access_token_secret,
+            nonce=params.get("oauth_nonce"),
+            timestamp=params.get("oauth_timestamp"),
+        )
+        _, signed, _ = client.sign(uri, http_method="POST")
+        expected = dict(
+            (k, unquote(v.strip('"')))
+            for k, _, v in (
+                i.strip().partition("=") for i in signed["Authorization"][6:].split(",")
+            )
+        )
+        return expected.get("oauth_signature") == params.get("oauth_signature")
+
+    def _telegram(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        host: str,
+    ) -> tuple[int, Any]:
+        prefix = f"/bot{self.creds.token}/"
+        if not path.startswith("/bot"):
+            return telegram_error(404, "Not Found")
+        if not path.startswith(prefix):
+            return telegram_error(401, "Unauthorized")
+        api_method = path[len(prefix) :]
+        if (
+            not isinstance(body, dict)
+            or "chat_id" not in body
+            and api_method != "answerCallbackQuery"
+        ):
+            return telegram_error(400, "Bad Request: chat_id is empty")
+        if api_method == "sendMessage":
+            problem = self._check_text(body.get("text"))
+            if problem == "long":
+                return telegram_error(400, "Bad Request: message is too long")
+            if problem:
+                return telegram_error(400, "Bad Request: message text is empty")
+            for row in body.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    data = button.get("callback_data")
+                    if data is not None and not 1 <= len(data.encode("utf-8")) <= 64:
+                        return telegram_error(400, "Bad Request: BUTTON_DATA_INVALID")
+        elif api_method == "answerCallbackQuery":
+            return 200, {"ok": True, "result": True}
+        elif api_method != "sendPhoto":
+            return telegram_error(404, "Not Found")
+        result = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": int(body["chat_id"]), "type": "private"},
+        }
+        return 200, {"ok": True, "result": result}
+
+    def scripted(self, kind: str, status: int, seconds: float) -> tuple[int, Any, dict[str, str]]:
+        """The platform-shaped answer for a scripted failure."""
+        p = self.platform
+        if kind == "throttle":
+            if p == "telegram":  # Telegram says it in the body only
+                return (
+                    *telegram_error(
+                        429,
+                        f"Too Many Requests: retry after {int(seconds)}",
+                        parameters={"retry_after": seconds},
+                    ),
+                    {},
+                )
+            if p == "x":  # X says when the window resets (epoch seconds)
+                reset = str(int(time.time() + seconds + 0.999))
+                return (
+                    *x_problem(429, "Too Many Requests"),
+                    {"x-rate-limit-reset": reset, "x-rate-limit-remaining": "0"},
+                )
+            code = 130429 if p == "whatsapp" else 613
+            return (
+                *graph_error("(#613) Calls to this api have exceeded the rate limit.", code, 429),
+                {"Retry-After": str(int(seconds))},
+            )
+        if p == "telegram":
+            return (
+                *telegram_error(
+                    status,
+                    "Internal Server Error"
+                    if status >= 500
+                    else "Forbidden: bot was blocked by the user",
+                ),
+                {},
+            )
+        if p == "x":
+            return (*x_problem(status, "Service Unavailable" if status >= 500 else "Forbidden"), {})
+        if status >= 500:
+            return (
+                *graph_error(
+                    "An unexpected error has occurred. Please retry your request " "later.",
+                    2,
+                    status,
+                    is_transient=True,
+                ),
+                {},
+            )
+        return (
+            *graph_error(
+                "(#10) This message is sent outside of allowed window.",
+                10,
+                status,
+                error_subcode=2018278,
+            ),
+            {},
+        )

@@ -1,0 +1,61 @@
+"""A running carebot stack for end-to-end tests: action server + Rasa server on test ports,
+the real trained model, and the test Redis db (shared with the ``redis_client`` fixture)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from bot.runner import Runner
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rest = f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook"
+
+    def say(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = requests.post(self.rest, json=body, timeout=30)
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    def texts(self, sender: str, text: str) -> list[str]:
+        return [m.get("text", "") for m in self.say(sender, text)]
+
+    @staticmethod
+    def sender() -> str:
+        return "e2e-" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
+    var = tmp_path_factory.mktemp("var")
+    env = {
+        "REDIS_URL": redis_url,
+        "CAREBOT_HOME": str(ROOT),
+        "CAREBOT_VAR_DIR": str(var),
+        "CAREBOT_RASA_PORT": os.environ.get("CAREBOT_TEST_RASA_PORT", "15005"),
+        "CAREBOT_ACTIONS_PORT": os.environ.get("CAREBOT_TEST_ACTIONS_PORT", "15055"),
+        "CAREBOT_WEBCHAT_PORT": os.environ.get("CAREBOT_TEST_WEBCHAT_PORT", "18080"),
+        "CAREBOT_EMBEDDED_REDIS": "never",
+    }
+    settings = Settings.from_env(env)
+    runner = Runner(settings, workspace=False)
+    try:
+        runner.start()
+        yield Stack(settings)
+    finally:
+        runner.stop()
