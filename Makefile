@@ -39,7 +39,7 @@ test-py: install ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
 	$(PY) -m pytest -q
 
 test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
-	$(RASA) test core --stories tests/stories --model models \
+	$(RASA) test core --e2e --stories tests/stories --model models \
 		--fail-on-prediction-errors --out var/results/stories
 
 test: validate train test-stories test-py ## the whole test suite

@@ -87,6 +87,11 @@ def esc() -> Callable[..., Escalation]:
     return make_escalation
 
 
+def event_types(queue: AgentQueue, ticket_id: str | None = None) -> list[str]:
+    """Types of the audit events (of one ticket, or all), oldest first."""
+    return [e["type"] for _, e in queue.events(count=10_000) if ticket_id in (None, e["ticket"])]
+
+
 def check_invariants(client: redis.Redis, prefix: str = "carebot") -> dict[str, int]:
     """Assert that every ticket is in exactly the indexes its status says; counts by status."""
     k = Keys(prefix)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+import requests
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.messenger import MessengerInput
@@ -134,6 +135,19 @@ def test_malformed_and_oversized_payloads(env: Env) -> None:
         post(env.url, huge, {"X-Hub-Signature-256": meta_signature(huge, APP_SECRET)}).status_code
         == 413
     )
+    env.app.drain()
+    assert env.messages == []
+
+
+def test_oversized_chunked_body_refused_while_streaming(env: Env) -> None:
+    def chunks():
+        for _ in range(40):  # 40 × 64 KiB = 2.5 MiB, no Content-Length
+            yield b"x" * 65536
+
+    r = requests.post(
+        env.url, data=chunks(), headers={"X-Hub-Signature-256": "sha256=0"}, timeout=10
+    )
+    assert r.status_code == 413
     env.app.drain()
     assert env.messages == []
 

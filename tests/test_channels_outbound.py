@@ -1,5 +1,4 @@
-"""Outbound delivery: splitting, retries, rate limits, failure recording, the agent registry, and
-the shared inbound pieces (settings, idempotency, intent-injection neutralisation)."""
+"""Outbound delivery: splitting, retries, rate limits, failure recording and the agent registry."""
 
 from __future__ import annotations
 
@@ -11,17 +10,12 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
-from rasa.shared.nlu.training_data.message import Message
 
 from bot.channels import registry
-from bot.channels.base import neutralise_text
 from bot.channels.failures import record_failure, spool_path
-from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.messenger import MessengerInput
 from bot.channels.outbound import DeliveryFailed, SendClient, split_message, utf8_len
-from bot.channels.settings import ChannelConfigError, MessengerSettings, TelegramSettings
+from bot.channels.settings import ChannelConfigError, MessengerSettings
 from bot.channels.telegram import telegram_throttle
 from bot.channels.x import x_throttle
 from bot.queue import AgentQueue
@@ -303,63 +297,3 @@ def test_registry_send_text(channel_env, telegram_fake, monkeypatch, redis_clien
     registry.reset()
     with pytest.raises(ChannelConfigError, match="TELEGRAM_SECRET_TOKEN is not set"):
         registry.send_text("telegram", "5", "hi")
-
-
-# --- settings, idempotency, neutralisation -------------------------------------------------------
-
-
-def test_settings_fail_loudly_and_take_credentials() -> None:
-    with pytest.raises(ChannelConfigError) as info:
-        MessengerSettings.from_env(env={"MESSENGER_APP_SECRET": "s"})
-    assert "MESSENGER_PAGE_ACCESS_TOKEN is not set" in str(info.value)
-    assert "MESSENGER_VERIFY_TOKEN is not set" in str(info.value)
-    with pytest.raises(ChannelConfigError, match="TELEGRAM_BOT_TOKEN must look like"):
-        TelegramSettings.from_env(env={"TELEGRAM_BOT_TOKEN": "nope", "TELEGRAM_SECRET_TOKEN": "ok"})
-    with pytest.raises(ChannelConfigError, match="unknown credential key 'tokn'"):
-        MessengerSettings.from_env(env={}, overrides={"tokn": "x"})
-    env = {
-        "MESSENGER_PAGE_ACCESS_TOKEN": "from-env",
-        "MESSENGER_APP_SECRET": "s",
-        "MESSENGER_VERIFY_TOKEN": "v",
-        "MESSENGER_API_BASE": "http://127.0.0.1:9/v19.0/",
-    }
-    settings = MessengerSettings.from_env(
-        env=env, overrides={"page_access_token": "from-yml", "app_secret": None}
-    )
-    assert (settings.page_access_token, settings.app_secret) == ("from-yml", "s")
-    assert settings.api_base == "http://127.0.0.1:9/v19.0"
-    assert MessengerSettings.from_env(
-        env={k: v for k, v in env.items() if "BASE" not in k}
-    ).api_base == ("https://graph.facebook.com/v19.0")
-
-
-def test_deduplicator(redis_url, redis_client, caplog) -> None:
-    dedup = Deduplicator(redis_factory(redis_url), ttl_seconds=60)
-    assert dedup.first_time("whatsapp", "wamid.1") is True
-    assert dedup.first_time("whatsapp", "wamid.1") is False
-    assert dedup.first_time("telegram", "wamid.1") is True
-    assert 0 < redis_client.ttl("carebot:seen:whatsapp:wamid.1") <= 60
-    down = Deduplicator(redis_factory(CLOSED_REDIS))
-    with caplog.at_level(logging.WARNING):
-        assert down.first_time("x", "1") is True and down.first_time("x", "1") is True
-    assert "Idempotency check unavailable" in caplog.text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "/restart",
-        " /restart",
-        "//restart",
-        "/ restart",
-        "\t/session_start",
-        '/greet{"name": "x"}',
-        "/stop@0.9",
-    ],
-)
-def test_neutralised_text_is_never_an_intent_for_rasa(text: str) -> None:
-    raw = UserMessage(text).text
-    assert YAMLStoryReader.unpack_regex_message(Message({"text": raw})).get("intent") is not None
-    safe = UserMessage(neutralise_text(text)).text
-    assert not safe.startswith("/")
-    assert YAMLStoryReader.unpack_regex_message(Message({"text": safe})).get("intent") is None

@@ -218,7 +218,11 @@ def test_non_text_messages(env: Env) -> None:
 
 
 async def _reply(message: UserMessage) -> None:
-    if message.text == "long":
+    if message.text == "photo":
+        await message.output_channel.send_image_url(
+            message.sender_id, "https://cdn.example.com/a.jpg"
+        )
+    elif message.text == "long":
         # 3000 emoji: 3000 code points but 6000 UTF-16 units (Telegram's measure)
         text = " ".join(["\U0001f4e6" * 10] * 300)
         await message.output_channel.send_text_message(message.sender_id, text)
@@ -257,3 +261,11 @@ def test_long_reply_split_in_utf16_units(make_env) -> None:
     assert len(texts) == 2
     assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
     assert all(r.status == 200 for r in env.fake.requests)
+
+
+def test_image_reply_uses_send_photo(make_env) -> None:
+    env = make_env(reply=_reply)
+    env.send(telegram_message(872330050, CHAT, 70, text="photo"))
+    [sent] = env.fake.wait_for(1)
+    assert sent.path.endswith("/sendPhoto")
+    assert sent.json == {"chat_id": str(CHAT), "photo": "https://cdn.example.com/a.jpg"}

@@ -173,7 +173,11 @@ def test_photo_attachment_and_slash(env: Env) -> None:
 
 
 async def _reply(message: UserMessage) -> None:
-    if message.text == "long":
+    if message.text == "photo":  # the v2 DM API cannot take an image by URL: sent as a link
+        await message.output_channel.send_image_url(
+            message.sender_id, "https://cdn.example.com/a.jpg"
+        )
+    elif message.text == "long":
         text = "\n\n".join(["A paragraph about warranty terms that goes on. " * 30] * 10)
         await message.output_channel.send_text_message(message.sender_id, text)
     else:
@@ -193,3 +197,10 @@ def test_buttons_as_plain_text_and_long_split(make_env) -> None:
     texts = env.fake.texts()[1:]
     assert len(texts) == 2 and all(len(t) <= 10000 for t in texts)
     assert all(r.status == 201 for r in env.fake.requests)
+
+
+def test_image_reply_degrades_to_link(make_env) -> None:
+    env = make_env(reply=_reply)
+    env.dm("photo", "950")
+    [sent] = env.fake.wait_for(1)
+    assert sent.json == {"text": "https://cdn.example.com/a.jpg"}

@@ -156,7 +156,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             base_conf[base] += prob
             by_base[base].append((label, prob))
         ranking = sorted(base_conf.items(), key=lambda item: item[1], reverse=True)
-        top_base, top_conf = ranking[0]
+        # The intent is the base of the single most likely label: 25 FAQ keys summed together
+        # must not outvote one clear complex topic (e.g. damaged_item 0.3 vs faq 0.5 spread
+        # over many keys). Its confidence is the probability mass of that base intent.
+        top_base = split_label(scored[0][0])[0]
+        top_conf = base_conf[top_base]
+        ranking.sort(key=lambda item: (item[0] != top_base, -item[1]))
         message.set(
             INTENT,
             {INTENT_NAME_KEY: top_base, PREDICTED_CONFIDENCE_KEY: top_conf},

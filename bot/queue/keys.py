@@ -47,6 +47,21 @@ class Keys:
 
     The Lua scripts (``bot.queue.scripts``) build every key name from the prefix themselves, and
     choose ticket ids inside: the queue needs a single Redis (no Cluster).
+
+    Written by other modules under the same prefix (they build these names themselves; keep
+    this list in step with them):
+
+    ======================================  ======  ============================================
+    ``{p}:seen:{channel}:{message_id}``     string  inbound message already handled (TTL;
+                                                    ``bot.channels.idempotency``)
+    ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
+                                                    already put on its ticket (TTL 1 day;
+                                                    ``bot.rasa_stores``)
+    ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
+                                                    (``bot.channels.web``)
+    ======================================  ======  ============================================
+
+    Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.
     """
 
     prefix: str = "carebot"

@@ -61,6 +61,8 @@ class AgentQueue:
             raise ValueError("lease_seconds must be > 0")
         if aging_seconds < 0:
             raise ValueError("aging_seconds must be >= 0")
+        if idempotency_ttl < 1 or events_maxlen < 1 or sweep_batch < 1:
+            raise ValueError("idempotency_ttl, events_maxlen and sweep_batch must be >= 1")
         self.redis = redis
         self.keys = Keys(prefix)
         self.lease_seconds = float(lease_seconds)
