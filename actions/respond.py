@@ -56,7 +56,8 @@ class ActionRespond(Action):
                 logger.error(f"could not record a message on the open ticket: {error}")
 
         if not decision.escalate:
-            dispatcher.utter_message(response=decision.response)
+            if decision.response:  # None: nothing to say (e.g. a reaction to an answer)
+                dispatcher.utter_message(response=decision.response)
             return [SlotSet(FAILURES_SLOT, 0)]
 
         escalation = build_escalation(

@@ -20,6 +20,9 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
 | ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
 | ``CAREBOT_LOG_LEVEL`` | ``INFO`` | logging level of carebot's own processes |
+| ``CAREBOT_WORKSPACE_HOST`` | ``127.0.0.1`` | workspace address (``0.0.0.0``: all, behind TLS) |
+| ``CAREBOT_SESSION_HOURS`` | ``12`` | how long a console sign-in lasts (hours, 1..720) |
+| ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
 """
 
 from __future__ import annotations
@@ -105,6 +108,9 @@ class Settings:
     queue_prefix: str
     lease_seconds: float
     log_level: str
+    workspace_host: str = "127.0.0.1"
+    session_hours: int = 12
+    agent_token: str = ""
 
     @property
     def spool_dir(self) -> Path:
@@ -131,6 +137,8 @@ class Settings:
             "CAREBOT_QUEUE_PREFIX": self.queue_prefix,
             "CAREBOT_LEASE_SECONDS": str(self.lease_seconds),
             "CAREBOT_LOG_LEVEL": self.log_level,
+            "CAREBOT_WORKSPACE_HOST": self.workspace_host,
+            "CAREBOT_SESSION_HOURS": str(self.session_hours),
         }
 
     @classmethod
@@ -159,6 +167,9 @@ class Settings:
             log_level=_choice(
                 env, "CAREBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
             ).upper(),
+            workspace_host=_get(env, "CAREBOT_WORKSPACE_HOST", "127.0.0.1"),
+            session_hours=_int(env, "CAREBOT_SESSION_HOURS", 12, lo=1, hi=720),
+            agent_token=_get(env, "CAREBOT_AGENT_TOKEN", ""),
         )
 
 

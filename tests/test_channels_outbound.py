@@ -297,3 +297,17 @@ def test_registry_send_text(channel_env, telegram_fake, monkeypatch, redis_clien
     registry.reset()
     with pytest.raises(ChannelConfigError, match="TELEGRAM_SECRET_TOKEN is not set"):
         registry.send_text("telegram", "5", "hi")
+
+
+def test_spooled_failure_reaches_the_queue_when_redis_returns(
+    channel_env: Path, redis_client
+) -> None:
+    from bot.queue import AgentQueue, Spool
+
+    record_failure("whatsapp", "1666", "your parcel ships today", "whatsapp: 503",
+                   redis_url=CLOSED_REDIS)
+    queue = AgentQueue(redis_client)
+    assert Spool(channel_env).drain(queue) == 1
+    ticket = queue.get(queue.open_ticket_id("whatsapp", "1666") or "")
+    assert ticket.reasons == ["delivery_failed"]
+    assert "your parcel ships today" in ticket.transcript[-1]["text"]

@@ -152,6 +152,16 @@ def test_attachments_are_unsupported(config: EscalationConfig) -> None:
     assert d.decision == "escalate" and d.reasons == ["unsupported_message"]
 
 
+def test_reactions_are_quiet_and_stickers_acknowledged(config: EscalationConfig) -> None:
+    reaction = decide(parse(text=""), config,
+                      metadata={"attachments": [{"type": "reaction", "emoji": "❤️"}]})
+    assert reaction.decision == "answer" and reaction.response is None
+    sticker = decide(parse(text=""), config, metadata={"attachments": [{"type": "sticker"}]})
+    assert sticker.decision == "answer" and sticker.response == "utter_ack"
+    voice = decide(parse(text=""), config, metadata={"attachments": [{"type": "audio"}]})
+    assert voice.decision == "escalate" and voice.reasons == ["unsupported_message"]
+
+
 def test_other_language(config: EscalationConfig) -> None:
     d = decide(parse(text="¿cuándo llega mi pedido?",
                      language={"code": "other", "known_ratio": 0.0, "words": 4}), config)

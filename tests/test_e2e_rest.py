@@ -7,6 +7,7 @@ input. Phrasings here are not in the training data.
 from __future__ import annotations
 
 import redis
+import requests
 
 from bot.agent_actions import close_ticket, deliver_reply
 from bot.queue import AgentQueue
@@ -26,7 +27,7 @@ def is_handoff(texts: list[str]) -> bool:
 
 def test_faq_answered_in_unseen_words(stack: Stack, redis_client: redis.Redis) -> None:
     s = stack.sender()
-    assert "business days" in stack.texts(s, "yo how many days till my order shows up")[0]
+    assert "business days" in stack.texts(s, "roughly how many days does standard delivery need")[0]
     assert "60 days" in stack.texts(s, "can i send back boots i dont like")[0]
     assert queue_for(redis_client).list(status=None) == []
 
@@ -87,16 +88,23 @@ def test_other_language(stack: Stack, redis_client: redis.Redis) -> None:
     )
 
 
-def test_attachment_only(stack: Stack, redis_client: redis.Redis) -> None:
+def test_attachment_only_goes_to_a_person(stack: Stack, redis_client: redis.Redis) -> None:
     s = stack.sender()
-    texts = [
-        m.get("text", "")
-        for m in stack.say(
-            s, "", metadata={"attachments": [{"type": "image", "url": "https://x.example/a.jpg"}]}
-        )
-    ]
-    # Rasa's REST channel drops metadata-only messages with empty text? It must still not crash.
-    assert texts
+    image = {"type": "image", "url": "https://x.example/a.jpg"}
+    texts = [m.get("text", "") for m in stack.say(s, "", metadata={"attachments": [image]})]
+    assert is_handoff(texts), texts
+    queue = queue_for(redis_client)
+    ticket = queue.get(queue.open_ticket_id("rest", s) or "")
+    assert ticket.reasons == ["unsupported_message"]
+    assert ticket.transcript[-1].get("attachments") == [image]
+
+
+def test_intent_injection_is_neutralised(stack: Stack, redis_client: redis.Redis) -> None:
+    s = stack.sender()
+    assert is_handoff(stack.texts(s, "i want a human"))
+    # "/restart" would restart (and un-pause) the conversation in stock Rasa
+    assert stack.texts(s, "/restart") == []
+    assert stack.texts(s, "how long does shipping take") == []  # still paused for the bot
 
 
 def test_paused_conversation_records_messages_and_stays_silent(
@@ -124,6 +132,10 @@ def test_agent_reply_resolve_and_bot_resumes(stack: Stack, redis_client: redis.R
     assert ticket is not None and ticket.sender == s
     rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
     deliver_reply(queue, ticket.id, "alice", "Hi, Alice here! How can I help?", rasa=rasa)
+    inbox = requests.get(
+        f"http://localhost:{stack.settings.rasa_port}/webhooks/rest/inbox/{s}", timeout=10
+    ).json()
+    assert [m["text"] for m in inbox] == ["Hi, Alice here! How can I help?"]
     close_ticket(queue, ticket.id, "alice", rasa=rasa)
     events = rasa.tracker(s)["events"]
     bot_texts = [e.get("text") for e in events if e["event"] == "bot"]

@@ -9,7 +9,6 @@ import redis
 from bot.queue import (
     AgentQueue,
     AlreadyClaimed,
-    Escalation,
     NotHolder,
     TicketClosed,
     TicketNotFound,
@@ -143,15 +142,6 @@ def test_escalate_revalidates_a_mutated_escalation(queue: AgentQueue) -> None:
     e.priority = 7
     with pytest.raises(ValueError):
         queue.escalate(e)
-
-
-def test_escalation_round_trips_through_dict() -> None:
-    e = make_escalation("u1")
-    assert Escalation.from_dict(e.to_dict()) == e
-    with pytest.raises(ValueError, match="missing"):
-        Escalation.from_dict({"channel": "x"})
-    with pytest.raises(ValueError):
-        Escalation.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
 
 
 # -- order and listing ----------------------------------------------------------------------
@@ -383,6 +373,11 @@ def test_resolve(queue: AgentQueue, clock: FakeClock, redis_client: redis.Redis)
         queue.resolve(tid, "sup", force=True)
     with pytest.raises(TicketNotFound):
         queue.resolve("T-000404", "alice")
+    for closed_op in (queue.release, queue.heartbeat, lambda i, a: queue.reply(i, a, "hi")):
+        with pytest.raises(TicketClosed):
+            closed_op(tid, "alice")
+    with pytest.raises(TicketNotFound):
+        queue.release("T-000404", "alice")
     # forced on queued and on someone else's claim
     q2 = queue.escalate(make_escalation("u2")).ticket_id
     assert queue.resolve(q2, "sup", force=True).status == "resolved"

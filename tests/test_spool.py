@@ -29,6 +29,15 @@ def down_queue() -> AgentQueue:
     return AgentQueue(client)
 
 
+def test_escalation_round_trips_through_dict() -> None:
+    e = make_escalation("u1")
+    assert Escalation.from_dict(e.to_dict()) == e
+    with pytest.raises(ValueError, match="missing"):
+        Escalation.from_dict({"channel": "x"})
+    with pytest.raises(ValueError):
+        Escalation.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
 def test_put_writes_json_atomically(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool")
     assert spool.pending() == []

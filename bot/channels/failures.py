@@ -51,6 +51,27 @@ def _spool(record: dict[str, Any], spool_dir: str | None) -> str:
     return path
 
 
+def _spool_for_replay(record: dict[str, Any], spool_dir: str | None) -> None:
+    """Also put the failure in the escalation spool, which the sweeper delivers to the queue
+    (a ``delivery_failed`` ticket) as soon as Redis answers again."""
+    from pathlib import Path
+
+    from bot.queue import Escalation, Spool
+
+    note = f"Reply not delivered ({record['error']}): {record['text']}"
+    Spool(Path(spool_dir or settings.spool_dir())).put(
+        Escalation(
+            channel=str(record["channel"]),
+            sender=str(record["sender"]),
+            reasons=["delivery_failed"],
+            priority=2,
+            text=str(record["text"]),
+            draft=str(record["text"]),
+            transcript=[{"role": "system", "text": note, "ts": record["ts"]}],
+        )
+    )
+
+
 def record_failure(
     channel: str,
     sender: str,
@@ -80,6 +101,7 @@ def record_failure(
         }
         try:
             path = _spool(record, spool_dir)
+            _spool_for_replay(record, spool_dir)
         except OSError:
             logger.critical(
                 "UNDELIVERABLE REPLY LOST: could not queue (%s) nor spool it: %s",

@@ -17,6 +17,7 @@ from bot.escalation.priority import priority_for
 
 FAILURE_REASONS = frozenset({"low_confidence", "ambiguous"})
 ASK_FOR_HUMAN = "ask_for_human"
+QUIET_KINDS = frozenset({"reaction", "sticker"})  # acknowledged, not escalated
 FAQ = "faq"
 
 
@@ -117,7 +118,13 @@ def decide(
     confidence = intent_conf * faq_conf if faq_key else intent_conf
 
     # 1. Nothing the bot can read: attachments, voice, stickers, empty or emoji-only text.
-    if metadata.get("attachments"):
+    attachments = [a for a in metadata.get("attachments") or [] if isinstance(a, Mapping)]
+    kinds = {str(a.get("type")) for a in attachments}
+    if attachments and not text.strip() and kinds <= QUIET_KINDS:
+        faq_key = None
+        # A reaction (❤️ on an answer) needs no reply; a sticker gets a friendly nudge.
+        return result("answer", "utter_ack" if "sticker" in kinds else None, 1.0)
+    if attachments:
         reasons.append("unsupported_message")
         return result("escalate", answer_response, confidence)
     if _is_blank(text) or not _has_words(text):

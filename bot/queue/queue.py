@@ -75,8 +75,8 @@ class AgentQueue:
         self._shas = {
             name: hashlib.sha1(src.encode()).hexdigest() for name, src in scripts.ALL.items()
         }
-        kwargs = getattr(redis, "connection_pool", None)
-        self._decoded = bool(kwargs and kwargs.connection_kwargs.get("decode_responses"))
+        pool = getattr(redis, "connection_pool", None)  # decoding clients skip our own decode
+        self._decoded = bool(pool and pool.connection_kwargs.get("decode_responses"))
 
     # -- plumbing ---------------------------------------------------------------------------
 
