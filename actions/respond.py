@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 import redis
 from rasa_sdk import Action, Tracker
@@ -27,11 +27,11 @@ FAILURES_SLOT = "carebot_failures"
 class ActionRespond(Action):
     """Answer with a vetted response, or hand the conversation to the agent queue and pause."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_respond"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         services = get_services()
         parse = tracker.latest_message or {}
@@ -48,8 +48,14 @@ class ActionRespond(Action):
         if services.open_ticket(channel, sender):
             try:
                 record_while_waiting(
-                    services.queue, decision, channel=channel, sender=sender, text=text,
-                    metadata=metadata, responses=responses, config=services.config,
+                    services.queue,
+                    decision,
+                    channel=channel,
+                    sender=sender,
+                    text=text,
+                    metadata=metadata,
+                    responses=responses,
+                    config=services.config,
                 )
                 return [ConversationPaused()]
             except redis.RedisError as error:
@@ -61,8 +67,12 @@ class ActionRespond(Action):
             return [SlotSet(FAILURES_SLOT, 0)]
 
         escalation = build_escalation(
-            decision, channel=channel, sender=sender, text=text,
-            transcript=transcript_from_events(tracker.events), responses=responses,
+            decision,
+            channel=channel,
+            sender=sender,
+            text=text,
+            transcript=transcript_from_events(tracker.events),
+            responses=responses,
             config=services.config,
         )
         ticket, wait = services.escalate(escalation)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
-from typing import Optional
 
 import redis
 
@@ -18,7 +17,7 @@ logger = logging.getLogger(__name__)
 class Services:
     """Redis-backed agent queue, local spool and escalation settings for the action server."""
 
-    def __init__(self, settings: Optional[Settings] = None) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
 
     @cached_property
@@ -44,7 +43,7 @@ class Services:
     def spool(self) -> Spool:
         return Spool(self.settings.spool_dir)
 
-    def open_ticket(self, channel: str, sender: str) -> Optional[str]:
+    def open_ticket(self, channel: str, sender: str) -> str | None:
         """The conversation's open ticket id; None when there is none or Redis is down."""
         try:
             return self.queue.open_ticket_id(channel, sender)
@@ -52,7 +51,7 @@ class Services:
             logger.warning(f"Redis unavailable while checking for an open ticket: {error}")
             return None
 
-    def escalate(self, escalation: Escalation) -> tuple[Optional[str], Optional[float]]:
+    def escalate(self, escalation: Escalation) -> tuple[str | None, float | None]:
         """Store the escalation; with Redis down, spool it locally (delivered later).
 
         Returns ``(ticket_id or None if spooled, typical wait in seconds or None)``.
@@ -68,7 +67,7 @@ class Services:
             return None, default_wait
 
 
-_services: Optional[Services] = None
+_services: Services | None = None
 
 
 def get_services() -> Services:
@@ -78,7 +77,7 @@ def get_services() -> Services:
     return _services
 
 
-def reset_services(services: Optional[Services] = None) -> None:
+def reset_services(services: Services | None = None) -> None:
     """Replace the process-wide services (tests point them at their own Redis db)."""
     global _services
     _services = services

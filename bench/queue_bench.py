@@ -124,7 +124,10 @@ def agents_in_threads(
     lock = threading.Lock()
 
     def entry(i: int) -> None:
-        r = agent_loop(url, i, shares[i], tickets, batch, go)
+        try:
+            r = agent_loop(url, i, shares[i], tickets, batch, go)
+        except Exception as exc:  # reported, and the run refused, instead of miscounting
+            r = {"error": f"agent {i}: {type(exc).__name__}: {exc}"}
         with lock:
             results.append(r)
 
@@ -168,6 +171,9 @@ def run(url: str, agents: int, tickets: int, procs: int, batch: int) -> dict[str
             w.join(timeout=60)
             if w.exitcode != 0:
                 raise RuntimeError(f"agent process exited with {w.exitcode}")
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        raise RuntimeError("agents failed: " + "; ".join(errors))
     wall = max(r["end"] for r in results) - min(r["start"] for r in results)
     return {"results": results, "wall": wall}
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from bot.queue import AgentQueue
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -18,8 +18,9 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 logger = logging.getLogger(__name__)
 
 
-def deliver_reply(queue: AgentQueue, ticket_id: str, agent: str, text: str,
-                  rasa: Optional[RasaClient] = None) -> dict[str, Any]:
+def deliver_reply(
+    queue: AgentQueue, ticket_id: str, agent: str, text: str, rasa: RasaClient | None = None
+) -> dict[str, Any]:
     text = text.strip()
     if not text:
         raise ValueError("an empty reply cannot be sent")
@@ -34,8 +35,14 @@ def deliver_reply(queue: AgentQueue, ticket_id: str, agent: str, text: str,
     return entry
 
 
-def close_ticket(queue: AgentQueue, ticket_id: str, agent: str, outcome: str = "resolved",
-                 force: bool = False, rasa: Optional[RasaClient] = None) -> Any:
+def close_ticket(
+    queue: AgentQueue,
+    ticket_id: str,
+    agent: str,
+    outcome: str = "resolved",
+    force: bool = False,
+    rasa: RasaClient | None = None,
+) -> Any:
     ticket = queue.resolve(ticket_id, agent, outcome=outcome, force=force)
     try:
         (rasa or RasaClient()).resume(ticket.sender)

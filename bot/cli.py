@@ -8,7 +8,7 @@ import getpass
 import json
 import os
 import sys
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from bot.settings import ConfigError, get_settings
 
@@ -95,9 +95,12 @@ def _agent(args: argparse.Namespace) -> str:
 
 
 def _ticket_line(t: Any) -> str:
-    wait = ""
+    import time
+
     reasons = ",".join(t.reasons)
-    return f"{t.id}  P{t.priority}  {t.status:<8} {t.channel}:{t.sender}  [{reasons}]  {t.text[:60]!r}{wait}"
+    waited = int((time.time() - float(t.enqueued_at)) // 60) if t.enqueued_at else 0
+    who = f"{t.channel}:{t.sender}"
+    return f"{t.id}  P{t.priority}  {t.status:<8} {waited:>4}m  {who}  [{reasons}]  {t.text[:60]!r}"
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
@@ -116,7 +119,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
                 if not tickets:
                     print("(queue is empty)")
         elif args.queue_cmd == "claim":
-            ticket = queue.claim(args.id, _agent(args)) if args.id else queue.claim_next(_agent(args))
+            ticket = (
+                queue.claim(args.id, _agent(args)) if args.id else queue.claim_next(_agent(args))
+            )
             if ticket is None:
                 print("nothing waiting")
                 return 1
@@ -214,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     parser = build_parser()

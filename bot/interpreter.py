@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision, decide
@@ -59,7 +59,7 @@ class Interpreter:
         return dict(result)
 
     def decide(
-        self, text: str, metadata: Optional[dict[str, Any]] = None, previous_failures: int = 0
+        self, text: str, metadata: dict[str, Any] | None = None, previous_failures: int = 0
     ) -> Decision:
         return decide(
             self.parse(text), self.config, metadata=metadata, previous_failures=previous_failures

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -17,8 +17,9 @@ class RasaUnavailable(RuntimeError):
 class RasaClient:
     """Append events to a conversation, optionally sending bot messages through its channel."""
 
-    def __init__(self, url: Optional[str] = None, token: Optional[str] = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str | None = None, token: str | None = None, timeout: float = 10.0
+    ) -> None:
         settings = get_settings()
         self.url = (url or settings.rasa_url).rstrip("/")
         self.token = token if token is not None else settings.rasa_token
@@ -31,13 +32,20 @@ class RasaClient:
             params["token"] = self.token
         return params
 
-    def append_events(self, sender: str, events: list[dict[str, Any]],
-                      send_bot_messages: bool = False) -> dict[str, Any]:
-        extra = {"output_channel": "latest", "execute_side_effects": "true"} if send_bot_messages else {}
+    def append_events(
+        self, sender: str, events: list[dict[str, Any]], send_bot_messages: bool = False
+    ) -> dict[str, Any]:
+        extra = (
+            {"output_channel": "latest", "execute_side_effects": "true"}
+            if send_bot_messages
+            else {}
+        )
         try:
             response = self._session.post(
                 f"{self.url}/conversations/{quote(sender, safe='')}/tracker/events",
-                json=events, params=self._params(**extra), timeout=self.timeout,
+                json=events,
+                params=self._params(**extra),
+                timeout=self.timeout,
             )
         except requests.RequestException as error:
             raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
@@ -63,7 +71,8 @@ class RasaClient:
         try:
             response = self._session.get(
                 f"{self.url}/conversations/{quote(sender, safe='')}/tracker",
-                params=self._params(), timeout=self.timeout,
+                params=self._params(),
+                timeout=self.timeout,
             )
         except requests.RequestException as error:
             raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error

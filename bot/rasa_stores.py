@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Text
+from typing import Any
 from urllib.parse import urlparse
 
 import redis
@@ -31,7 +31,7 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 
-def redis_params(url: Optional[str] = None) -> dict[str, Any]:
+def redis_params(url: str | None = None) -> dict[str, Any]:
     """host/port/db/password of a ``redis://`` URL (default: ``REDIS_URL``)."""
     parsed = urlparse(url or get_settings().redis_url)
     db = (parsed.path or "/0").lstrip("/") or "0"
@@ -46,7 +46,7 @@ def redis_params(url: Optional[str] = None) -> dict[str, Any]:
 class CarebotTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that hands follower messages in paused conversations to the ticket."""
 
-    def __init__(self, domain: Domain, host: Optional[Text] = None, **kwargs: Any) -> None:
+    def __init__(self, domain: Domain, host: str | None = None, **kwargs: Any) -> None:
         params = redis_params(host if host and "://" in str(host) else None)
         kwargs.pop("port", None)
         kwargs.pop("db", None)
@@ -71,7 +71,7 @@ class CarebotTrackerStore(RedisTrackerStore):
             )
         return self._queue
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await super().save(tracker, timeout)
         if not tracker.is_paused() or not tracker.events:
             return
@@ -87,9 +87,14 @@ class CarebotTrackerStore(RedisTrackerStore):
             metadata = {"message_id": last.message_id, **(last.metadata or {})}
             decision = decide(last.parse_data or {"text": last.text}, config, metadata=metadata)
             record_while_waiting(
-                self._agent_queue(), decision, channel=channel, sender=tracker.sender_id,
-                text=last.text or "", metadata=metadata,
-                responses=self.domain.responses if self.domain else {}, config=config,
+                self._agent_queue(),
+                decision,
+                channel=channel,
+                sender=tracker.sender_id,
+                text=last.text or "",
+                metadata=metadata,
+                responses=self.domain.responses if self.domain else {},
+                config=config,
                 ts=last.timestamp,
             )
         except redis.RedisError as error:
@@ -99,7 +104,7 @@ class CarebotTrackerStore(RedisTrackerStore):
 class FailSafeRedisLockStore(LockStore):
     """Redis lock store that degrades to in-process locks while Redis is down."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
         kwargs = dict(endpoint_config.kwargs) if endpoint_config else {}
         url = endpoint_config.url if endpoint_config and endpoint_config.url else None
         params = redis_params(url)
@@ -117,14 +122,14 @@ class FailSafeRedisLockStore(LockStore):
     def _fallback(self, error: Exception) -> None:
         logger.error(f"Redis lock store unavailable ({error}); using in-process locks for now.")
 
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         try:
             return self._redis.get_lock(conversation_id)
         except redis.RedisError as error:
             self._fallback(error)
             return self._memory.get_lock(conversation_id)
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         try:
             self._redis.delete_lock(conversation_id)
         except redis.RedisError as error:

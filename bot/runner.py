@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
 
 import redis
 import requests
@@ -57,7 +56,7 @@ def start_webchat(port: int, rasa_port: int) -> http.server.ThreadingHTTPServer:
     return server
 
 
-def wait_http(url: str, timeout: float, process: Optional[subprocess.Popen[bytes]] = None) -> bool:
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -78,17 +77,26 @@ class Runner:
         self.settings = settings
         self.workspace = workspace
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.embedded: Optional[EmbeddedRedis] = None
+        self.embedded: EmbeddedRedis | None = None
         self.stop_event = threading.Event()
-        self.webchat: Optional[http.server.ThreadingHTTPServer] = None
+        self.webchat: http.server.ThreadingHTTPServer | None = None
 
     def _spawn(self, name: str, command: list[str], log: Path) -> subprocess.Popen[bytes]:
         log.parent.mkdir(parents=True, exist_ok=True)
         handle = open(log, "ab")
-        env = {**os.environ, **self.settings.to_env(), "PYTHONUNBUFFERED": "1",
-               "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+        env = {
+            **os.environ,
+            **self.settings.to_env(),
+            "PYTHONUNBUFFERED": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
         process = subprocess.Popen(
-            command, cwd=self.settings.home, stdout=handle, stderr=subprocess.STDOUT, env=env,
+            command,
+            cwd=self.settings.home,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
             start_new_session=True,
         )
         self.children.append((name, process))
@@ -99,7 +107,9 @@ class Runner:
         if s.embedded_redis != "always" and redis_answers(s.redis_url):
             return f"Redis at {s.redis_url}"
         if s.embedded_redis == "never":
-            raise SystemExit(f"carebot: no Redis answers at {s.redis_url} (CAREBOT_EMBEDDED_REDIS=never)")
+            raise SystemExit(
+                f"carebot: no Redis answers at {s.redis_url} (CAREBOT_EMBEDDED_REDIS=never)"
+            )
         self.embedded = EmbeddedRedis(s.redis_url, s.var_dir / "redis")
         self.embedded.start()
         return f"embedded Redis at {s.redis_url} (AOF in {s.var_dir / 'redis'})"
@@ -112,32 +122,58 @@ class Runner:
         logs = s.var_dir / "log"
         actions = self._spawn(
             "actions",
-            [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(s.actions_port)],
+            [
+                str(bindir / "python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(s.actions_port),
+            ],
             logs / "actions.log",
         )
         rasa_cmd = [
-            str(bindir / "rasa"), "run", "--enable-api", "--cors", "*",
-            "--port", str(s.rasa_port), "--model", str(model),
-            "--credentials", self._credentials(), "--endpoints", self._endpoints(),
+            str(bindir / "rasa"),
+            "run",
+            "--enable-api",
+            "--cors",
+            "*",
+            "--port",
+            str(s.rasa_port),
+            "--model",
+            str(model),
+            "--credentials",
+            self._credentials(),
+            "--endpoints",
+            self._endpoints(),
         ]
         if s.rasa_token:
             rasa_cmd += ["--auth-token", s.rasa_token]
         rasa = self._spawn("rasa", rasa_cmd, logs / "rasa.log")
         self.webchat = start_webchat(s.webchat_port, s.rasa_port)
         if not wait_http(f"http://localhost:{s.actions_port}/health", 180, actions):
-            raise SystemExit(f"carebot: the action server did not start (see {logs / 'actions.log'})")
+            raise SystemExit(
+                f"carebot: the action server did not start (see {logs / 'actions.log'})"
+            )
         if not wait_http(f"http://localhost:{s.rasa_port}/status", 180, rasa):
             raise SystemExit(f"carebot: the Rasa server did not start (see {logs / 'rasa.log'})")
         where += [
-            ("actions", f"http://localhost:{s.actions_port}/webhook   (log: {logs / 'actions.log'})"),
-            ("rasa", f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook   "
-                     f"(log: {logs / 'rasa.log'})"),
+            (
+                "actions",
+                f"http://localhost:{s.actions_port}/webhook   (log: {logs / 'actions.log'})",
+            ),
+            (
+                "rasa",
+                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook   "
+                f"(log: {logs / 'rasa.log'})",
+            ),
             ("web chat", f"http://localhost:{s.webchat_port}/"),
         ]
         if self.workspace and self._has_workspace():
             self._spawn(
-                "workspace", [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
+                "workspace",
+                [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
                 logs / "workspace.log",
             )
             where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
@@ -162,20 +198,25 @@ class Runner:
 
     @staticmethod
     def _has_workspace() -> bool:
-        try:
-            import bot.workspace  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        import argparse
+
+        from bot.cli import build_parser
+
+        for action in build_parser()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return "workspace" in action.choices
+        return False
 
     def _sweep_forever(self) -> None:
         from bot.queue import AgentQueue, Spool
         from bot.queue.sweeper import Sweeper
 
-        client = redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
-                                      socket_timeout=2)
-        queue = AgentQueue(client, prefix=self.settings.queue_prefix,
-                           lease_seconds=self.settings.lease_seconds)
+        client = redis.Redis.from_url(
+            self.settings.redis_url, decode_responses=True, socket_timeout=2
+        )
+        queue = AgentQueue(
+            client, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
+        )
         Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
 
     def watch(self) -> int:

@@ -152,7 +152,9 @@ class Settings:
             raise ConfigError(f"CAREBOT_QUEUE_PREFIX={prefix!r}: letters, digits, - and _ only")
         return cls(
             redis_url=_redis_url(env, "REDIS_URL", "redis://localhost:6379/0"),
-            embedded_redis=_choice(env, "CAREBOT_EMBEDDED_REDIS", "auto", ("auto", "always", "never")),
+            embedded_redis=_choice(
+                env, "CAREBOT_EMBEDDED_REDIS", "auto", ("auto", "always", "never")
+            ),
             home=home,
             var_dir=Path(_get(env, "CAREBOT_VAR_DIR", str(home / "var"))).resolve(),
             rasa_port=rasa_port,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable
 
 STAMP = ".carebot-train.json"
 DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
@@ -40,15 +40,20 @@ def _hash_files(root: Path, patterns: Iterable[str]) -> str:
 
 def inputs(home: Path) -> Inputs:
     invisible = ("data/tone/**/*.yml", "bot/nlu/lexicons/*.txt", "bot/nlu/*.py")
-    visible = ("config/config.yml", "config/domain/*.yml", "data/nlu/**/*.yml",
-               "data/rules/**/*.yml", "data/stories/**/*.yml")
+    visible = (
+        "config/config.yml",
+        "config/domain/*.yml",
+        "data/nlu/**/*.yml",
+        "data/rules/**/*.yml",
+        "data/stories/**/*.yml",
+    )
     return Inputs(
         everything=_hash_files(home, visible + invisible),
         rasa_invisible=_hash_files(home, invisible),
     )
 
 
-def latest_model(models_dir: Path) -> Optional[Path]:
+def latest_model(models_dir: Path) -> Path | None:
     models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 
@@ -64,27 +69,35 @@ def _read_stamp(models_dir: Path) -> dict[str, str]:
 def needs_training(home: Path, models_dir: Path) -> bool:
     model = latest_model(models_dir)
     stamp = _read_stamp(models_dir)
-    return model is None or stamp.get("everything") != inputs(home).everything or stamp.get(
-        "model"
-    ) != model.name
+    return (
+        model is None
+        or stamp.get("everything") != inputs(home).everything
+        or stamp.get("model") != model.name
+    )
 
 
 def rasa_command(home: Path, models_dir: Path, force: bool, extra: Iterable[str] = ()) -> list[str]:
     rasa = str(Path(sys.executable).with_name("rasa"))
     command = [
-        rasa, "train",
-        "--config", "config/config.yml",
-        "--domain", "config/domain",
-        "--data", *DATA_DIRS,
-        "--out", str(models_dir),
+        rasa,
+        "train",
+        "--config",
+        "config/config.yml",
+        "--domain",
+        "config/domain",
+        "--data",
+        *DATA_DIRS,
+        "--out",
+        str(models_dir),
     ]
     if force:
         command.append("--force")
     return command + list(extra)
 
 
-def train(home: Path, models_dir: Path, *, force: bool = False, quiet: bool = False,
-          keep: int = 3) -> Optional[Path]:
+def train(
+    home: Path, models_dir: Path, *, force: bool = False, quiet: bool = False, keep: int = 3
+) -> Path | None:
     """Train if anything changed (or ``force``); returns the model in use."""
     current = inputs(home)
     stamp = _read_stamp(models_dir)
@@ -104,8 +117,13 @@ def train(home: Path, models_dir: Path, *, force: bool = False, quiet: bool = Fa
     if model is None:
         raise SystemExit("carebot: training produced no model")
     (models_dir / STAMP).write_text(
-        json.dumps({"everything": current.everything, "rasa_invisible": current.rasa_invisible,
-                    "model": model.name})
+        json.dumps(
+            {
+                "everything": current.everything,
+                "rasa_invisible": current.rasa_invisible,
+                "model": model.name,
+            }
+        )
     )
     for old in sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-keep]:
         old.unlink(missing_ok=True)

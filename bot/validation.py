@@ -19,8 +19,12 @@ EXPECTED = (
 )
 
 
-def validate(home: Path, data: Sequence[str] = ("data/nlu", "data/rules", "data/stories"),
-             domain: str = "config/domain", config: str = "config/config.yml") -> list[str]:
+def validate(
+    home: Path,
+    data: Sequence[str] = ("data/nlu", "data/rules", "data/stories"),
+    domain: str = "config/domain",
+    config: str = "config/config.yml",
+) -> list[str]:
     """Problems found (empty list: the project is valid)."""
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator

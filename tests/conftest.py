@@ -10,6 +10,8 @@ import redis
 
 from bot.queue import AgentQueue, Escalation, Keys
 
+pytest_plugins = ("tests.stack",)  # the `stack` fixture: a running bot for end-to-end tests
+
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 T0 = 1_700_000_000.0
 

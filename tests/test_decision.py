@@ -44,8 +44,9 @@ def parse(
         best = max(faq, key=lambda kv: kv[1])
         data["response_selector"] = {
             "all_retrieval_intents": ["faq"],
-            "faq": {"response": {"intent_response_key": best[0],
-                                 "confidence": best[1] / base["faq"]}},
+            "faq": {
+                "response": {"intent_response_key": best[0], "confidence": best[1] / base["faq"]}
+            },
         }
     return data
 
@@ -60,7 +61,9 @@ def test_confident_faq_is_answered(config: EscalationConfig) -> None:
 
 
 def test_low_intent_confidence_escalates_with_draft_faq(config: EscalationConfig) -> None:
-    d = decide(parse(ranking=[("faq/shipping_time", 0.4), ("greet", 0.35), ("thanks", 0.25)]), config)
+    d = decide(
+        parse(ranking=[("faq/shipping_time", 0.4), ("greet", 0.35), ("thanks", 0.25)]), config
+    )
     assert d.decision == "escalate"
     assert d.reasons == ["low_confidence"]
     assert d.faq == "shipping_time" and d.failed
@@ -68,27 +71,39 @@ def test_low_intent_confidence_escalates_with_draft_faq(config: EscalationConfig
 
 def test_low_answer_confidence_escalates_even_when_intent_is_sure(config: EscalationConfig) -> None:
     # faq as a whole is 0.95 likely, but the answer is split between three keys
-    d = decide(parse(ranking=[("faq/shipping_time", 0.4), ("faq/track_order", 0.3),
-                              ("faq/shipping_cost", 0.25), ("greet", 0.05)]), config)
+    d = decide(
+        parse(
+            ranking=[
+                ("faq/shipping_time", 0.4),
+                ("faq/track_order", 0.3),
+                ("faq/shipping_cost", 0.25),
+                ("greet", 0.05),
+            ]
+        ),
+        config,
+    )
     assert d.decision == "escalate"
     assert "low_confidence" in d.reasons
 
 
 def test_close_candidates_are_ambiguous(config: EscalationConfig) -> None:
     # answer confidence above threshold but top two within the margin
-    d = decide(parse(ranking=[("faq/shipping_time", 0.55), ("faq/track_order", 0.40),
-                              ("greet", 0.05)]), config)
+    d = decide(
+        parse(ranking=[("faq/shipping_time", 0.55), ("faq/track_order", 0.40), ("greet", 0.05)]),
+        config,
+    )
     assert d.decision == "escalate"
     assert d.reasons in (["ambiguous"], ["low_confidence"])
 
 
 def test_ambiguous_when_margin_small(config: EscalationConfig) -> None:
     cfg = config
-    d = decide(parse(ranking=[("faq/shipping_time", 0.66), ("greet", 0.30), ("thanks", 0.04)]),
-               cfg)
+    d = decide(parse(ranking=[("faq/shipping_time", 0.66), ("greet", 0.30), ("thanks", 0.04)]), cfg)
     assert d.decision == "answer"
-    d = decide(parse(ranking=[("faq/shipping_time", 0.62), ("faq/track_order", 0.03),
-                              ("greet", 0.35)]), cfg)
+    d = decide(
+        parse(ranking=[("faq/shipping_time", 0.62), ("faq/track_order", 0.03), ("greet", 0.35)]),
+        cfg,
+    )
     # intent faq=0.65 ok, answer=0.95 ok, but 0.62 vs 0.35 → margin 0.27 ≥ 0.20: answered
     assert d.decision == "answer"
     d = decide(parse(ranking=[("greet", 0.61), ("faq/track_order", 0.45)]), cfg)
@@ -106,9 +121,15 @@ def test_negative_tone_escalates_even_on_a_faq(config: EscalationConfig) -> None
 def test_sincere_thanks_with_a_sarcasm_score_but_no_negativity_is_answered(
     config: EscalationConfig,
 ) -> None:
-    d = decide(parse(text="thanks so much for the quick help",
-                     ranking=[("thanks", 0.95), ("greet", 0.05)], negative=0.02, sarcasm=0.9),
-               config)
+    d = decide(
+        parse(
+            text="thanks so much for the quick help",
+            ranking=[("thanks", 0.95), ("greet", 0.05)],
+            negative=0.02,
+            sarcasm=0.9,
+        ),
+        config,
+    )
     assert d.decision == "answer"
 
 
@@ -130,8 +151,10 @@ def test_legal_and_safety_are_urgent(config: EscalationConfig) -> None:
 
 
 def test_complex_topic_as_runner_up_still_escalates(config: EscalationConfig) -> None:
-    d = decide(parse(ranking=[("faq/track_order", 0.5), ("missing_package", 0.45),
-                              ("greet", 0.05)]), config)
+    d = decide(
+        parse(ranking=[("faq/track_order", 0.5), ("missing_package", 0.45), ("greet", 0.05)]),
+        config,
+    )
     assert "complex_topic" in d.reasons
 
 
@@ -153,8 +176,9 @@ def test_attachments_are_unsupported(config: EscalationConfig) -> None:
 
 
 def test_reactions_are_quiet_and_stickers_acknowledged(config: EscalationConfig) -> None:
-    reaction = decide(parse(text=""), config,
-                      metadata={"attachments": [{"type": "reaction", "emoji": "❤️"}]})
+    reaction = decide(
+        parse(text=""), config, metadata={"attachments": [{"type": "reaction", "emoji": "❤️"}]}
+    )
     assert reaction.decision == "answer" and reaction.response is None
     sticker = decide(parse(text=""), config, metadata={"attachments": [{"type": "sticker"}]})
     assert sticker.decision == "answer" and sticker.response == "utter_ack"
@@ -163,8 +187,13 @@ def test_reactions_are_quiet_and_stickers_acknowledged(config: EscalationConfig)
 
 
 def test_other_language(config: EscalationConfig) -> None:
-    d = decide(parse(text="¿cuándo llega mi pedido?",
-                     language={"code": "other", "known_ratio": 0.0, "words": 4}), config)
+    d = decide(
+        parse(
+            text="¿cuándo llega mi pedido?",
+            language={"code": "other", "known_ratio": 0.0, "words": 4},
+        ),
+        config,
+    )
     assert "unsupported_message" in d.reasons
 
 

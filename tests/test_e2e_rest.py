@@ -12,7 +12,7 @@ import requests
 from bot.agent_actions import close_ticket, deliver_reply
 from bot.queue import AgentQueue
 from bot.rasa_client import RasaClient
-from tests.stack import Stack, stack  # noqa: F401  (session fixture)
+from tests.stack import Stack
 
 HANDOFF_WORDS = ("teammate", "care team")
 

@@ -146,6 +146,21 @@ def test_everything_survives_a_redis_sigkill(aof_redis: AofRedis) -> None:
     client.close()
 
 
+def test_an_empty_script_cache_is_refilled(aof_redis: AofRedis) -> None:
+    """After a restart Redis knows no script: single calls and batches load them again.
+    (SCRIPT FLUSH is server-wide, so this runs on the private server only.)"""
+    client = aof_redis.client()
+    q = AgentQueue(client)
+    q.escalate(make_escalation("u0"))
+    client.script_flush()
+    assert [r.created for r in q.escalate_many([make_escalation("u1")])] == [True]
+    client.script_flush()
+    assert len(q.claim_next_many("a", 3)) == 2
+    client.script_flush()
+    assert q.get("T-000001").status == "claimed"
+    client.close()
+
+
 CHILD = r"""
 import sys
 import redis

@@ -258,13 +258,3 @@ def test_batches_take_one_round_trip_each(queue: AgentQueue, redis_client: redis
     assert len(queue.claim_next_many("bob", 10)) == 2 and queue.claim_next_many("bob", 3) == []
     assert queue.resolve_many([t.id for t in got], "alice") == [None] * 4
     assert check_invariants(redis_client) == {"queued": 0, "claimed": 2, "resolved": 4}
-
-
-def test_batches_survive_a_script_cache_flush(queue: AgentQueue, redis_client: redis.Redis) -> None:
-    queue.escalate(make_escalation("u0"))
-    redis_client.script_flush()  # as after a server restart
-    assert [r.created for r in queue.escalate_many([make_escalation("u1")])] == [True]
-    redis_client.script_flush()
-    assert len(queue.claim_next_many("a", 3)) == 2
-    redis_client.script_flush()
-    assert queue.get("T-000001").status == "claimed"

@@ -26,9 +26,23 @@ RIGHT = WRONG.replace("faq/careers", "faq/shipping_time").replace("labelled as c
 def _rasa_test(stories: Path, out: Path) -> subprocess.CompletedProcess[str]:
     rasa = str(Path(sys.executable).with_name("rasa"))
     return subprocess.run(
-        [rasa, "test", "core", "--e2e", "--stories", str(stories), "--model", "models",
-         "--fail-on-prediction-errors", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            rasa,
+            "test",
+            "core",
+            "--e2e",
+            "--stories",
+            str(stories),
+            "--model",
+            "models",
+            "--fail-on-prediction-errors",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
 

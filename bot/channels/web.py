@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict
 
 import redis
 from rasa.core.channels.channel import (
@@ -61,10 +61,10 @@ class InboxOutput(CollectingOutputChannel):
     """Keeps messages sent outside a REST call (agent replies) in the follower's Redis inbox."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+    async def _persist_message(self, message: Dict[str, Any]) -> None:
         await super()._persist_message(message)
         entry = {**message, "ts": time.time()}
         key = inbox_key(str(message.get("recipient_id")))
@@ -79,22 +79,22 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel with neutralised text, metadata and an inbox for agent replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         body = request.json if isinstance(request.json, dict) else {}
         metadata = body.get("metadata")
         return dict(metadata) if isinstance(metadata, dict) else None
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         return InboxOutput()
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         blueprint = super().blueprint(neutralising(on_new_message))
 
         @blueprint.route("/inbox/<sender:str>", methods=["GET"])
-        async def inbox(request: Request, sender: Text) -> HTTPResponse:
+        async def inbox(request: Request, sender: str) -> HTTPResponse:
             key = inbox_key(sender)
             try:
                 client = _redis()
@@ -113,7 +113,7 @@ class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel with neutralised follower text."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:

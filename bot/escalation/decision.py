@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 from bot.escalation.config import EscalationConfig
 from bot.escalation.priority import priority_for
@@ -26,13 +26,13 @@ class Decision:
     """What the bot does with one message (``as_json`` is the stable ``carebot decide`` shape)."""
 
     decision: str  # "answer" | "escalate"
-    faq: Optional[str]  # bare FAQ key when the message is (or would be) an FAQ
+    faq: str | None  # bare FAQ key when the message is (or would be) an FAQ
     reasons: list[str]
     confidence: float
     tone: dict[str, Any]
-    intent: Optional[str] = None
-    response: Optional[str] = None  # the vetted response to send (answer) or to draft from
-    priority: Optional[int] = None  # queue priority when escalating (1 = most urgent)
+    intent: str | None = None
+    response: str | None = None  # the vetted response to send (answer) or to draft from
+    priority: int | None = None  # queue priority when escalating (1 = most urgent)
     failed: bool = False  # the bot could not understand this turn (counts to repeated_fallback)
     ranking: list[dict[str, Any]] = field(default_factory=list)
     language: dict[str, Any] = field(default_factory=dict)
@@ -66,7 +66,7 @@ def _fine_ranking(parse: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _faq_choice(parse: Mapping[str, Any]) -> tuple[Optional[str], float]:
+def _faq_choice(parse: Mapping[str, Any]) -> tuple[str | None, float]:
     """The FAQ key the response selector chose and its own confidence."""
     selector = parse.get("response_selector") or {}
     chosen = selector.get(FAQ) or selector.get("default") or {}
@@ -81,7 +81,7 @@ def decide(
     parse: Mapping[str, Any],
     config: EscalationConfig,
     *,
-    metadata: Optional[Mapping[str, Any]] = None,
+    metadata: Mapping[str, Any] | None = None,
     previous_failures: int = 0,
 ) -> Decision:
     """Decide what to do with one parsed follower message."""
@@ -96,7 +96,7 @@ def decide(
     faq_key, faq_conf = _faq_choice(parse) if intent == FAQ else (None, 0.0)
     reasons: list[str] = []
 
-    def result(decision: str, response: Optional[str], confidence: float) -> Decision:
+    def result(decision: str, response: str | None, confidence: float) -> Decision:
         failed = bool(reasons) and set(reasons) <= FAILURE_REASONS
         if failed and previous_failures >= 1:
             reasons.append("repeated_fallback")
@@ -132,9 +132,10 @@ def decide(
     if _is_blank(text):
         return result("answer", "utter_empty_message", 1.0)
     if not _has_words(text):
-        if float(tone.get("negative", 0)) >= t.negative_tone or float(
-            tone.get("sarcasm", 0)
-        ) >= t.sarcasm:
+        if (
+            float(tone.get("negative", 0)) >= t.negative_tone
+            or float(tone.get("sarcasm", 0)) >= t.sarcasm
+        ):
             reasons.append("negative_tone")
             return result("escalate", None, 1.0)
         return result("answer", "utter_ack", 1.0)
@@ -146,9 +147,10 @@ def decide(
     # 3. Tone: angry or sarcastic messages go to a person even when they match an FAQ.
     if float(tone.get("negative", 0)) >= t.negative_tone:
         reasons.append("negative_tone")
-    if float(tone.get("sarcasm", 0)) >= t.sarcasm and float(
-        tone.get("negative", 0)
-    ) >= t.sarcasm_negative:
+    if (
+        float(tone.get("sarcasm", 0)) >= t.sarcasm
+        and float(tone.get("negative", 0)) >= t.sarcasm_negative
+    ):
         reasons.append("sarcasm")
 
     # 4. Topics that always need a person, and explicit requests for one.

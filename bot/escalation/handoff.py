@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping
 
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision
@@ -31,7 +31,7 @@ def primary_reason(reasons: Iterable[str]) -> str:
     return listed[0] if listed else "low_confidence"
 
 
-def response_text(responses: Mapping[str, Any], name: Optional[str]) -> Optional[str]:
+def response_text(responses: Mapping[str, Any], name: str | None) -> str | None:
     """First text variation of a domain response, or None."""
     if not name:
         return None
@@ -63,7 +63,7 @@ def handoff_response(decision: Decision, config: EscalationConfig) -> str:
     return config.handoff_responses["default"]
 
 
-def wait_text(seconds: Optional[float]) -> str:
+def wait_text(seconds: float | None) -> str:
     """A human estimate of the wait: 'a few minutes', 'about 20 minutes', 'about 2 hours'."""
     if seconds is None:
         return "a few hours"
@@ -136,19 +136,27 @@ def record_while_waiting(
     metadata: Mapping[str, Any],
     responses: Mapping[str, Any],
     config: EscalationConfig,
-    ts: Optional[float] = None,
-) -> Optional[str]:
+    ts: float | None = None,
+) -> str | None:
     """A follower message in a conversation a person owns: it goes on the open ticket. When it
     raises a serious reason (anger, sarcasm, a complex topic...), the ticket's reasons and
     priority are raised too (escalating again merges into the open ticket)."""
-    serious = [r for r in decision.reasons if r not in ("low_confidence", "ambiguous",
-                                                         "repeated_fallback")]
+    serious = [
+        r for r in decision.reasons if r not in ("low_confidence", "ambiguous", "repeated_fallback")
+    ]
     if decision.escalate and serious:
         decision.reasons = serious
         entry: dict[str, Any] = {"role": "follower", "text": text, "ts": ts or time.time()}
         if metadata.get("attachments"):
             entry["attachments"] = metadata["attachments"]
-        escalation = build_escalation(decision, channel=channel, sender=sender, text=text,
-                                      transcript=[entry], responses=responses, config=config)
+        escalation = build_escalation(
+            decision,
+            channel=channel,
+            sender=sender,
+            text=text,
+            transcript=[entry],
+            responses=responses,
+            config=config,
+        )
         return queue.escalate(escalation).ticket_id
     return queue.add_follower_message(channel, sender, text, dict(metadata))

@@ -7,14 +7,14 @@ very negative message moves one level up. Waiting time is added later by the que
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping
 
 from bot.escalation.config import EscalationConfig
 
 
 def priority_for(
     reasons: Iterable[str],
-    intent: Optional[str],
+    intent: str | None,
     tone: Mapping[str, Any],
     config: EscalationConfig,
 ) -> int:

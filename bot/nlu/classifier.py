@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -51,26 +51,24 @@ def split_label(label: str) -> tuple[str, str | None]:
     return label, None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """Intent classification and FAQ response selection with one linear model."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"C": 10.0, "char_ngram_max": 5, "ranking_length": 10}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["sklearn"]
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[LinearTextModel] = None,
+        model: LinearTextModel | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -80,7 +78,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -88,7 +86,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def label_of(example: Message) -> Optional[str]:
+    def label_of(example: Message) -> str | None:
         """The fine-grained label of a training example (``faq/key`` or the intent)."""
         full = example.get(INTENT_RESPONSE_KEY)
         if full:
@@ -123,7 +121,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -142,8 +140,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
         probabilities = self._model.predict_proba(texts)
-        for message, row in zip(messages, probabilities):
-            self._annotate(message, [(lbl, float(p)) for lbl, p in zip(self._model.labels, row)])
+        for message, row in zip(messages, probabilities, strict=False):
+            self._annotate(
+                message, [(lbl, float(p)) for lbl, p in zip(self._model.labels, row, strict=False)]
+            )
         return messages
 
     def _annotate(self, message: Message, scored: List[tuple[str, float]]) -> None:

@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -63,22 +63,20 @@ def assess(text: str, vocabulary: Iterable[str] | set[str], min_words: int = 3) 
     return {"code": code, "known_ratio": round(ratio, 3), "words": len(words)}
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class LanguageGuard(GraphComponent):
     """Flags messages the bot cannot read (other languages or scripts)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"min_words": 3}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: Optional[set[str]] = None,
+        vocabulary: set[str] | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -88,7 +86,7 @@ class LanguageGuard(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -107,7 +105,7 @@ class LanguageGuard(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -116,7 +114,7 @@ class LanguageGuard(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 words = json.loads((Path(directory) / "vocabulary.json").read_text())
-                vocabulary: Optional[set[str]] = set(words)
+                vocabulary: set[str] | None = set(words)
         except (ValueError, FileNotFoundError):
             vocabulary = None
         return cls(config, model_storage, resource, vocabulary=vocabulary)

@@ -33,9 +33,7 @@ def normalise(text: str) -> str:
     Emoji are kept: they carry meaning (tone, and sometimes the question).
     """
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = text.lower()
     text = _URL.sub(" url ", text)
     text = _MENTION.sub(" @user ", text)
@@ -74,7 +72,7 @@ class LinearTextModel:
     class_weight: str | None = "balanced"
     labels: list[str] = field(default_factory=list)
     extra: Callable[[Sequence[str]], np.ndarray] | None = field(default=None, repr=False)
-    """Optional dense features computed from the raw texts (not persisted: the owner re-attaches)."""
+    """Optional dense features from the raw texts (not persisted: the owner re-attaches)."""
     _vectorizers: list[TfidfVectorizer] = field(default_factory=list, repr=False)
     _coef: np.ndarray | None = field(default=None, repr=False)
     _intercept: np.ndarray | None = field(default=None, repr=False)
@@ -143,7 +141,7 @@ class LinearTextModel:
         normalised = normalise(text)
         scores = np.array(self._intercept, dtype=np.float64)
         for vec, analyzer, idf, offset in zip(
-            self._vectorizers, self._analyzers, self._idfs, self._offsets
+            self._vectorizers, self._analyzers, self._idfs, self._offsets, strict=False
         ):
             counts: dict[int, int] = {}
             vocabulary = vec.vocabulary_
@@ -167,12 +165,15 @@ class LinearTextModel:
         if self._coef is None or self._intercept is None:
             raise RuntimeError("model is not trained")
         if len(texts) <= 16:
-            scores = np.vstack([self._scores_one(t) for t in texts]) if texts else np.zeros(
-                (0, len(self.labels))
+            scores = (
+                np.vstack([self._scores_one(t) for t in texts])
+                if texts
+                else np.zeros((0, len(self.labels)))
             )
         else:
-            scores = np.asarray(self.features(texts) @ self._coef.T + self._intercept,
-                                dtype=np.float64)
+            scores = np.asarray(
+                self.features(texts) @ self._coef.T + self._intercept, dtype=np.float64
+            )
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -213,7 +214,7 @@ class LinearTextModel:
         model.labels = list(meta["labels"])
         kinds = ("word", "char")
         vectorizers = []
-        for i, (kind, vocabulary) in enumerate(zip(kinds, meta["vocabularies"])):
+        for i, (kind, vocabulary) in enumerate(zip(kinds, meta["vocabularies"], strict=False)):
             params = _vectorizer_params(kind, model.char_ngram_max, model.char_min_df)
             params["min_df"] = 1
             vec = TfidfVectorizer(vocabulary=vocabulary, **params)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,14 +29,12 @@ logger = logging.getLogger(__name__)
 TONE_KEY = "tone"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class ToneScorer(GraphComponent):
     """Scores negative tone and sarcasm of each message."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "corpus": ["data/tone"],
             "C": 4.0,
@@ -46,10 +44,10 @@ class ToneScorer(GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[ToneModel] = None,
+        model: ToneModel | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -59,7 +57,7 @@ class ToneScorer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -100,7 +98,7 @@ class ToneScorer(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -108,7 +106,7 @@ class ToneScorer(GraphComponent):
     ) -> ToneScorer:
         try:
             with model_storage.read_from(resource) as directory:
-                model: Optional[ToneModel] = ToneModel.load(Path(directory))
+                model: ToneModel | None = ToneModel.load(Path(directory))
         except (ValueError, FileNotFoundError):
             logger.warning("ToneScorer: no trained model found; tone will not be scored.")
             model = None
@@ -118,7 +116,7 @@ class ToneScorer(GraphComponent):
         if self._model is None:
             return messages
         scores = self._model.score_many([m.get(TEXT) or "" for m in messages])
-        for message, tone in zip(messages, scores):
+        for message, tone in zip(messages, scores, strict=False):
             message.set(TONE_KEY, tone, add_to_output=True)
         return messages
 

@@ -128,7 +128,9 @@ class Lexicon:
         c = self.cues(raw)
         out = [f"negative word: {w}" for w in c["negative"][:4]]
         out += [f"sarcasm marker: {w}" for w in c["sarcasm"][:3]]
-        out += [f"{kind} emoji: {''.join(symbols)}" for kind, symbols in c["emoji"].items() if symbols]
+        out += [
+            f"{kind} emoji: {''.join(symbols)}" for kind, symbols in c["emoji"].items() if symbols
+        ]
         if c["positive"] and (c["negative"] or c["emoji"]["negative"] or c["emoji"]["sarcasm"]):
             out.append("positive words next to a complaint")
         if c["caps_ratio"] > 0.6:
