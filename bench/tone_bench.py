@@ -85,12 +85,19 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
     rows += scorer._calm_examples(load_data(str(nlu_dir)))
     model = ToneModel().fit(rows, c=float(config["C"]))
     info = {
-        "tone_source": f"trained from {', '.join(str(p.relative_to(ROOT)) for p in paths)} "
-        f"+ calm NLU examples of {nlu_dir.relative_to(ROOT)}",
+        "tone_source": f"trained from {', '.join(_shown(p) for p in paths)} "
+        f"+ calm NLU examples of {_shown(nlu_dir)}",
         "tone_train_rows": len(rows),
         "tone_corpus_rows": own,
     }
     return model, info
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def load_tone_model(model_tar: Path) -> tuple[Any, dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""``carebot``: run the product, train, ask the bot's decision, and work the agent queue."""
+"""``carebot``: run the product, train, ask the bot's decision, and work the agent queue.
+
+Exit codes: 0 done, 1 the operation failed (e.g. a ticket someone else holds), 2 usage or
+configuration error, or no valid agent token (like HTTP 401), 3 your role may not do this (403).
+"""
 
 from __future__ import annotations
 
@@ -91,7 +95,62 @@ def _queue() -> Any:
 
 
 def _agent(args: argparse.Namespace) -> str:
-    return str(args.agent or getpass.getuser())
+    return str(args.agent)
+
+
+def _accounts() -> Any:
+    import redis
+
+    from bot.workspace.accounts import Accounts
+
+    s = get_settings()
+    client = redis.Redis.from_url(s.redis_url, decode_responses=True, socket_timeout=5)
+    return Accounts(client, prefix=s.queue_prefix, session_seconds=s.session_hours * 3600)
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    return getattr(args, "token", None) or get_settings().agent_token or None
+
+
+class AuthFailed(Exception):
+    """No valid token (exit 2) or a role without the permission (exit 3)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+QUEUE_PERMISSIONS = {"list": "read", "show": "read", "note": "note"}
+"""Permission each ``carebot queue`` command needs (the others: ``work``), as in the API."""
+
+
+def _queue_identity(args: argparse.Namespace, accounts: Any) -> str:
+    """The agent name ``carebot queue`` acts as.
+
+    With a token (``--token`` or ``CAREBOT_AGENT_TOKEN``) the token's account, with the same
+    permissions as in the API. Without one: refused once any account exists; before the first
+    account (a fresh development setup) ``--agent NAME`` or the login name, with a warning.
+    """
+    token = _token(args)
+    needed = QUEUE_PERMISSIONS.get(args.queue_cmd, "work")
+    if token:
+        who = accounts.authenticate(token)
+        if who is None:
+            raise AuthFailed("that agent token is not valid (CAREBOT_AGENT_TOKEN or --token)")
+        if args.agent and args.agent != who.name:
+            raise AuthFailed(f"--agent {args.agent} is not the token's account ({who.name})")
+        if not who.can(needed):
+            raise AuthFailed(f"role {who.role!r} may not {args.queue_cmd} tickets", code=3)
+        return str(who.name)
+    if accounts.any():
+        raise AuthFailed(
+            "sign in first: export CAREBOT_AGENT_TOKEN=<your token> (or pass --token); "
+            "an admin creates one with: carebot agents add NAME --role agent"
+        )
+    name = args.agent or getpass.getuser()
+    print(f"carebot queue: no agent accounts yet; acting as {name!r} without a token "
+          "(create accounts with 'carebot agents add')", file=sys.stderr)
+    return str(name)
 
 
 def _ticket_line(t: Any) -> str:
@@ -105,7 +164,13 @@ def _ticket_line(t: Any) -> str:
 
 def cmd_queue(args: argparse.Namespace) -> int:
     from bot.queue.errors import QueueError
+    from bot.rasa_client import RasaUnavailable
 
+    try:
+        args.agent = _queue_identity(args, _accounts())
+    except AuthFailed as error:
+        print(f"carebot queue: {error}", file=sys.stderr)
+        return error.code
     queue = _queue()
     try:
         if args.queue_cmd == "list":
@@ -149,8 +214,71 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
             close_ticket(queue, args.id, _agent(args), outcome="handed_back")
             print(f"{args.id} handed back to the bot")
-    except QueueError as error:
+    except (QueueError, ValueError) as error:
         print(f"carebot queue: {error}", file=sys.stderr)
+        return 1
+    except RasaUnavailable as error:
+        print(f"carebot queue: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    from bot.workspace import serve
+
+    serve(get_settings(), port=args.port, host=args.host)
+    return 0
+
+
+def _check_admin(args: argparse.Namespace, accounts: Any) -> None:
+    """Managing accounts needs an admin's token once an admin account exists."""
+    if not accounts.has_role("admin"):
+        return
+    who = accounts.authenticate(_token(args))
+    if who is None:
+        raise AuthFailed("managing accounts needs an admin's token "
+                         "(CAREBOT_AGENT_TOKEN or --token)")
+    if not who.can("accounts"):
+        raise AuthFailed(f"role {who.role!r} may not manage accounts", code=3)
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    from bot.workspace.accounts import AccountError
+
+    accounts = _accounts()
+    try:
+        _check_admin(args, accounts)
+        if args.agents_cmd == "list":
+            people = accounts.list()
+            if args.json:
+                _print_json([{"name": p.name, "role": p.role} for p in people])
+            for p in [] if args.json else people:
+                print(f"{p.name:<24} {p.role}")
+            if not people and not args.json:
+                print("(no accounts yet: carebot agents add NAME --role admin)")
+        elif args.agents_cmd in ("add", "rotate"):
+            if args.agents_cmd == "add":
+                token = accounts.add(args.name, args.role)
+                what = f"account {args.name!r} ({args.role}) created"
+            else:
+                token = accounts.rotate(args.name)
+                what = f"new token for {args.name!r}; the old one no longer works"
+            print(token)
+            s = get_settings()
+            print(f"carebot agents: {what}. This token is shown once and stored only hashed.\n"
+                  f"  console: http://localhost:{s.workspace_port}/login  (paste the token)\n"
+                  f"  terminal: export CAREBOT_AGENT_TOKEN=<the token>", file=sys.stderr)
+        elif args.agents_cmd == "role":
+            accounts.set_role(args.name, args.role)
+            print(f"{args.name} is now {args.role}")
+        elif args.agents_cmd == "remove":
+            accounts.remove(args.name)
+            print(f"account {args.name!r} removed")
+    except AuthFailed as error:
+        print(f"carebot agents: {error}", file=sys.stderr)
+        return error.code
+    except AccountError as error:
+        print(f"carebot agents: {error}", file=sys.stderr)
         return 1
     return 0
 
@@ -191,8 +319,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the JSON lines here instead of stdout")
     p.set_defaults(func=cmd_decide)
 
+    p = sub.add_parser("workspace", help="the agent workspace: web console + HTTP API")
+    p.add_argument("--port", type=int, help="default: CAREBOT_WORKSPACE_PORT (8000)")
+    p.add_argument("--host", help="default: CAREBOT_WORKSPACE_HOST (127.0.0.1)")
+    p.set_defaults(func=cmd_workspace)
+
+    from bot.workspace.accounts import ROLES
+
+    a = sub.add_parser("agents", help="agent accounts and their tokens")
+    a.add_argument("--token", help="an admin's token (default: CAREBOT_AGENT_TOKEN); needed "
+                   "once an admin account exists")
+    asub = a.add_subparsers(dest="agents_cmd", required=True)
+    p = asub.add_parser("add", help="create an account and print its token (shown once)")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p = asub.add_parser("list", help="accounts and roles")
+    p.add_argument("--json", action="store_true")
+    p = asub.add_parser("rotate", help="print a new token for an account (the old one stops)")
+    p.add_argument("name")
+    p = asub.add_parser("role", help="change an account's role")
+    p.add_argument("name")
+    p.add_argument("role", choices=ROLES)
+    p = asub.add_parser("remove", help="delete an account")
+    p.add_argument("name")
+    a.set_defaults(func=cmd_agents)
+
     q = sub.add_parser("queue", help="work the agent queue from a terminal")
-    q.add_argument("--agent", help="your agent name (default: your login name)")
+    q.add_argument("--token", help="your agent token (default: CAREBOT_AGENT_TOKEN)")
+    q.add_argument("--agent", help="your agent name: must match the token; without accounts "
+                   "(development) the name to act as (default: your login name)")
     qs = q.add_subparsers(dest="queue_cmd", required=True)
     p = qs.add_parser("list", help="open tickets in queue order")
     p.add_argument("--json", action="store_true")

@@ -82,6 +82,12 @@ def test_low_confidence(stack: Stack, redis_client: redis.Redis) -> None:
     _escalates_with(stack, redis_client, "what is the capital of france", "low_confidence")
 
 
+def test_ambiguous(stack: Stack, redis_client: redis.Redis) -> None:
+    _escalates_with(
+        stack, redis_client, "how long does shipping take and how much does it cost", "ambiguous"
+    )
+
+
 def test_other_language(stack: Stack, redis_client: redis.Redis) -> None:
     _escalates_with(
         stack, redis_client, "hola, ¿cuándo llega mi pedido? gracias", "unsupported_message"

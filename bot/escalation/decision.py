@@ -168,15 +168,15 @@ def decide(
     if reasons:
         return result("escalate", answer_response, confidence)
 
-    # 5. Confidence: answer only when both the intent and the chosen answer are sure enough.
+    # 5. Confidence: answer only when both the intent and the chosen answer are sure enough,
+    #    and no other candidate comes close (both reasons can apply at once).
     if answer_response is None:
         reasons.append("low_confidence")  # an intent with no vetted answer (or no intent)
     elif intent_conf < t.intent_confidence or (faq_key and faq_conf < t.answer_confidence):
         reasons.append("low_confidence")
-    else:
-        top = sorted((float(r.get("confidence", 0)) for r in ranking), reverse=True)
-        if len(top) >= 2 and top[0] - top[1] < t.ambiguity_margin:
-            reasons.append("ambiguous")
+    top = sorted((float(r.get("confidence", 0)) for r in ranking), reverse=True)
+    if len(top) >= 2 and top[0] - top[1] < t.ambiguity_margin:
+        reasons.append("ambiguous")
     if reasons:
         return result("escalate", answer_response, confidence)
     return result("answer", answer_response, confidence)
