@@ -66,19 +66,19 @@ class ActionRespond(Action):
                 dispatcher.utter_message(response=decision.response)
             return [SlotSet(FAILURES_SLOT, 0)]
 
+        handoff = handoff_response(decision, services.config)
+        transcript = transcript_from_events(tracker.events)
         escalation = build_escalation(
             decision,
             channel=channel,
             sender=sender,
             text=text,
-            transcript=transcript_from_events(tracker.events),
+            transcript=transcript,
             responses=responses,
             config=services.config,
         )
-        ticket, wait = services.escalate(escalation)
+        ticket, wait = services.escalate_with_notice(escalation, handoff, responses)
         logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} {decision.reasons}")
-        dispatcher.utter_message(
-            response=handoff_response(decision, services.config), wait=wait_text(wait)
-        )
+        dispatcher.utter_message(response=handoff, wait=wait_text(wait))
         next_failures = failures + 1 if decision.failed else 0
         return [SlotSet(FAILURES_SLOT, next_failures), ConversationPaused()]

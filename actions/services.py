@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from functools import cached_property
+from typing import Any, Mapping
 
 import redis
 
 from bot.escalation.config import EscalationConfig, load_escalation_config
+from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
 from bot.settings import Settings, get_settings
 
@@ -65,6 +68,27 @@ class Services:
             path = self.spool.put(escalation)
             logger.error(f"Redis unavailable ({error}); escalation spooled to {path}")
             return None, default_wait
+
+
+    def escalate_with_notice(
+        self, escalation: Escalation, handoff: str, responses: Mapping[str, Any]
+    ) -> tuple[str | None, float | None]:
+        """Escalate, with the follower's handoff notice (as they will see it) at the end of the
+        ticket's transcript."""
+        wait = self._wait_estimate()
+        template = response_text(responses, handoff)
+        if template:
+            notice = template.replace("{wait}", wait_text(wait))
+            escalation.transcript.append({"role": "bot", "text": notice, "ts": time.time()})
+        ticket, _ = self.escalate(escalation)
+        return ticket, wait
+
+    def _wait_estimate(self) -> float | None:
+        default_wait = self.config.default_wait_minutes * 60
+        try:
+            return self.queue.typical_wait_seconds(default=default_wait)
+        except redis.RedisError:
+            return default_wait
 
 
 _services: Services | None = None

@@ -79,5 +79,7 @@ def test_redis_down_then_up(private_stack: tuple[Settings, EmbeddedRedis]) -> No
     assert ticket_id, "the spooled escalation never reached the queue"
     ticket = queue.get(ticket_id)
     assert {"negative_tone"} <= set(ticket.reasons) or "complex_topic" in ticket.reasons
-    assert ticket.transcript[-1]["text"] == "this is a joke, my parcel is lost and nobody answers"
+    followers = [t["text"] for t in ticket.transcript if t["role"] == "follower"]
+    assert followers[-1] == "this is a joke, my parcel is lost and nobody answers"
+    assert ticket.transcript[-1]["role"] == "bot"  # the handoff notice the follower saw
     assert list(settings.spool_dir.glob("*.json")) == []

@@ -48,7 +48,9 @@ def _escalates_with(stack: Stack, client: redis.Redis, text: str, reason: str) -
     ticket = queue_for(client).get(ticket_id)
     assert reason in ticket.reasons, (text, ticket.reasons)
     assert ticket.draft.strip()
-    assert ticket.transcript[-1]["text"] == text
+    followers = [t for t in ticket.transcript if t["role"] == "follower"]
+    assert followers[-1]["text"] == text
+    assert "teammate" in ticket.transcript[-1]["text"]  # the handoff notice
 
 
 def test_negative_tone(stack: Stack, redis_client: redis.Redis) -> None:
@@ -102,7 +104,8 @@ def test_attachment_only_goes_to_a_person(stack: Stack, redis_client: redis.Redi
     queue = queue_for(redis_client)
     ticket = queue.get(queue.open_ticket_id("rest", s) or "")
     assert ticket.reasons == ["unsupported_message"]
-    assert ticket.transcript[-1].get("attachments") == [image]
+    followers = [t for t in ticket.transcript if t["role"] == "follower"]
+    assert followers[-1].get("attachments") == [image]
 
 
 def test_intent_injection_is_neutralised(stack: Stack, redis_client: redis.Redis) -> None:
