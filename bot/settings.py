@@ -23,6 +23,9 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_WORKSPACE_HOST`` | ``127.0.0.1`` | workspace address (``0.0.0.0``: all, behind TLS) |
 | ``CAREBOT_SESSION_HOURS`` | ``12`` | how long a console sign-in lasts (hours, 1..720) |
 | ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
+| ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
+| ``CAREBOT_PROXY_ROUTING`` | ``round_robin`` | how the proxy picks an instance: ``round_robin``, or ``sender`` (same conversation, same instance while it is up) |
+| ``CAREBOT_METRICS_TOKEN`` | empty | bearer token ``GET /metrics`` requires (workspace, proxy); empty = open |
 """
 
 from __future__ import annotations
@@ -111,6 +114,9 @@ class Settings:
     workspace_host: str = "127.0.0.1"
     session_hours: int = 12
     agent_token: str = ""
+    instances: int = 1
+    proxy_routing: str = "round_robin"
+    metrics_token: str = ""
 
     @property
     def spool_dir(self) -> Path:
@@ -139,6 +145,9 @@ class Settings:
             "CAREBOT_LOG_LEVEL": self.log_level,
             "CAREBOT_WORKSPACE_HOST": self.workspace_host,
             "CAREBOT_SESSION_HOURS": str(self.session_hours),
+            "CAREBOT_INSTANCES": str(self.instances),
+            "CAREBOT_PROXY_ROUTING": self.proxy_routing,
+            "CAREBOT_METRICS_TOKEN": self.metrics_token,
         }
 
     @classmethod
@@ -172,6 +181,11 @@ class Settings:
             workspace_host=_get(env, "CAREBOT_WORKSPACE_HOST", "127.0.0.1"),
             session_hours=_int(env, "CAREBOT_SESSION_HOURS", 12, lo=1, hi=720),
             agent_token=_get(env, "CAREBOT_AGENT_TOKEN", ""),
+            instances=_int(env, "CAREBOT_INSTANCES", 1, lo=1, hi=16),
+            proxy_routing=_choice(
+                env, "CAREBOT_PROXY_ROUTING", "round_robin", ("round_robin", "sender")
+            ),
+            metrics_token=_get(env, "CAREBOT_METRICS_TOKEN", ""),
         )
 
 

@@ -1,0 +1,61 @@
+"""The workspace service: ``create_app(settings)`` builds the Sanic app, ``serve`` runs it."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+from sanic import Sanic
+
+from bot.settings import Settings, get_settings
+from bot.workspace import api, console, events
+from bot.workspace.errors import JsonErrorHandler
+from bot.workspace.service import Workspace
+
+log = logging.getLogger(__name__)
+_names = itertools.count(1)
+
+
+def create_app(settings: Settings | None = None, workspace: Workspace | None = None) -> Sanic:
+    """A new app on ``settings`` (default: the environment's)."""
+    settings = settings or get_settings()
+    app = Sanic(f"carebot_workspace_{next(_names)}", env_prefix=None,
+                error_handler=JsonErrorHandler(), configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 1.0
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+    app.ctx.workspace = workspace or Workspace(settings)
+    app.blueprint(api.bp)
+    app.blueprint(events.bp)
+    app.blueprint(console.bp)
+    app.register_middleware(console.add_security_headers, "response")
+
+    @app.after_server_start
+    async def start_hub(app: Sanic, _loop: Any) -> None:
+        hub = events.EventHub(settings.redis_url, f"{settings.queue_prefix}:events")
+        app.ctx.hub = hub
+        hub.start()
+
+    @app.before_server_stop
+    async def stop_hub(app: Sanic, _loop: Any) -> None:
+        await app.ctx.hub.close()
+
+    @app.after_server_stop
+    async def close_workspace(app: Sanic, _loop: Any) -> None:
+        app.ctx.workspace.close()
+
+    return app
+
+
+def serve(settings: Settings | None = None, port: int | None = None,
+          host: str | None = None) -> None:
+    """Run the workspace until interrupted (one process; Redis holds all shared state)."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    app = create_app(settings)
+    host = host or settings.workspace_host
+    port = port or settings.workspace_port
+    log.info("carebot workspace on http://%s:%s/", host, port)
+    app.run(host=host, port=port, workers=1, access_log=False, motd=False)

@@ -1,0 +1,71 @@
+// The workspace API as the console uses it: JSON calls with the session cookie, live events.
+"use strict";
+window.CareApi = (function () {
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || "Request failed (" + status + ")");
+      this.status = status;
+      this.code = (body && body.error) || "error";
+      this.holder = body && body.holder;
+    }
+  }
+
+  async function call(method, path, body) {
+    const init = {
+      method,
+      credentials: "same-origin",
+      headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" },
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, { error: "offline", message: "The workspace cannot be reached; retrying…" });
+    }
+    if (res.status === 401) {
+      location.replace("/login");
+      throw new ApiError(401, { error: "unauthorized", message: "Signed out." });
+    }
+    if (res.status === 204) return null;
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  const t = (id) => "/api/tickets/" + encodeURIComponent(id);
+  return {
+    ApiError,
+    me: () => call("GET", "/api/me"),
+    agents: () => call("GET", "/api/agents"),
+    list: (status) => call("GET", "/api/tickets?status=" + (status || "open")),
+    stats: () => call("GET", "/api/stats"),
+    ticket: (id) => call("GET", t(id)),
+    claimNext: () => call("POST", "/api/tickets/claim-next"),
+    claim: (id) => call("POST", t(id) + "/claim"),
+    heartbeat: (id) => call("POST", t(id) + "/heartbeat"),
+    reply: (id, text) => call("POST", t(id) + "/reply", { text }),
+    note: (id, text) => call("POST", t(id) + "/notes", { text }),
+    release: (id) => call("POST", t(id) + "/release"),
+    transfer: (id, to, force) => call("POST", t(id) + "/transfer", { to, force: !!force }),
+    resolve: (id, force) => call("POST", t(id) + "/resolve", { force: !!force }),
+    handback: (id, force) => call("POST", t(id) + "/handback", { force: !!force }),
+    signOut: () => call("DELETE", "/api/session"),
+
+    // Server-sent events: onEvent(event) for each queue change; onState(true|false) when the
+    // stream opens or drops (EventSource reconnects by itself, replaying from Last-Event-ID).
+    live(onEvent, onState) {
+      const source = new EventSource("/api/events");
+      source.addEventListener("queue", (e) => {
+        try { onEvent(JSON.parse(e.data)); } catch (err) { console.error(err); }
+      });
+      source.onopen = () => onState(true);
+      source.onerror = () => onState(false);
+      return source;
+    },
+  };
+})();
