@@ -10,7 +10,10 @@ RASA_DATA := data/nlu data/rules data/stories
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help install run train validate test test-py test-stories lint typecheck check bench bench-queue clean
+DATA ?= ../shared/datasets
+
+.PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
+	bench bench-queue bench-nlu bench-tone bench-load clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -42,7 +45,10 @@ test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
 	$(RASA) test core --e2e --stories tests/stories --model models \
 		--fail-on-prediction-errors --out var/results/stories
 
-test: validate train test-stories test-py ## the whole test suite
+faq-check: install ## refuse FAQ data that would hurt the bot (also runs in make test)
+	$(CAREBOT) faq check
+
+test: validate faq-check train test-stories test-py ## the whole test suite
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests bench
@@ -55,7 +61,19 @@ check: lint typecheck ## ruff + mypy
 bench-queue: install ## queue benchmark: escalate→claim→resolve cycles, 20 agents
 	$(PY) bench/queue_bench.py --agents 20 --tickets 5000 --redis-url $${CAREBOT_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
 
-bench: bench-queue ## every benchmark
+bench-nlu: install ## answering + out-of-scope on BANKING77 (80/20 dev split) and CLINC150 (dev)
+	$(CAREBOT) bench nlu --train $(DATA)/banking77/train.csv --dev-split 0.2 --name banking77
+	$(CAREBOT) bench nlu --train $(DATA)/clinc150/train.csv --test $(DATA)/clinc150/dev.csv --name clinc150
+
+bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval (evaluation only)
+	$(CAREBOT) bench tone --test $(DATA)/airline_sentiment/dev.csv
+	$(CAREBOT) bench tone --test $(DATA)/tweeteval_irony/dev.csv
+	$(CAREBOT) bench tone --test $(DATA)/tweeteval_sentiment/dev.csv
+
+bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
+	$(CAREBOT) bench load --senders 50 --messages 20
+
+bench: bench-queue bench-nlu bench-tone ## every benchmark that needs no running stack
 
 clean: ## remove trained models, results and local state (not the venv)
 	rm -rf models var/results .rasa results

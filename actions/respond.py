@@ -11,6 +11,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import get_services
+from bot import metrics
 from bot.escalation.decision import decide
 from bot.escalation.handoff import (
     build_escalation,
@@ -57,6 +58,7 @@ class ActionRespond(Action):
                     responses=responses,
                     config=services.config,
                 )
+                metrics.hook(services, "on_ticket", decision)
                 return [ConversationPaused()]
             except redis.RedisError as error:
                 logger.error(f"could not record a message on the open ticket: {error}")
@@ -64,6 +66,7 @@ class ActionRespond(Action):
         if not decision.escalate:
             if decision.response:  # None: nothing to say (e.g. a reaction to an answer)
                 dispatcher.utter_message(response=decision.response)
+            metrics.hook(services, "answered" if decision.response else "silent", decision)
             return [SlotSet(FAILURES_SLOT, 0)]
 
         handoff = handoff_response(decision, services.config)
@@ -80,5 +83,6 @@ class ActionRespond(Action):
         ticket, wait = services.escalate_with_notice(escalation, handoff, responses)
         logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} {decision.reasons}")
         dispatcher.utter_message(response=handoff, wait=wait_text(wait))
+        metrics.hook(services, "escalated", decision)
         next_failures = failures + 1 if decision.failed else 0
         return [SlotSet(FAILURES_SLOT, next_failures), ConversationPaused()]

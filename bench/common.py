@@ -17,7 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "bench" / "reports"
@@ -35,7 +35,7 @@ class Row:
     label: str
 
 
-def read_labelled_csv(path: Path | str, limit: Optional[int] = None) -> list[Row]:
+def read_labelled_csv(path: Path | str, limit: int | None = None) -> list[Row]:
     """``text,label`` rows (``utterance,intent`` accepted too); blank texts are skipped."""
     path = Path(path)
     with path.open(newline="", encoding="utf-8") as handle:
@@ -87,33 +87,33 @@ def stratified_split(
 # -- metrics ---------------------------------------------------------------------------------
 
 
-def safe_div(num: float, den: float) -> Optional[float]:
+def safe_div(num: float, den: float) -> float | None:
     return num / den if den else None
 
 
-def rnd(value: Optional[float], digits: int = 4) -> Optional[float]:
+def rnd(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def accuracy(y_true: Sequence[str], y_pred: Sequence[str]) -> Optional[float]:
-    return safe_div(sum(1 for t, p in zip(y_true, y_pred) if t == p), len(y_true))
+def accuracy(y_true: Sequence[str], y_pred: Sequence[str]) -> float | None:
+    return safe_div(sum(1 for t, p in zip(y_true, y_pred, strict=False) if t == p), len(y_true))
 
 
 def precision_recall_f1(
     y_true: Sequence[str], y_pred: Sequence[str], positive: str
-) -> tuple[Optional[float], Optional[float], Optional[float]]:
+) -> tuple[float | None, float | None, float | None]:
     """Precision, recall and F1 of one class (``None`` where undefined: nothing predicted or
     nothing to find)."""
-    tp = sum(1 for t, p in zip(y_true, y_pred) if t == positive and p == positive)
-    fp = sum(1 for t, p in zip(y_true, y_pred) if t != positive and p == positive)
-    fn = sum(1 for t, p in zip(y_true, y_pred) if t == positive and p != positive)
+    tp = sum(1 for t, p in zip(y_true, y_pred, strict=False) if t == positive and p == positive)
+    fp = sum(1 for t, p in zip(y_true, y_pred, strict=False) if t != positive and p == positive)
+    fn = sum(1 for t, p in zip(y_true, y_pred, strict=False) if t == positive and p != positive)
     precision = safe_div(tp, tp + fp)
     recall = safe_div(tp, tp + fn)
     f1 = safe_div(2 * tp, 2 * tp + fp + fn)
     return precision, recall, f1
 
 
-def binary_prf(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, Optional[float]]:
+def binary_prf(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float | None]:
     """Precision/recall/F1 of the positive (``True``) class of two boolean sequences."""
     y_true = ["p" if t else "n" for t in truth]
     y_pred = ["p" if p else "n" for p in predicted]
@@ -122,8 +122,8 @@ def binary_prf(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, Op
 
 
 def macro_f1(
-    y_true: Sequence[str], y_pred: Sequence[str], labels: Optional[Iterable[str]] = None
-) -> Optional[float]:
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Iterable[str] | None = None
+) -> float | None:
     """Unweighted mean of per-class F1 over ``labels`` (default: the classes in ``y_true``).
     A class never predicted and never present does not exist; one that is present but never
     predicted scores 0 (as scikit-learn's ``f1_score(average="macro")`` with zero_division=0)."""
@@ -137,7 +137,7 @@ def macro_f1(
     return sum(scores) / len(scores)
 
 
-def macro_recall(y_true: Sequence[str], y_pred: Sequence[str]) -> Optional[float]:
+def macro_recall(y_true: Sequence[str], y_pred: Sequence[str]) -> float | None:
     classes = sorted(set(y_true))
     if not classes:
         return None
@@ -145,7 +145,7 @@ def macro_recall(y_true: Sequence[str], y_pred: Sequence[str]) -> Optional[float
     return sum(recalls) / len(recalls)
 
 
-def percentile(values: Sequence[float], q: float) -> Optional[float]:
+def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolation percentile (NumPy's default), ``q`` in 0..100."""
     if not values:
         return None
@@ -162,9 +162,7 @@ class CurvePoint:
     precision: float  # share of answered rows that are right
 
 
-def risk_coverage(
-    confidences: Sequence[Optional[float]], correct: Sequence[bool]
-) -> list[CurvePoint]:
+def risk_coverage(confidences: Sequence[float | None], correct: Sequence[bool]) -> list[CurvePoint]:
     """Answer the most confident rows first: one point per distinct confidence (ties are
     answered together, as a threshold would), from the highest threshold to the lowest.
     A row whose confidence is ``None`` is never answered (e.g. its best guess is "out of
@@ -184,7 +182,7 @@ def risk_coverage(
     return points
 
 
-def coverage_at_precision(points: Sequence[CurvePoint], target: float) -> Optional[CurvePoint]:
+def coverage_at_precision(points: Sequence[CurvePoint], target: float) -> CurvePoint | None:
     """The point with the largest coverage whose precision is at least ``target``."""
     ok = [p for p in points if p.precision >= target - 1e-12]
     return max(ok, key=lambda p: p.coverage) if ok else None
@@ -194,16 +192,14 @@ def confused_pairs(
     y_true: Sequence[str], y_pred: Sequence[str], top: int = 15
 ) -> list[tuple[str, str, int]]:
     """The most frequent (true, predicted) mistakes, most frequent first (ties by name)."""
-    counts = Counter((t, p) for t, p in zip(y_true, y_pred) if t != p)
+    counts = Counter((t, p) for t, p in zip(y_true, y_pred, strict=False) if t != p)
     return sorted(((t, p, n) for (t, p), n in counts.items()), key=lambda x: (-x[2], x[0], x[1]))[
         :top
     ]
 
 
 def per_class_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, float]:
-    return {
-        c: precision_recall_f1(y_true, y_pred, c)[2] or 0.0 for c in sorted(set(y_true))
-    }
+    return {c: precision_recall_f1(y_true, y_pred, c)[2] or 0.0 for c in sorted(set(y_true))}
 
 
 # -- plots -----------------------------------------------------------------------------------
@@ -219,10 +215,10 @@ def _pyplot() -> Any:
 
 
 def plot_risk_coverage(
-    curves: dict[str, Sequence[CurvePoint]],
+    curves: Mapping[str, Sequence[CurvePoint]],
     path: Path,
     title: str,
-    operating_points: Optional[dict[str, tuple[float, float]]] = None,
+    operating_points: dict[str, tuple[float, float]] | None = None,
     target: float = 0.99,
 ) -> Path:
     """Precision of the answered rows against the share answered, one line per system;
@@ -267,12 +263,12 @@ def plot_confused_pairs(pairs: Sequence[tuple[str, str, int]], path: Path, title
 
 
 def plot_xy(
-    series: dict[str, tuple[Sequence[float], Sequence[float]]],
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     path: Path,
     title: str,
     xlabel: str,
     ylabel: str,
-    marks: Optional[dict[str, tuple[float, float]]] = None,
+    marks: dict[str, tuple[float, float]] | None = None,
     hlines: Sequence[float] = (),
     vlines: Sequence[float] = (),
 ) -> Path:
@@ -304,12 +300,24 @@ def plot_xy(
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {load:.1f} when the report was written (timings are wall-clock)"
+    )
 
 
 def command_line() -> str:
     """The command as a person would type it (relative paths kept as given)."""
-    return " ".join(sys.argv if sys.argv else [])
+    argv = list(sys.argv) or [""]
+    program = Path(argv[0]).name
+    if program == "bench_cli.py":
+        head = ".venv/bin/python -m bot.bench_cli"
+    elif program in ("carebot", "nlu_bench.py", "tone_bench.py"):
+        head = "carebot" if program == "carebot" else f".venv/bin/python bench/{program}"
+    else:
+        head = argv[0]
+    return " ".join([head] + argv[1:])
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

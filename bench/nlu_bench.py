@@ -9,8 +9,9 @@ code on every test row, print one JSON object and write a Markdown report with p
 What happens:
 
 1. ``--train`` (``text,label``; label ``oos`` = out of scope) becomes Rasa NLU YAML in a temp dir.
-   ``--label-mode intent`` (default): each label is a plain intent. ``--label-mode faq``: each
-   label is a retrieval intent ``faq/<label>`` (how carebot stores its own FAQ answers).
+   ``--label-mode faq`` (default): each label is a retrieval intent ``faq/<label>``, which is how
+   carebot stores the questions it answers (``data/nlu/faq_*.yml``), so the ToneScorer also
+   learns them as calm, as it would in a deployment. ``--label-mode intent``: plain intents.
    ``--oos-training intent`` (default) trains the ``oos`` rows as an ``out_of_scope`` intent
    (which has no answer, so ``decide()`` escalates it); ``drop`` leaves them out.
 2. ``rasa train nlu`` with ``--config`` (default ``config/config.yml``), cwd = project root (the
@@ -18,8 +19,8 @@ What happens:
 3. The model is loaded with Rasa's ``Agent`` (as ``bot.interpreter`` does); each test row is
    parsed and passed to ``bot.escalation.decision.decide`` with ``config/escalation.yml``.
    ``decide()`` answers a plain intent only when it has a vetted response (``smalltalk:`` map),
-   so in ``intent`` mode the bench gives every in-scope label one (``utter_<label>``), exactly as
-   a deployment of those intents would; nothing else in the config changes.
+   so in ``intent`` mode (and for the baseline, which always uses plain intents) the bench gives
+   every in-scope label one (``utter_<label>``); nothing else in the config changes.
 4. Metrics (see bench/README.md for the definitions), a risk–coverage curve, the most confused
    pairs, and the same for the stock Rasa 3.6 pipeline with ``--baseline``.
 """
@@ -39,7 +40,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import yaml
 
@@ -52,10 +53,11 @@ from bench.common import (  # noqa: E402
     CurvePoint,
     Row,
     accuracy,
+    command_line,
     confused_pairs,
     coverage_at_precision,
-    macro_f1,
     machine,
+    macro_f1,
     md_table,
     percentile,
     plot_confused_pairs,
@@ -197,7 +199,7 @@ def train_model(config: Path, data_dir: Path, out_dir: Path, name: str) -> tuple
     return model, seconds
 
 
-def epoch_seconds(log: Path) -> Optional[float]:
+def epoch_seconds(log: Path) -> float | None:
     """Seconds per DIET epoch from the tqdm bar Rasa prints (``… 5/5 [10:00<00:00, …]``)."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     found = re.findall(r"Epochs: 100%\|[^|]*\|\s*(\d+)/\d+ \[(?:(\d+):)?(\d+):(\d+)<", text)
@@ -252,7 +254,7 @@ def top_label(parse: dict[str, Any]) -> tuple[str, float]:
     return plain_label(label), conf
 
 
-def plain_label(label: Optional[str]) -> str:
+def plain_label(label: str | None) -> str:
     if not label:
         return OOS
     label = str(label)
@@ -261,7 +263,7 @@ def plain_label(label: Optional[str]) -> str:
     return label.split("/", 1)[1] if label.startswith("faq/") else label
 
 
-def answered_label(decision: Any) -> Optional[str]:
+def answered_label(decision: Any) -> str | None:
     """The in-scope label the bot answered with, or None when it escalated."""
     if decision.decision != "answer":
         return None
@@ -414,7 +416,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=13, help="seed of --dev-split (default 13)")
     parser.add_argument("--config", default="config/config.yml", help="Rasa config to train")
     parser.add_argument("--escalation", default="config/escalation.yml")
-    parser.add_argument("--label-mode", choices=["intent", "faq"], default="intent")
+    parser.add_argument(
+        "--label-mode",
+        choices=["faq", "intent"],
+        default="faq",
+        help="faq: labels become faq/<label> answers (default); intent: plain intents",
+    )
     parser.add_argument("--oos-training", choices=["intent", "drop"], default="intent")
     parser.add_argument("--baseline", action="store_true", help="also the stock Rasa pipeline")
     parser.add_argument("--baseline-epochs", type=int, default=100, help="DIET/RS epochs")
@@ -462,28 +469,32 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = workdir.resolve()
     try:
         data_info = write_training_data(
-            train_rows, workdir / "data", args.label_mode, args.oos_training
+            train_rows, workdir / args.label_mode, args.label_mode, args.oos_training
         )
         labels = sorted({r.label for r in train_rows} | {r.label for r in test_rows})
-        dconfig = decision_config(escalation, args.label_mode, labels)
         systems: dict[str, dict[str, Any]] = {}
-        runs = [("carebot", config, None)]
+        runs: list[tuple[str, Path, int | None, str]] = [("carebot", config, None, args.label_mode)]
         if args.baseline:
-            baseline_cfg = workdir / "data" / "baseline-config.yml"
+            # Stock DIET classifies the labels as intents (as Rasa's own benchmarks do): with
+            # retrieval intents it would have a single intent ("faq") to learn.
+            if args.label_mode != "intent":
+                write_training_data(train_rows, workdir / "intent", "intent", args.oos_training)
+            baseline_cfg = workdir / "baseline-config.yml"
             baseline_cfg.write_text(BASELINE_CONFIG.format(epochs=args.baseline_epochs))
-            runs.append(("baseline", baseline_cfg, args.baseline_epochs))
-        for system, cfg, epochs in runs:
-            model, seconds = train_model(cfg, workdir / "data", workdir / "models", system)
+            runs.append(("baseline", baseline_cfg, args.baseline_epochs, "intent"))
+        for system, cfg, epochs, mode in runs:
+            data_dir = workdir / mode
+            dconfig = decision_config(escalation, mode, labels)
+            model, seconds = train_model(cfg, data_dir, workdir / "models", system)
             evaluator = Evaluator(model)
             records = evaluator.run(test_rows, dconfig)
             evaluator.close()
             metrics = nlu_metrics(records)
+            metrics["label_mode"] = mode
             metrics["train_seconds"] = round(seconds, 1)
             if epochs is not None:
                 metrics["epochs"] = epochs
-                metrics["seconds_per_epoch"] = epoch_seconds(
-                    workdir / "data" / f"train-{system}.log"
-                )
+                metrics["seconds_per_epoch"] = epoch_seconds(data_dir / f"train-{system}.log")
             if args.sweep:
                 metrics["_sweep"] = threshold_sweep(records, dconfig, SWEEP_GRID)
             systems[system] = metrics
@@ -542,7 +553,7 @@ def write_nlu_report(
             "Run",
             "\n".join(
                 [
-                    f"- command: `{' '.join(sys.argv)}`",
+                    f"- command: `{command_line()}`",
                     f"- train: `{args.train}` ({result['train_rows']} rows; "
                     f"{result['intents']} intents, label mode `{args.label_mode}`, "
                     f"oos training `{args.oos_training}`)",
@@ -594,17 +605,30 @@ def write_nlu_report(
             (
                 "decide() with other confidence thresholds (carebot)",
                 md_table(
-                    ["intent/answer threshold", "answered", "precision", "in-scope acc",
-                     "oos recall"],
-                    [[s["threshold"], s["answered_share"], s["answered_precision"],
-                      s["in_scope_accuracy"], s["oos_recall"]] for s in sweep],
+                    [
+                        "intent/answer threshold",
+                        "answered",
+                        "precision",
+                        "in-scope acc",
+                        "oos recall",
+                    ],
+                    [
+                        [
+                            s["threshold"],
+                            s["answered_share"],
+                            s["answered_precision"],
+                            s["in_scope_accuracy"],
+                            s["oos_recall"],
+                        ]
+                        for s in sweep
+                    ],
                 ),  # fmt: skip
             )
         )
     return write_report(out_dir / f"{stem}.md", f"NLU benchmark: {name}", sections)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = add_arguments(argparse.ArgumentParser(prog="bench nlu", description=__doc__))
     args = parser.parse_args(argv)
     print_json(run(args))

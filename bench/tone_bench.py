@@ -25,7 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import yaml
 
@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 from bench.common import (  # noqa: E402
     REPORTS,
     binary_prf,
+    command_line,
     machine,
     macro_recall,
     md_table,
@@ -142,7 +143,7 @@ def score_rows(model: Any, texts: Sequence[str], config: Any) -> list[dict[str, 
     return out
 
 
-def gate(scored: dict[str, Any], t: Any, negative: Optional[float] = None) -> bool:
+def gate(scored: dict[str, Any], t: Any, negative: float | None = None) -> bool:
     """``decide()``'s tone gates from the scores, with another negative threshold (sweeps)."""
     neg_t = t.negative_tone if negative is None else negative
     return scored["negative"] >= neg_t or (
@@ -169,7 +170,7 @@ def sentiment_metrics(
     ok = [s for s in sweep if (s["precision"] or 0) >= TARGET]
     best = max(ok, key=lambda s: s["recall"] or 0) if ok else None
     by_reason: dict[str, list[bool]] = {}
-    for reason, neg, esc in zip(reasons_col, negative, escalated):
+    for reason, neg, esc in zip(reasons_col, negative, escalated, strict=False):
         if neg and reason:
             by_reason.setdefault(reason, []).append(esc)
     return {
@@ -178,12 +179,15 @@ def sentiment_metrics(
         "negative_f1": rnd(prf["f1"]),
         "false_escalation_rate": rnd(false_esc / len(non_negative) if non_negative else None),
         "irony_f1": None,
+        # the trivial reference: escalating everything has this precision
+        "negative_base_rate": rnd(sum(negative) / len(negative)),
         "escalated_share": rnd(sum(escalated) / len(escalated)),
         "escalated_by_reason": {
             r: sum(1 for s in scored if r in s["reasons"]) for r in TONE_REASONS
         },
         "polarity_accuracy": rnd(
-            sum(1 for lab, s in zip(labels, scored) if s["polarity"] == lab) / len(labels)
+            sum(1 for lab, s in zip(labels, scored, strict=False) if s["polarity"] == lab)
+            / len(labels)
         ),
         "polarity_macro_recall": rnd(macro_recall(labels, [s["polarity"] for s in scored])),
         "best_negative_threshold_at_90_precision": best,
@@ -217,6 +221,8 @@ def irony_metrics(
         "irony_recall": rnd(by_decide["recall"]),
         "irony_f1_any_tone_escalation": rnd(any_tone["f1"] or 0.0),
         "irony_f1_sarcasm_score_only": rnd(score_only["f1"] or 0.0),
+        # the trivial reference: call every message ironic
+        "irony_f1_flag_everything": rnd(binary_prf(ironic, [True] * len(ironic))["f1"] or 0.0),
         "not_ironic_escalation_rate": rnd(
             sum(1 for i in not_ironic if scored[i]["escalated"]) / len(not_ironic)
             if not_ironic
@@ -323,7 +329,7 @@ def write_tone_report(
     out_dir = Path(args.report_dir)
     stem = f"tone-{name}"
     run_lines = [
-        f"- command: `{' '.join(sys.argv)}`",
+        f"- command: `{command_line()}`",
         f"- test: `{args.test}` ({result['rows']} rows, {kind} labels)",
         f"- tone model: {result['tone_source']}",
         f"- thresholds (config/escalation.yml): {result['thresholds']}",
@@ -371,10 +377,12 @@ def write_tone_report(
         png = plot_xy(
             {
                 "F1 (ironic), sarcasm score ≥ t": (
-                    [s["threshold"] for s in sweep], [s["f1_sarcasm_score"] or 0 for s in sweep]
+                    [s["threshold"] for s in sweep],
+                    [s["f1_sarcasm_score"] or 0 for s in sweep],
                 ),
                 "F1 (ironic), negative score ≥ t": (
-                    [s["threshold"] for s in sweep], [s["f1_negative_score"] or 0 for s in sweep]
+                    [s["threshold"] for s in sweep],
+                    [s["f1_negative_score"] or 0 for s in sweep],
                 ),
             },
             out_dir / f"{stem}-f1.png",
@@ -388,8 +396,10 @@ def write_tone_report(
                 "Sweep (scores alone, not decide())",
                 md_table(
                     ["threshold", "F1 sarcasm ≥ t", "F1 negative ≥ t"],
-                    [[s["threshold"], s["f1_sarcasm_score"], s["f1_negative_score"]]
-                     for s in sweep],
+                    [
+                        [s["threshold"], s["f1_sarcasm_score"], s["f1_negative_score"]]
+                        for s in sweep
+                    ],
                 )  # fmt: skip
                 + f"\n\n![F1]({png.name})",
             )
@@ -410,13 +420,15 @@ def _score_cdf(
 ) -> dict[str, tuple[list[float], list[float]]]:
     out = {}
     for label in sorted(set(labels)):
-        values = sorted(s["negative"] for s, lab in zip(scored, labels) if lab == label)
+        values = sorted(
+            s["negative"] for s, lab in zip(scored, labels, strict=False) if lab == label
+        )
         if values:
             out[label] = (values, [(i + 1) / len(values) for i in range(len(values))])
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = add_arguments(argparse.ArgumentParser(prog="bench tone", description=__doc__))
     print_json(run(parser.parse_args(argv)))
     return 0

@@ -27,15 +27,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(workspace=not args.no_workspace)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import train
-
-    s = get_settings()
-    model = train(s.home, s.models_dir, force=args.force)
-    print(f"carebot: model {model}")
-    return 0
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from bot.validation import validate
 
@@ -306,9 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-workspace", action="store_true", help="do not start the agent workspace")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("train", help="train the bot if data or config changed")
-    p.add_argument("--force", action="store_true", help="retrain everything")
-    p.set_defaults(func=cmd_train)
+    from bot.faq import cli as faq_cli
+
+    p = sub.add_parser("train", help="train the bot if data or config changed (--reload: hot)")
+    faq_cli.add_train_arguments(p)
+    p.set_defaults(func=faq_cli.cmd_train)
 
     p = sub.add_parser("validate", help="rasa data validation, failing on any unexpected warning")
     p.set_defaults(func=cmd_validate)
@@ -371,6 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = qs.add_parser(name, help=text_help)
         p.add_argument("id")
     q.set_defaults(func=cmd_queue)
+    from bot import bench_cli, bench_load_cli
+
+    faq_cli.register(sub)
+    bench_cli.register(sub)
+    bench_load_cli.register(sub)
     return parser
 
 

@@ -3,6 +3,10 @@
 Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
 (:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
 workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+
+With ``CAREBOT_INSTANCES=N`` (N > 1): N action servers (:5056…) and N Rasa servers (:5006…),
+all on the same Redis tracker and lock stores, behind the round-robin proxy ``bot.proxy`` on
+:5005 (which also serves ``GET /metrics``); see ``docs/scaling.md``.
 """
 
 from __future__ import annotations
@@ -120,19 +124,26 @@ class Runner:
         model = train(s.home, s.models_dir)
         where = [("redis", self.ensure_redis())]
         logs = s.var_dir / "log"
-        actions = self._spawn(
-            "actions",
-            [
-                str(bindir / "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(s.actions_port),
-            ],
-            logs / "actions.log",
-        )
+        if s.instances > 1:
+            where += self._start_instances(model, bindir, logs)
+        else:
+            where += self._start_single(model, bindir, logs)
+        if self.workspace and self._has_workspace():
+            self._spawn(
+                "workspace",
+                [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
+                logs / "workspace.log",
+            )
+            where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
+        threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
+        return where
+
+    def _actions_cmd(self, bindir: Path, port: int) -> list[str]:
+        return [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
+                str(port)]
+
+    def _rasa_cmd(self, bindir: Path, model: Path, port: int, endpoints: str) -> list[str]:
+        s = self.settings
         rasa_cmd = [
             str(bindir / "rasa"),
             "run",
@@ -140,17 +151,28 @@ class Runner:
             "--cors",
             "*",
             "--port",
-            str(s.rasa_port),
+            str(port),
             "--model",
             str(model),
             "--credentials",
             self._credentials(),
             "--endpoints",
-            self._endpoints(),
+            endpoints,
         ]
         if s.rasa_token:
             rasa_cmd += ["--auth-token", s.rasa_token]
-        rasa = self._spawn("rasa", rasa_cmd, logs / "rasa.log")
+        return rasa_cmd
+
+    def _start_single(self, model: Path, bindir: Path, logs: Path) -> list[tuple[str, str]]:
+        """One action server (:5055) and one Rasa server (:5005): the default layout."""
+        s = self.settings
+        actions = self._spawn(
+            "actions", self._actions_cmd(bindir, s.actions_port), logs / "actions.log"
+        )
+        rasa = self._spawn(
+            "rasa", self._rasa_cmd(bindir, model, s.rasa_port, self._endpoints()),
+            logs / "rasa.log",
+        )
         self.webchat = start_webchat(s.webchat_port, s.rasa_port)
         if not wait_http(f"http://localhost:{s.actions_port}/health", 180, actions):
             raise SystemExit(
@@ -158,7 +180,7 @@ class Runner:
             )
         if not wait_http(f"http://localhost:{s.rasa_port}/status", 180, rasa):
             raise SystemExit(f"carebot: the Rasa server did not start (see {logs / 'rasa.log'})")
-        where += [
+        return [
             (
                 "actions",
                 f"http://localhost:{s.actions_port}/webhook   (log: {logs / 'actions.log'})",
@@ -170,22 +192,67 @@ class Runner:
             ),
             ("web chat", f"http://localhost:{s.webchat_port}/"),
         ]
-        if self.workspace and self._has_workspace():
-            self._spawn(
-                "workspace",
-                [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
-                logs / "workspace.log",
+
+    def _start_instances(self, model: Path, bindir: Path, logs: Path) -> list[tuple[str, str]]:
+        """``CAREBOT_INSTANCES`` = N > 1: N action servers (``CAREBOT_ACTIONS_PORT`` + i) and
+        N Rasa servers (``CAREBOT_RASA_PORT`` + i) on the same Redis tracker and lock stores,
+        behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``."""
+        s = self.settings
+        started = []
+        for i in range(1, s.instances + 1):
+            actions_port, rasa_port = s.actions_port + i, s.rasa_port + i
+            actions = self._spawn(
+                f"actions-{i}", self._actions_cmd(bindir, actions_port),
+                logs / f"actions-{i}.log",
             )
-            where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
-        threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
+            endpoints = self._endpoints(actions_port, f"endpoints-{i}.yml")
+            rasa = self._spawn(
+                f"rasa-{i}", self._rasa_cmd(bindir, model, rasa_port, endpoints),
+                logs / f"rasa-{i}.log",
+            )
+            started.append((i, actions_port, actions, rasa_port, rasa))
+        for i, actions_port, actions, rasa_port, rasa in started:
+            if not wait_http(f"http://localhost:{actions_port}/health", 300, actions):
+                raise SystemExit(f"carebot: action server {i} did not start "
+                                 f"(see {logs / f'actions-{i}.log'})")
+            if not wait_http(f"http://localhost:{rasa_port}/status", 300, rasa):
+                raise SystemExit(f"carebot: Rasa server {i} did not start "
+                                 f"(see {logs / f'rasa-{i}.log'})")
+        backends = [arg for i in range(1, s.instances + 1)
+                    for arg in ("--backend", f"127.0.0.1:{s.rasa_port + i}")]
+        proxy = self._spawn(
+            "proxy",
+            [str(bindir / "python"), "-m", "bot.proxy", "--listen", f"0.0.0.0:{s.rasa_port}",
+             "--metrics", *backends],
+            logs / "proxy.log",
+        )
+        if not wait_http(f"http://localhost:{s.rasa_port}/proxy/status", 60, proxy):
+            raise SystemExit(f"carebot: the proxy did not start (see {logs / 'proxy.log'})")
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        where = []
+        for i, actions_port, _, rasa_port, _ in started:
+            where.append((f"actions-{i}", f"http://localhost:{actions_port}/webhook   "
+                                          f"(log: {logs / f'actions-{i}.log'})"))
+            where.append((f"rasa-{i}", f"http://localhost:{rasa_port}   "
+                                       f"(log: {logs / f'rasa-{i}.log'})"))
+        where += [
+            (
+                "proxy",
+                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook, HTTP API, "
+                f"GET /metrics ({s.proxy_routing}; socket.io -> instance 1; "
+                f"log: {logs / 'proxy.log'})",
+            ),
+            ("web chat", f"http://localhost:{s.webchat_port}/"),
+        ]
         return where
 
-    def _endpoints(self) -> str:
-        """endpoints.yml with the action server's port from the settings."""
+    def _endpoints(self, actions_port: int | None = None, name: str = "endpoints.yml") -> str:
+        """endpoints.yml with the action server's port (default: from the settings)."""
         s = self.settings
+        port = s.actions_port if actions_port is None else actions_port
         data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
-        data["action_endpoint"] = {"url": f"http://localhost:{s.actions_port}/webhook"}
-        path = s.var_dir / "run" / "endpoints.yml"
+        data["action_endpoint"] = {"url": f"http://localhost:{port}/webhook"}
+        path = s.var_dir / "run" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         return str(path)

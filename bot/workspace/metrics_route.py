@@ -8,7 +8,7 @@ The figures come from Redis (:func:`bot.metrics.render_prometheus`), so any work
 shows the numbers of every bot instance. No personal data is exposed (counts by outcome,
 response name, reason and priority only). With ``CAREBOT_METRICS_TOKEN`` set, scrapers must
 send ``Authorization: Bearer <token>`` (Prometheus: ``authorization: {credentials: ...}``);
-unset, the endpoint is open like the rest of a private network's metrics.
+unset, any workspace account's token (or console session) is needed, like every other route.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from bot.metrics import CONTENT_TYPE, render_prometheus
 bp = Blueprint("metrics")
 
 
-def authorised(request: Request, token: str) -> bool:
-    """No token configured, or the request's bearer token matches it."""
+async def authorised(request: Request, token: str) -> bool:
+    """The scrape token when one is configured; otherwise any valid workspace credential."""
     if not token:
-        return True
+        from bot.workspace.auth import authenticate
+
+        return await authenticate(request) is not None
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
 
@@ -36,7 +38,7 @@ def authorised(request: Request, token: str) -> bool:
 async def metrics(request: Request) -> HTTPResponse:
     ws = request.app.ctx.workspace
     token = getattr(ws.settings, "metrics_token", "")
-    if not authorised(request, token):
+    if not await authorised(request, token):
         return response.text("unauthorised\n", status=401,
                              headers={"WWW-Authenticate": "Bearer"})
     try:

@@ -1,0 +1,12 @@
+"""The trainer workflow: FAQ data editing, checks, suggestions from escalations, review.
+
+- :mod:`bot.faq.store`: read and write the FAQ YAML (``data/nlu/faq_*.yml`` examples,
+  ``config/domain/faq.yml`` answers) with minimal, diff-friendly text edits;
+- :mod:`bot.faq.check`: ``carebot faq check`` (what would hurt the bot, and where);
+- :mod:`bot.faq.suggest`: clusters of escalated questions → proposals;
+- :mod:`bot.faq.review`: the review list in Redis (suggestions and agents' flags), accept /
+  edit / reject, JSON-ready for the workspace;
+- :mod:`bot.faq.cli`: ``carebot faq …`` and ``carebot train --reload``.
+
+See ``docs/trainers.md``.
+"""

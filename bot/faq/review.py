@@ -1,0 +1,485 @@
+"""The trainers' review list: proposals from ``carebot faq suggest`` and agents' flags, in Redis.
+
+Nothing reaches ``data/`` without a trainer: a proposal waits as ``pending`` until a trainer
+accepts it (then it is written with :class:`bot.faq.store.FaqStore`, after the same safety
+checks as ``carebot faq add``), edits it, or rejects it. Every method returns JSON-ready
+dicts, for the CLI and for the workspace API (``bot/workspace/review_routes.py``).
+
+A proposal (``R-000001``):
+
+``kind``      ``examples`` (new examples for the existing FAQ ``key``) or ``new_faq``
+``key``       the FAQ key (proposed for ``new_faq``; the trainer may change it)
+``answer``    ``new_faq``: the proposed answer (an agent's reply: vet it!)
+``examples``  the examples that accepting writes (the trainer may edit them)
+``messages``  the escalated follower messages behind it: ``text``, ``ticket``, ``reasons``,
+              the agents' ``replies``, ``source`` (``escalation`` or ``flag``), ``flagged_by``
+``status``    ``pending`` → ``accepted`` | ``rejected``
+
+Redis keys (prefix = ``CAREBOT_QUEUE_PREFIX``, default ``carebot``):
+
+==============================  ======  ===============================================
+``{p}:review:seq``              string  INCR counter behind proposal ids (``R-000042``)
+``{p}:review:item:{id}``        hash    one proposal (lists as JSON)
+``{p}:review:pending``          zset    pending proposal ids, score = created (unix s)
+``{p}:review:decided``          zset    accepted / rejected ids, score = decided (unix s)
+``{p}:review:seen``             hash    message fingerprint (ticket + normalised text) →
+                                        the proposal that holds it (never proposed twice)
+``{p}:review:lock:{id}``        string  held while a proposal is being accepted (60 s TTL)
+``{p}:review:events``           stream  audit: ``type id actor ts data`` (JSON);
+                                        ``MAXLEN ~ 10000``
+==============================  ======  ===============================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, List, Sequence
+
+from bot.faq.store import (
+    Change,
+    FaqError,
+    FaqStore,
+    check_key,
+    clean_answer,
+    clean_example,
+    topic_file,
+)
+
+KINDS = ("examples", "new_faq")
+STATUSES = ("pending", "accepted", "rejected")
+_JSON_FIELDS = ("examples", "messages", "alternatives", "result")
+
+
+class ReviewError(ValueError):
+    """A review operation that cannot be done; ``code`` maps to an HTTP status."""
+
+    def __init__(self, message: str, code: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReviewKeys:
+    prefix: str = "carebot"
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, "review", *parts))
+
+    @property
+    def seq(self) -> str:
+        return self._k("seq")
+
+    def item(self, pid: str) -> str:
+        return self._k("item", pid)
+
+    @property
+    def pending(self) -> str:
+        return self._k("pending")
+
+    @property
+    def decided(self) -> str:
+        return self._k("decided")
+
+    @property
+    def seen(self) -> str:
+        return self._k("seen")
+
+    def lock(self, pid: str) -> str:
+        return self._k("lock", pid)
+
+    @property
+    def events(self) -> str:
+        return self._k("events")
+
+
+def fingerprint(ticket: str, text: str) -> str:
+    """Identity of one escalated message: its ticket and its text as the model sees it."""
+    from bot.nlu.text_model import normalise
+
+    return hashlib.sha1(f"{ticket}\x00{normalise(text)}".encode()).hexdigest()[:20]
+
+
+def _s(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+class ReviewStore:
+    """The review list of one Redis (see the module docstring for the keys)."""
+
+    def __init__(self, redis: Any, prefix: str = "carebot",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.redis = redis
+        self.keys = ReviewKeys(prefix)
+        self.clock = clock
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, pid: str) -> dict[str, Any]:
+        raw = self.redis.hgetall(self.keys.item(pid))
+        if not raw:
+            raise ReviewError(f"no proposal {pid!r}", code=404)
+        data: dict[str, Any] = {_s(k): _s(v) for k, v in raw.items()}
+        for name in _JSON_FIELDS:
+            data[name] = json.loads(data[name]) if data.get(name) else (
+                {} if name == "result" else [])
+        for name in ("created_at", "updated_at", "decided_at", "score"):
+            if data.get(name):
+                data[name] = float(data[name])
+        data["needs_examples"] = self._needs(data)
+        return data
+
+    @staticmethod
+    def _needs(data: dict[str, Any]) -> int:
+        from bot.faq.check import MIN_EXAMPLES
+
+        if data.get("kind") != "new_faq":
+            return 0
+        return max(0, MIN_EXAMPLES - len(data.get("examples") or []))
+
+    def list(self, status: str = "pending", limit: int = 100) -> List[dict[str, Any]]:
+        """Proposals: ``pending`` oldest first, ``decided`` (accepted + rejected) newest first,
+        or ``accepted`` / ``rejected`` / ``all``."""
+        if status == "pending":
+            ids = self.redis.zrange(self.keys.pending, 0, limit - 1)
+        elif status in ("decided", "accepted", "rejected", "all"):
+            ids = list(self.redis.zrevrange(self.keys.decided, 0, -1))
+            if status == "all":
+                ids = list(self.redis.zrange(self.keys.pending, 0, -1)) + ids
+        else:
+            raise ReviewError(f"status {status!r}: expected pending, accepted, rejected, "
+                              "decided or all")
+        out = []
+        for pid in ids:
+            try:
+                item = self.get(_s(pid))
+            except ReviewError:
+                continue
+            if status in ("accepted", "rejected") and item["status"] != status:
+                continue
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    def seen(self, fingerprints: Iterable[str]) -> set[str]:
+        prints = list(fingerprints)
+        if not prints:
+            return set()
+        found = self.redis.hmget(self.keys.seen, prints)
+        return {p for p, v in zip(prints, found, strict=True) if v is not None}
+
+    def events(self, count: int = 100) -> List[dict[str, Any]]:
+        out: List[dict[str, Any]] = []
+        for entry_id, fields in self.redis.xrevrange(self.keys.events, count=count):
+            event: dict[str, Any] = {_s(k): _s(v) for k, v in fields.items()}
+            event["data"] = json.loads(event.get("data") or "{}")
+            event["ts"] = float(event.get("ts") or 0)
+            event["event_id"] = _s(entry_id)
+            out.append(event)
+        return out
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _log(self, pipe: Any, kind: str, pid: str, actor: str, data: dict[str, Any]) -> None:
+        pipe.xadd(self.keys.events, {"type": kind, "id": pid, "actor": actor,
+                                     "ts": repr(self.clock()),
+                                     "data": json.dumps(data, ensure_ascii=False)},
+                  maxlen=10000, approximate=True)
+
+    def _fields(self, data: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for name, value in data.items():
+            if name == "needs_examples":
+                continue
+            if name in _JSON_FIELDS:
+                out[name] = json.dumps(value, ensure_ascii=False)
+            elif value is None:
+                out[name] = ""
+            else:
+                out[name] = str(value)
+        return out
+
+    def create(self, proposal: dict[str, Any], actor: str = "carebot") -> dict[str, Any]:
+        """Store a new pending proposal; its messages are marked seen."""
+        kind = proposal.get("kind")
+        if kind not in KINDS:
+            raise ReviewError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+        now = self.clock()
+        pid = f"R-{int(self.redis.incr(self.keys.seq)):06d}"
+        data = {
+            "id": pid, "kind": kind, "status": "pending", "key": proposal.get("key") or "",
+            "topic": proposal.get("topic") or "", "answer": proposal.get("answer") or "",
+            "answer_source": proposal.get("answer_source") or "",
+            "examples": list(proposal.get("examples") or []),
+            "messages": list(proposal.get("messages") or []),
+            "alternatives": list(proposal.get("alternatives") or []),
+            "score": proposal.get("score") or 0.0, "source": proposal.get("source") or "suggest",
+            "created_at": now, "updated_at": now, "decided_at": "", "decided_by": "",
+            "note": "", "result": {},
+        }
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.item(pid), mapping=self._fields(data))
+        pipe.zadd(self.keys.pending, {pid: now})
+        for message in data["messages"]:
+            pipe.hset(self.keys.seen, fingerprint(message.get("ticket", ""), message["text"]), pid)
+        self._log(pipe, "proposed", pid, actor, {"kind": kind, "key": data["key"],
+                                                 "messages": len(data["messages"])})
+        pipe.execute()
+        return self.get(pid)
+
+    def _pending_for(self, key: str) -> str | None:
+        """The pending ``examples`` proposal for FAQ ``key``, if any."""
+        for item in self.list("pending", limit=10_000):
+            if item["kind"] == "examples" and item["key"] == key:
+                return str(item["id"])
+        return None
+
+    def merge(self, proposal: dict[str, Any], actor: str = "carebot") -> dict[str, Any]:
+        """``examples`` proposals for a key with one pending already join it; else create."""
+        if proposal.get("kind") == "examples":
+            pid = self._pending_for(str(proposal.get("key")))
+            if pid is not None:
+                return self._extend(pid, proposal.get("messages") or [],
+                                    proposal.get("examples") or [], actor)
+        return self.create(proposal, actor)
+
+    def _extend(self, pid: str, messages: Sequence[dict[str, Any]], examples: Sequence[str],
+                actor: str) -> dict[str, Any]:
+        def change(item: dict[str, Any]) -> None:
+            known = {fingerprint(m.get("ticket", ""), m["text"]) for m in item["messages"]}
+            for message in messages:
+                if fingerprint(message.get("ticket", ""), message["text"]) not in known:
+                    item["messages"].append(dict(message))
+            for example in examples:
+                if example not in item["examples"]:
+                    item["examples"].append(example)
+
+        item = self._update(pid, change, actor, "extended", {"messages": len(messages)})
+        pipe = self.redis.pipeline(transaction=False)
+        for message in messages:
+            pipe.hset(self.keys.seen, fingerprint(message.get("ticket", ""), message["text"]), pid)
+        pipe.execute()
+        return item
+
+    def _update(self, pid: str, change: Callable[[dict[str, Any]], None], actor: str,
+                event: str, data: dict[str, Any], pending_only: bool = True) -> dict[str, Any]:
+        """Read-modify-write of one proposal under WATCH (retried on a concurrent change)."""
+        import redis as redis_lib
+
+        key = self.keys.item(pid)
+        for _ in range(20):
+            with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(key)
+                    item = self.get(pid)
+                    if pending_only and item["status"] != "pending":
+                        raise ReviewError(f"{pid} is {item['status']} already", code=409)
+                    change(item)
+                    item["updated_at"] = self.clock()
+                    pipe.multi()
+                    pipe.hset(key, mapping=self._fields(item))
+                    self._log(pipe, event, pid, actor, data)
+                    pipe.execute()
+                    return self.get(pid)
+                except redis_lib.WatchError:
+                    continue
+        raise ReviewError(f"{pid} keeps changing; try again", code=409)
+
+    def edit(
+        self,
+        pid: str,
+        actor: str,
+        *,
+        kind: str | None = None,
+        key: str | None = None,
+        answer: str | None = None,
+        examples: Sequence[str] | None = None,
+        add_examples: Sequence[str] = (),
+        remove_examples: Sequence[str] = (),
+        topic: str | None = None,
+    ) -> dict[str, Any]:
+        """Change a pending proposal before accepting it (what accepting will write)."""
+        try:
+            clean_key = check_key(key) if key is not None else None
+            clean = [clean_example(e) for e in examples] if examples is not None else None
+            added = [clean_example(e) for e in add_examples]
+            text = clean_answer(answer) if answer is not None else None
+            if topic:
+                topic_file(topic)
+        except FaqError as error:
+            raise ReviewError(str(error)) from None
+        if kind is not None and kind not in KINDS:
+            raise ReviewError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+        changed: list[str] = []
+
+        def change(item: dict[str, Any]) -> None:
+            if kind is not None:
+                item["kind"] = kind
+                changed.append("kind")
+            if clean_key is not None:
+                item["key"] = clean_key
+                changed.append("key")
+            if text is not None:
+                item["answer"] = text
+                item["answer_source"] = f"edited by {actor}"
+                changed.append("answer")
+            if clean is not None:
+                item["examples"] = list(dict.fromkeys(clean))
+                changed.append("examples")
+            if added or remove_examples:
+                drop = {" ".join(e.split()) for e in remove_examples}
+                item["examples"] = [e for e in item["examples"] if e not in drop]
+                item["examples"] += [e for e in added if e not in item["examples"]]
+                changed.append("examples")
+            if topic is not None:
+                item["topic"] = topic
+                changed.append("topic")
+
+        return self._update(pid, change, actor, "edited", {"fields": changed})
+
+    def reject(self, pid: str, actor: str, reason: str = "") -> dict[str, Any]:
+        """Close a pending proposal without writing anything; its messages stay seen."""
+
+        def change(item: dict[str, Any]) -> None:
+            item["status"] = "rejected"
+            item["decided_by"] = actor
+            item["decided_at"] = self.clock()
+            item["note"] = reason.strip()
+
+        item = self._update(pid, change, actor, "rejected", {"reason": reason.strip()})
+        self._decided(pid, float(item["decided_at"]))
+        return item
+
+    def _decided(self, pid: str, when: float) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zrem(self.keys.pending, pid)
+        pipe.zadd(self.keys.decided, {pid: when})
+        pipe.execute()
+
+    def accept(
+        self,
+        pid: str,
+        actor: str,
+        store: FaqStore,
+        *,
+        key: str | None = None,
+        answer: str | None = None,
+        examples: Sequence[str] | None = None,
+        topic: str | None = None,
+    ) -> dict[str, Any]:
+        """Write the (optionally edited) proposal to ``data/`` and mark it accepted.
+
+        Refused (:class:`ReviewError`, nothing written) when the result would fail the safety
+        checks of ``carebot faq add`` (see :func:`bot.faq.check.precheck`)."""
+        from bot.faq.check import precheck
+
+        if any(v is not None for v in (key, answer, examples, topic)):
+            self.edit(pid, actor, key=key, answer=answer, examples=examples, topic=topic)
+        token = uuid.uuid4().hex
+        if not self.redis.set(self.keys.lock(pid), token, nx=True, ex=60):
+            raise ReviewError(f"{pid} is being accepted by someone else", code=409)
+        try:
+            item = self.get(pid)
+            if item["status"] != "pending":
+                raise ReviewError(f"{pid} is {item['status']} already", code=409)
+            change: Change | None
+            try:
+                faq_key = check_key(item["key"])
+                if item["kind"] == "new_faq":
+                    problems = precheck(store, faq_key, item["examples"], item["answer"],
+                                        new=True)
+                    if problems:
+                        raise ReviewError(f"{pid} cannot be accepted yet: " + "; ".join(problems))
+                    change = store.add(faq_key, item["answer"], item["examples"],
+                                       topic=item["topic"] or None)
+                else:
+                    current = {e.text for e in store.get(faq_key).examples}
+                    fresh = [e for e in item["examples"] if e not in current]
+                    problems = precheck(store, faq_key, fresh, None, new=False)
+                    if problems:
+                        raise ReviewError(f"{pid} cannot be accepted yet: " + "; ".join(problems))
+                    change = store.add_examples(faq_key, fresh) if fresh else None
+            except FaqError as error:
+                raise ReviewError(f"{pid} cannot be accepted: {error}") from None
+            result = change.to_dict() if change is not None else {
+                "files": [], "summary": ["every example was in the FAQ already"]}
+
+            def mark(entry: dict[str, Any]) -> None:
+                entry["status"] = "accepted"
+                entry["decided_by"] = actor
+                entry["decided_at"] = self.clock()
+                entry["result"] = result
+
+            accepted = self._update(pid, mark, actor, "accepted",
+                                    {"kind": item["kind"], "key": faq_key, **result})
+            self._decided(pid, float(accepted["decided_at"]))
+            return accepted
+        finally:
+            if _s(self.redis.get(self.keys.lock(pid)) or "") == token:
+                self.redis.delete(self.keys.lock(pid))
+
+    def flag(
+        self,
+        queue: Any,
+        ticket_id: str,
+        text: str,
+        agent: str,
+        faq: str | None = None,
+        store: FaqStore | None = None,
+    ) -> dict[str, Any]:
+        """An agent says a resolved conversation's message "should have been FAQ ``faq``"
+        (``faq=None``: "new FAQ"). The message joins the review list; nothing else happens."""
+        from bot.queue.errors import TicketNotFound
+
+        try:
+            ticket = queue.get(ticket_id)
+        except TicketNotFound:
+            raise ReviewError(f"no ticket {ticket_id}", code=404) from None
+        if ticket.status != "resolved":
+            raise ReviewError(f"{ticket_id} is {ticket.status}: flag messages of resolved "
+                              "conversations", code=409)
+        wanted = " ".join((text or "").split())
+        followers = [m for m in ticket.transcript if m.get("role") == "follower"]
+        if not any(" ".join(str(m.get("text", "")).split()) == wanted for m in followers) \
+                and " ".join(ticket.text.split()) != wanted:
+            raise ReviewError(f"{ticket_id} has no follower message {text!r}")
+        try:
+            example = clean_example(wanted)
+            key = check_key(faq) if faq else None
+        except FaqError as error:
+            raise ReviewError(str(error)) from None
+        if key is not None and store is not None and key not in store.faqs():
+            raise ReviewError(f"no FAQ {key!r}: flag the message as a new FAQ instead")
+        if fingerprint(ticket_id, example) in self.seen([fingerprint(ticket_id, example)]):
+            pid = _s(self.redis.hget(self.keys.seen, fingerprint(ticket_id, example)))
+            raise ReviewError(f"that message is in the review list already ({pid})", code=409)
+        message = {"text": example, "ticket": ticket_id, "reasons": list(ticket.reasons),
+                   "replies": [str(m.get("text", "")) for m in ticket.transcript
+                               if m.get("role") == "agent"],
+                   "source": "flag", "flagged_by": agent}
+        if key is not None:
+            return self.merge({"kind": "examples", "key": key, "examples": [example],
+                               "messages": [message], "source": "flag"}, actor=agent)
+        replies = message["replies"]
+        return self.create({"kind": "new_faq", "key": "", "examples": [example],
+                            "messages": [message], "source": "flag",
+                            "answer": replies[-1] if replies else "",
+                            "answer_source": f"agent reply on {ticket_id}" if replies else ""},
+                           actor=agent)
+
+
+def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:
+    import redis as redis_lib
+
+    client = redis or redis_lib.Redis.from_url(settings.redis_url, decode_responses=True,
+                                               socket_timeout=10)
+    return ReviewStore(client, prefix=settings.queue_prefix)
+
+
+def faq_store(settings: Any) -> FaqStore:
+    return FaqStore(Path(settings.home), lock_path=Path(settings.var_dir) / "faq.lock")

@@ -1,0 +1,528 @@
+"""The trainers' review page and API in the workspace (``/review``, ``/api/review…``).
+
+Wire it in ``bot.workspace.app.create_app``: ``app.blueprint(review_routes.bp)``; document it
+with ``openapi.PATHS.update(review_routes.OPENAPI_PATHS)`` (and list ``/review`` and
+``/review/{name}`` among the undocumented pages).
+
+Permissions: reviewing (list, show, edit, accept, reject, suggest) needs ``train``: the
+``trainer`` and ``admin`` roles (until ``train`` is in ``accounts.PERMISSIONS``, the role decides);
+flagging a resolved conversation's message needs ``note`` (every agent). Accepting writes the
+project's ``data/`` and ``config/domain/faq.yml`` (:class:`bot.faq.store.FaqStore`) after the
+safety checks; training and loading the model stay a trainer's explicit step
+(``carebot train --reload``, or ``POST /api/review/train``).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Callable, Coroutine
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.faq.review import ReviewError, ReviewStore, faq_store
+from bot.workspace.api import ok, payload
+from bot.workspace.auth import authenticate, principal, requires, workspace
+from bot.workspace.errors import ApiError, forbidden, invalid, unauthorized
+
+bp = Blueprint("review", url_prefix="")
+
+TRAIN_ROLES = ("trainer", "admin")
+MAX_TEXT = 5000
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse | None]]
+
+
+def requires_train(handler: Handler) -> Handler:
+    """401 without credentials, 403 unless the caller may review FAQ proposals."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
+        who = await authenticate(request)
+        if who is None:
+            raise unauthorized()
+        if not (who.can("train") or who.role in TRAIN_ROLES):
+            raise forbidden()
+        request.ctx.principal = who
+        return await handler(request, *args, **kwargs)
+
+    wrapped.__dict__["carebot_permission"] = "train"
+    return wrapped
+
+
+def _review(request: Request) -> ReviewStore:
+    ws = workspace(request)
+    store = getattr(ws, "review_store", None)
+    if store is None:
+        store = ReviewStore(ws.redis, prefix=ws.settings.queue_prefix)
+        ws.review_store = store  # type: ignore[attr-defined]
+    return store
+
+
+def _error(error: ReviewError) -> ApiError:
+    codes = {404: "not_found", 409: "conflict"}
+    status = error.code if error.code in (404, 409) else 422
+    return ApiError(status, codes.get(status, "invalid"), str(error))
+
+
+async def _call(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return await workspace(request).call(fn, *args, **kwargs)
+    except ReviewError as error:
+        raise _error(error) from None
+
+
+def _text(value: Any, name: str, required: bool = False) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise invalid(f"'{name}' must be a non-empty string.")
+    if len(value) > MAX_TEXT:
+        raise invalid(f"'{name}' is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def _texts(value: Any, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
+            or len(value) > 500:
+        raise invalid(f"'{name}' must be a list of strings (at most 500).")
+    return [_text(v, name, True) or "" for v in value]
+
+
+def _pid(value: str) -> str:
+    if not value.startswith("R-") or not value[2:].isdigit() or len(value) > 16:
+        raise ApiError(404, "not_found", "No such proposal.")
+    return value
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+
+@bp.get("/api/review")
+@requires_train
+async def list_proposals(request: Request) -> HTTPResponse:
+    status = request.args.get("status", "pending")
+    if status not in ("pending", "accepted", "rejected", "decided", "all"):
+        raise invalid("'status' must be pending, accepted, rejected, decided or all.")
+    try:
+        limit = max(1, min(int(request.args.get("limit", "100")), 1000))
+    except ValueError:
+        raise invalid("'limit' must be an integer.") from None
+    items = await _call(request, _review(request).list, status, limit)
+    return ok({"now": time.time(), "proposals": items})
+
+
+@bp.get("/api/review/faqs")
+@requires("read")
+async def list_faqs(request: Request) -> HTTPResponse:
+    """FAQ keys and descriptions (what an agent can flag a message as)."""
+    store = faq_store(workspace(request).settings)
+    faqs = await workspace(request).call(store.faqs)
+    return ok({"faqs": [{"key": f.key, "description": f.description,
+                         "answer": f.answer} for f in faqs.values()]})
+
+
+@bp.post("/api/review/suggest")
+@requires_train
+async def run_suggest(request: Request) -> HTTPResponse:
+    """Cluster unreviewed escalations into new pending proposals."""
+    from bot.faq.suggest import suggest
+
+    ws = workspace(request)
+    data = payload(request)
+    days = data.get("since_days")
+    if days is not None and (not isinstance(days, (int, float)) or days <= 0):
+        raise invalid("'since_days' must be a positive number.")
+    since = time.time() - float(days) * 86400 if days else None
+    created = await _call(request, suggest, ws.queue, _review(request), faq_store(ws.settings),
+                          since=since, actor=principal(request).name)
+    return ok({"proposals": created})
+
+
+@bp.post("/api/review/flag")
+@requires("note")
+async def flag(request: Request) -> HTTPResponse:
+    """An agent: this resolved conversation's message "should have been FAQ X" / "new FAQ"."""
+    ws = workspace(request)
+    data = payload(request)
+    ticket = _text(data.get("ticket"), "ticket", True) or ""
+    text = _text(data.get("text"), "text", True) or ""
+    faq = data.get("faq")
+    if faq is not None and not isinstance(faq, str):
+        raise invalid("'faq' must be an FAQ key, or null for a new FAQ.")
+    item = await _call(request, _review(request).flag, ws.queue, ticket, text,
+                       principal(request).name, faq=faq or None, store=faq_store(ws.settings))
+    return ok(item, status=201)
+
+
+@bp.get("/api/review/<pid:str>")
+@requires_train
+async def show(request: Request, pid: str) -> HTTPResponse:
+    return ok(await _call(request, _review(request).get, _pid(pid)))
+
+
+def _edits(data: dict[str, Any]) -> dict[str, Any]:
+    kind = data.get("kind")
+    if kind is not None and kind not in ("examples", "new_faq"):
+        raise invalid("'kind' must be 'examples' or 'new_faq'.")
+    return {
+        "kind": kind,
+        "key": _text(data.get("key"), "key"),
+        "answer": _text(data.get("answer"), "answer"),
+        "examples": _texts(data.get("examples"), "examples"),
+        "add_examples": _texts(data.get("add_examples"), "add_examples") or [],
+        "remove_examples": _texts(data.get("remove_examples"), "remove_examples") or [],
+        "topic": _text(data.get("topic"), "topic"),
+    }
+
+
+@bp.post("/api/review/<pid:str>/edit")
+@requires_train
+async def edit(request: Request, pid: str) -> HTTPResponse:
+    edits = _edits(payload(request))
+    item = await _call(request, _review(request).edit, _pid(pid), principal(request).name,
+                       **edits)
+    return ok(item)
+
+
+@bp.post("/api/review/<pid:str>/accept")
+@requires_train
+async def accept(request: Request, pid: str) -> HTTPResponse:
+    """Write it to data/ (after the same checks as ``carebot faq add``); optional edits first."""
+    ws = workspace(request)
+    edits = _edits(payload(request))
+    review = _review(request)
+    who = principal(request).name
+    if any(edits[k] for k in ("kind", "add_examples", "remove_examples")):
+        await _call(request, review.edit, _pid(pid), who, kind=edits["kind"],
+                    add_examples=edits["add_examples"], remove_examples=edits["remove_examples"])
+    item = await _call(request, review.accept, _pid(pid), who, faq_store(ws.settings),
+                       key=edits["key"], answer=edits["answer"], examples=edits["examples"],
+                       topic=edits["topic"])
+    return ok(item)
+
+
+@bp.post("/api/review/<pid:str>/reject")
+@requires_train
+async def reject(request: Request, pid: str) -> HTTPResponse:
+    reason = _text(payload(request).get("reason"), "reason") or ""
+    return ok(await _call(request, _review(request).reject, _pid(pid), principal(request).name,
+                          reason))
+
+
+@bp.post("/api/review/train")
+@requires_train
+async def train_and_reload(request: Request) -> HTTPResponse:
+    """Train what changed and load the model into the running bot (one at a time)."""
+    from bot.training import ReloadFailed, reload_model, train
+
+    ws = workspace(request)
+    s = ws.settings
+    lock = ws.redis.set(f"{s.queue_prefix}:review:training", principal(request).name,
+                        nx=True, ex=900)
+    if not lock:
+        raise ApiError(409, "conflict", "A training is already running.")
+    started = time.monotonic()
+    try:
+        model = await ws.call(train, s.home, s.models_dir, quiet=True)
+        if model is None:
+            raise ApiError(500, "internal", "Training produced no model.")
+        try:
+            await ws.call(reload_model, model, s.rasa_url, s.rasa_token)
+        except ReloadFailed:
+            raise ApiError(502, "reload_failed", "Trained, but the bot could not load the "
+                           "model; run 'carebot train --reload'.") from None
+    except SystemExit:
+        raise ApiError(500, "train_failed", "Training failed; run 'carebot train' to see "
+                       "why.") from None
+    finally:
+        ws.redis.delete(f"{s.queue_prefix}:review:training")
+    return ok({"model": model.name, "seconds": round(time.monotonic() - started, 1)})
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>FAQ review · carebot workspace</title>
+<link rel="stylesheet" href="/static/app.css">
+<link rel="stylesheet" href="/review/review.css">
+</head>
+<body class="review-page">
+<header class="topbar">
+  <h1>carebot <span>· FAQ review</span></h1>
+  <a href="/">Queue</a>
+  <select id="status" aria-label="Show">
+    <option value="pending">Pending</option><option value="decided">Decided</option>
+  </select>
+  <button id="suggest-btn" type="button">Suggest from escalations</button>
+  <button id="train-btn" type="button">Train &amp; load model</button>
+  <span id="msg" role="status"></span>
+</header>
+<main id="list" class="review-list" aria-label="Proposals"></main>
+<template id="card">
+  <article class="proposal">
+    <h2><span class="pid"></span> <span class="what"></span></h2>
+    <p class="needs error" hidden></p>
+    <label>Kind <select class="kind"><option value="examples">New examples for an FAQ</option>
+      <option value="new_faq">New FAQ</option></select></label>
+    <label>FAQ key <input class="key" spellcheck="false"></label>
+    <label class="topic-row">Topic file (data/nlu/faq_&lt;topic&gt;.yml)
+      <input class="topic" placeholder="misc" spellcheck="false"></label>
+    <label class="answer-row">Answer (vet it: it was an agent's reply)
+      <textarea class="answer" rows="4"></textarea></label>
+    <label>Examples to add (one per line)<textarea class="examples" rows="6"></textarea></label>
+    <details><summary>Escalated messages and the agents' replies</summary>
+      <ul class="messages"></ul></details>
+    <p class="alts"></p>
+    <div class="actions">
+      <button class="save" type="button">Save edits</button>
+      <button class="accept primary" type="button">Accept</button>
+      <input class="reason" placeholder="reason (optional)">
+      <button class="reject" type="button">Reject</button>
+    </div>
+    <p class="result"></p>
+  </article>
+</template>
+<script src="/review/review.js"></script>
+</body>
+</html>
+"""
+
+CSS = """
+.review-list { max-width: 60rem; margin: 1rem auto; display: grid; gap: 1rem; }
+.proposal { border: 1px solid #ccd; border-radius: 6px; padding: 1rem; background: #fff; }
+.proposal label { display: block; margin: .4rem 0; }
+.proposal input, .proposal textarea, .proposal select { width: 100%; box-sizing: border-box; }
+.proposal .actions { display: flex; gap: .5rem; align-items: center; margin-top: .5rem; }
+.proposal .actions input { flex: 1; }
+.proposal .messages li { margin: .3rem 0; }
+.proposal .messages .reply { color: #345; margin-left: 1.5rem; display: block; }
+.proposal .error, #msg.error { color: #a11; }
+"""
+
+SCRIPT = r"""// FAQ review: list, edit, accept, reject (textContent only: texts are untrusted).
+"use strict";
+(function () {
+  async function call(method, path, body) {
+    const init = { method, credentials: "same-origin",
+      headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
+    if (res.status === 401) { location.replace("/login"); throw new Error("Signed out."); }
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) throw new Error((data && data.message) || ("Request failed (" + res.status + ")"));
+    return data;
+  }
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const msg = (text, bad) => {
+    const m = $("#msg"); m.textContent = text; m.className = bad ? "error" : "";
+  };
+  const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
+
+  function edits(card) {
+    return { kind: $(".kind", card).value, key: $(".key", card).value.trim(),
+      answer: $(".answer", card).value.trim() || undefined,
+      topic: $(".topic", card).value.trim() || undefined,
+      examples: lines($(".examples", card).value) };
+  }
+
+  function render(p) {
+    const card = $("#card").content.firstElementChild.cloneNode(true);
+    $(".pid", card).textContent = p.id;
+    $(".what", card).textContent =
+      (p.kind === "examples" ? "examples for faq/" + p.key : "new FAQ " + p.key)
+      + " · " + p.messages.length + " message(s) · " + p.status;
+    $(".kind", card).value = p.kind;
+    $(".key", card).value = p.key;
+    $(".topic", card).value = p.topic || "";
+    $(".answer", card).value = p.answer || "";
+    $(".examples", card).value = p.examples.join("\n");
+    const showNew = () => {
+      const isNew = $(".kind", card).value === "new_faq";
+      $(".answer-row", card).hidden = !isNew; $(".topic-row", card).hidden = !isNew;
+    };
+    $(".kind", card).addEventListener("change", showNew); showNew();
+    if (p.needs_examples) {
+      const n = $(".needs", card); n.hidden = false;
+      n.textContent = "A new FAQ needs " + p.needs_examples
+        + " more example(s) before it can be accepted.";
+    }
+    for (const m of p.messages) {
+      const li = document.createElement("li");
+      li.textContent = (m.ticket || "") + " [" + (m.reasons || []).join(", ") + "] "
+        + (m.flagged_by ? "(flagged by " + m.flagged_by + ") " : "") + m.text;
+      for (const r of m.replies || []) {
+        const span = document.createElement("span"); span.className = "reply";
+        span.textContent = "agent: " + r; li.appendChild(span);
+      }
+      $(".messages", card).appendChild(li);
+    }
+    const alts = (p.alternatives || []).map((a) => a.key + " " + a.score.toFixed(2));
+    $(".alts", card).textContent = alts.length ? "Closest FAQs: " + alts.join(", ") : "";
+    if (p.status !== "pending") {
+      card.querySelectorAll("input, textarea, select, button")
+        .forEach((e) => { e.disabled = true; });
+      $(".result", card).textContent = p.status + " by " + p.decided_by + ". "
+        + ((p.result && p.result.summary) || []).join(" ") + (p.note ? " " + p.note : "");
+    }
+    const act = async (fn) => {
+      try { await fn(); } catch (e) {
+        $(".result", card).textContent = e.message;
+        $(".result", card).className = "result error";
+      }
+    };
+    $(".save", card).addEventListener("click", () => act(async () => {
+      const updated = await call("POST", "/api/review/" + p.id + "/edit", edits(card));
+      card.replaceWith(render(updated));
+    }));
+    $(".accept", card).addEventListener("click", () => act(async () => {
+      const done = await call("POST", "/api/review/" + p.id + "/accept", edits(card));
+      card.replaceWith(render(done));
+      msg("Accepted " + p.id + ". Train & load the model when you are done reviewing.");
+    }));
+    $(".reject", card).addEventListener("click", () => act(async () => {
+      const done = await call("POST", "/api/review/" + p.id + "/reject",
+        { reason: $(".reason", card).value });
+      card.replaceWith(render(done));
+    }));
+    return card;
+  }
+
+  async function load() {
+    const list = $("#list");
+    try {
+      const data = await call("GET", "/api/review?status=" + $("#status").value);
+      list.replaceChildren(...data.proposals.map(render));
+      if (!data.proposals.length) { const p = document.createElement("p"); p.className = "empty";
+        p.textContent = "Nothing to review."; list.appendChild(p); }
+    } catch (e) { msg(e.message, true); }
+  }
+  $("#status").addEventListener("change", load);
+  $("#suggest-btn").addEventListener("click", async () => {
+    msg("Clustering escalations…");
+    try {
+      const r = await call("POST", "/api/review/suggest", {});
+      msg(r.proposals.length + " new proposal(s)."); load();
+    }
+    catch (e) { msg(e.message, true); }
+  });
+  $("#train-btn").addEventListener("click", async () => {
+    msg("Training (only what changed) and loading the model…");
+    try {
+      const r = await call("POST", "/api/review/train", {});
+      msg("The bot now uses " + r.model + " (" + r.seconds + "s).");
+    }
+    catch (e) { msg(e.message, true); }
+  });
+  load();
+})();
+"""
+
+
+@bp.get("/review")
+async def page(request: Request) -> HTTPResponse:
+    who = await authenticate(request)
+    if who is None:
+        return response.redirect("/login", headers={"Cache-Control": "no-store"})
+    if not (who.can("train") or who.role in TRAIN_ROLES):
+        return response.html("<p>FAQ review is for trainers.</p>", status=403)
+    return response.html(PAGE, headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/review/<name:str>")
+async def asset(request: Request, name: str) -> HTTPResponse:
+    files = {"review.js": (SCRIPT, "text/javascript; charset=utf-8"),
+             "review.css": (CSS, "text/css; charset=utf-8")}
+    if name not in files:
+        return response.json({"error": "not_found", "message": "Not found."}, status=404)
+    body, content_type = files[name]
+    return response.text(body, content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+
+# -- OpenAPI (merge into bot.workspace.openapi.PATHS) ------------------------------------------
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_PROPOSAL = {"type": "object", "description": "A review proposal (see bot/faq/review.py).",
+             "properties": {
+                 "id": {"type": "string", "example": "R-000001"},
+                 "kind": {"type": "string", "enum": ["examples", "new_faq"]},
+                 "status": {"type": "string", "enum": ["pending", "accepted", "rejected"]},
+                 "key": {"type": "string"}, "answer": {"type": "string"},
+                 "topic": {"type": "string"},
+                 "examples": {"type": "array", "items": {"type": "string"}},
+                 "messages": {"type": "array", "items": {"type": "object"}},
+                 "alternatives": {"type": "array", "items": {"type": "object"}},
+                 "needs_examples": {"type": "integer"},
+                 "result": {"type": "object"}}}
+_EDITS = {"type": "object", "properties": {
+    "kind": {"type": "string", "enum": ["examples", "new_faq"]},
+    "key": {"type": "string"}, "answer": {"type": "string"}, "topic": {"type": "string"},
+    "examples": {"type": "array", "items": {"type": "string"}},
+    "add_examples": {"type": "array", "items": {"type": "string"}},
+    "remove_examples": {"type": "array", "items": {"type": "string"}}}}
+_PID = {"name": "pid", "in": "path", "required": True, "description": "Proposal id (R-000001).",
+        "schema": {"type": "string", "pattern": "^R-[0-9]{6,14}$"}}
+
+
+def _doc(summary: str, permission: str, schema: dict[str, Any], *, body: dict[str, Any] | None
+         = None, pid: bool = False, codes: tuple[str, ...] = ()) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "description": f"Permission: `{permission}`.",
+        "x-permission": permission,
+        "responses": {"200": {"description": "OK", "content": {"application/json": {
+            "schema": schema}}}, "401": _ERR, "403": _ERR, **{c: _ERR for c in codes}},
+    }
+    if pid:
+        op["parameters"] = [_PID]
+    if body is not None:
+        op["requestBody"] = {"required": False, "content": {"application/json": {
+            "schema": body}}}
+    return op
+
+
+_LIST = {"type": "object", "properties": {"proposals": {"type": "array", "items": _PROPOSAL}}}
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/review": {"get": _doc("Review proposals (status=pending|decided|…)", "train", _LIST,
+                                codes=("422",))},
+    "/api/review/faqs": {"get": _doc("FAQ keys an agent can flag a message as", "read",
+                                     {"type": "object"})},
+    "/api/review/suggest": {"post": _doc(
+        "Cluster unreviewed escalations into proposals", "train", _LIST,
+        body={"type": "object", "properties": {"since_days": {"type": "number"}}},
+        codes=("422",))},
+    "/api/review/flag": {"post": _doc(
+        "Flag a resolved conversation's message as 'should have been FAQ X' (faq) or 'new "
+        "FAQ' (faq: null)", "note", _PROPOSAL,
+        body={"type": "object", "required": ["ticket", "text"], "properties": {
+            "ticket": {"type": "string"}, "text": {"type": "string"},
+            "faq": {"type": "string", "nullable": True}}}, codes=("404", "409", "422"))},
+    "/api/review/train": {"post": _doc(
+        "Train what changed and load the model into the running bot", "train",
+        {"type": "object", "properties": {"model": {"type": "string"},
+                                          "seconds": {"type": "number"}}},
+        codes=("409", "500", "502"))},
+    "/api/review/{pid}": {"get": _doc("One proposal", "train", _PROPOSAL, pid=True,
+                                      codes=("404",))},
+    "/api/review/{pid}/edit": {"post": _doc("Edit a pending proposal", "train", _PROPOSAL,
+                                            body=_EDITS, pid=True,
+                                            codes=("404", "409", "422"))},
+    "/api/review/{pid}/accept": {"post": _doc(
+        "Accept (optionally edited): written to data/ after the safety checks", "train",
+        _PROPOSAL, body=_EDITS, pid=True, codes=("404", "409", "422"))},
+    "/api/review/{pid}/reject": {"post": _doc(
+        "Reject", "train", _PROPOSAL, pid=True, codes=("404", "409"),
+        body={"type": "object", "properties": {"reason": {"type": "string"}}})},
+}
+UNDOCUMENTED_PAGES = ("/review", "/review/{name}")

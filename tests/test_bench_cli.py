@@ -1,0 +1,145 @@
+"""``carebot bench nlu|tone`` end to end on tiny synthetic CSVs: valid JSON with every key.
+
+These train real models (``rasa train nlu`` in a subprocess, the tone model in-process), so they
+take about a minute or two on two cores; the metric arithmetic itself is checked in
+``tests/test_bench_metrics.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NLU_KEYS = {
+    "accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "answered_share",
+    "answered_precision", "train_seconds", "decide_ms_p50", "decide_ms_p95",
+    "coverage_at_99_precision", "threshold_at_99_precision", "escalation_reasons",
+}  # fmt: skip
+TONE_KEYS = {
+    "negative_recall", "negative_precision", "false_escalation_rate", "irony_f1",
+    "ms_per_message",
+}  # fmt: skip
+
+INTENTS = {
+    "card_arrival": ["where is my new card", "my card has not arrived yet",
+                     "when will my card get here", "card still not delivered",
+                     "how long until the card arrives", "has my card been sent"],
+    "exchange_rate": ["what is the exchange rate", "which rate do you use for euros",
+                      "how do you set exchange rates", "exchange rate for dollars today",
+                      "is the currency rate good", "what rate will i get abroad"],
+    "top_up_failed": ["my top up failed", "top up did not work",
+                      "why was my top-up declined", "cannot top up my account",
+                      "the top up keeps failing", "top up error again"],
+    "oos": ["what is the weather like", "tell me a joke", "who won the game last night",
+            "play some music", "how tall is mount everest", "book me a table for two"],
+}  # fmt: skip
+
+
+def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+def _run(args: list[str], cwd: Path) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.bench_cli", "bench", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=280,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stdout  # exactly one JSON object on stdout
+    return json.loads(lines[0])
+
+
+@pytest.mark.timeout(300)
+def test_bench_nlu_prints_every_key_with_baseline(tmp_path: Path) -> None:
+    train = _write(
+        tmp_path / "train.csv", [(t, label) for label, ts in INTENTS.items() for t in ts[:5]]
+    )
+    test = _write(tmp_path / "test.csv", [(ts[5], label) for label, ts in INTENTS.items()])
+    reports = tmp_path / "reports"
+    data = _run(
+        ["nlu", "--train", str(train), "--test", str(test), "--report-dir", str(reports),
+         "--baseline", "--baseline-epochs", "1", "--name", "tiny", "--sweep"],
+        ROOT,
+    )  # fmt: skip
+    assert NLU_KEYS <= set(data)
+    assert data["test_rows"] == 4 and data["oos_rows"] == 1 and data["intents"] == 4
+    assert 0.0 <= data["accuracy"] <= 1.0 and data["train_seconds"] > 0
+    assert NLU_KEYS <= set(data["baseline"]) and data["baseline"]["epochs"] == 1
+    assert "reduced" in data["baseline"]["note"]
+    assert len(data["threshold_sweep"]) > 3
+    report = Path(data["report"])
+    assert report.exists() and "risk–coverage" in report.read_text(encoding="utf-8")
+    assert (reports / "nlu-tiny-risk-coverage.png").stat().st_size > 1000
+    assert (reports / "nlu-tiny-carebot-confused.png").exists()
+
+
+@pytest.mark.timeout(300)
+def test_bench_tone_prints_every_key(tmp_path: Path) -> None:
+    rows = [
+        ("this is the worst service ever, still no refund", "negative"),
+        ("great, another delayed flight. just perfect 🙄", "negative"),
+        ("what time does the store open on sunday", "neutral"),
+        ("thanks so much, the jacket is lovely", "positive"),
+    ]
+    sentiment = _write(tmp_path / "sentiment.csv", rows)
+    data = _run(
+        ["tone", "--test", str(sentiment), "--report-dir", str(tmp_path), "--name", "s"], ROOT
+    )
+    assert TONE_KEYS <= set(data) and data["kind"] == "sentiment" and data["rows"] == 4
+    assert data["irony_f1"] is None and data["negative_recall"] is not None
+    assert data["ms_per_message"] > 0 and Path(data["report"]).exists()
+
+
+def test_bench_cli_registers_subcommands() -> None:
+    import argparse
+
+    from bot import bench_cli
+
+    parser = argparse.ArgumentParser(prog="carebot")
+    bench_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["bench", "nlu", "--train", "a.csv", "--dev-split", "0.2"])
+    assert args.bench_cmd == "nlu" and args.dev_split == 0.2 and args.func is bench_cli.cmd_bench
+    args = parser.parse_args(["bench", "tone", "--test", "b.csv"])
+    assert args.bench_cmd == "tone" and args.test == "b.csv"
+
+
+def test_bench_tone_irony_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Irony labels: the same CLI, a tiny tone model (the real training is tested above)."""
+    from bench import tone_bench
+    from bot import bench_cli
+    from bot.nlu.tone_model import ToneModel
+
+    tiny = ToneModel().fit(
+        [
+            {"text": "worst service ever", "label": "negative", "sarcasm": False},
+            {"text": "oh great, lost my bag again, love it", "label": "negative", "sarcasm": True},
+            {"text": "wow thanks for nothing", "label": "negative", "sarcasm": True},
+            {"text": "when do you open", "label": "neutral", "sarcasm": False},
+            {"text": "thank you so much", "label": "positive", "sarcasm": False},
+        ]
+    )
+    monkeypatch.setattr(tone_bench, "train_tone_model", lambda *a: (tiny, {"tone_source": "tiny"}))
+    irony = _write(
+        tmp_path / "irony.csv",
+        [("love waiting 3 hours on hold, best day ever", "ironic"),
+         ("the new trail shoes are comfy", "not_ironic")],
+    )  # fmt: skip
+    assert bench_cli.main(["bench", "tone", "--test", str(irony), "--report-dir",
+                           str(tmp_path), "--name", "i"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert TONE_KEYS <= set(data) and data["kind"] == "irony"
+    assert data["negative_recall"] is None and 0.0 <= data["irony_f1"] <= 1.0
