@@ -655,10 +655,10 @@ def write_load_report(result: dict[str, Any], phases: Sequence[Phase], args: arg
     rows = []
     for phase in phases:
         s = phase.summary()
-        rows.append([phase.label, s["messages"], s["messages_per_s"], s["p50_ms"], s["p95_ms"],
-                     s["p99_ms"], s["errors"], s["escalations"],
-                     s.get("server_cpu_ms_per_message"),
-                     " ".join(str(x) for x in s["loadavg_before"])])
+        rows.append([str(v) if v is not None else None for v in (
+            phase.label, s["messages"], s["messages_per_s"], s["p50_ms"], s["p95_ms"],
+            s["p99_ms"], s["errors"], s["escalations"], s.get("server_cpu_ms_per_message"),
+            " ".join(str(x) for x in s["loadavg_before"]))])
     table = md_table(["stack", "messages", "msg/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                       "escalations", "server CPU ms/msg", "load avg before"], rows)
     command = " ".join(["carebot bench load", *sys.argv[1:]]) if sys.argv else ""

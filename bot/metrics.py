@@ -278,8 +278,8 @@ def render_prometheus(client: Any, prefix: str = "carebot", fold: bool = True) -
     for reason, count in sorted(escalations.items()):
         out.sample("carebot_escalations_total", float(count), reason=reason)
     out.family("carebot_queue_depth", "gauge", "Tickets waiting in the queue, by priority.")
-    for priority, count in sorted(depth.items()):
-        out.sample("carebot_queue_depth", float(count), priority=str(priority))
+    for priority, waiting in sorted(depth.items()):
+        out.sample("carebot_queue_depth", float(waiting), priority=str(priority))
     out.family("carebot_queue_claimed", "gauge", "Tickets an agent is working on.")
     out.sample("carebot_queue_claimed", float(_text(claimed or 0)))
     out.family("carebot_queue_oldest_waiting_seconds", "gauge",

@@ -2,11 +2,15 @@
 
 ``carebot run`` starts it when ``CAREBOT_INSTANCES`` > 1: the proxy listens on the public port
 (``CAREBOT_RASA_PORT``, 5005) and instance *i* (1..N) on that port + *i*. Every instance shares
-one Redis tracker store and lock store, so any instance can serve any message: Rasa's Redis lock
-store serialises the messages of one conversation across instances, and the tracker always
-comes from Redis. Stickiness is therefore not needed for correctness; ``--routing sender``
-(``CAREBOT_PROXY_ROUTING=sender``) still keeps a conversation on one instance while it is up
-(fewer cross-instance lock waits when a follower sends bursts).
+one Redis tracker store and lock store, so any instance can serve any message: the tracker
+always comes from Redis and Rasa's Redis lock store orders the messages of one conversation.
+``carebot run`` uses ``--routing sender`` (``CAREBOT_PROXY_ROUTING``, default ``sender``): the
+REST body's ``sender`` picks the instance, so a conversation stays on one instance while that
+instance is up. Rasa 3.6's Redis lock store issues tickets with a GET then a SET, not
+atomically: two messages of one conversation arriving at the same moment on two instances can
+both get the first ticket and be processed side by side (``tests/test_multi_instance.py``
+shows it; docs/scaling.md has the fix). Within one instance that cannot happen.
+``round_robin`` spreads every request regardless of its conversation.
 
 What passes: any HTTP/1.1 request (REST channel, the HTTP API, the social webhooks, the REST
 inbox), with keep-alive on both sides, ``Content-Length`` or chunked bodies, streamed
@@ -24,15 +28,18 @@ goes to the next instance (nothing was sent, so retrying is safe for any method)
 the request was sent answers ``502`` (the message may have been processed; it is not replayed).
 
 ``GET /metrics`` answers the proxy's own counters and, with ``--metrics`` (Redis from
-``REDIS_URL``), every carebot metric (:mod:`bot.metrics`); ``GET /proxy/status`` lists the
-instances as JSON. Run alone: ``python -m bot.proxy --listen 0.0.0.0:5005 --backend
-127.0.0.1:5006 --backend 127.0.0.1:5007``.
+``REDIS_URL``), every carebot metric (:mod:`bot.metrics`), to the same callers as the
+workspace's ``/metrics``: ``Authorization: Bearer <CAREBOT_METRICS_TOKEN>`` when that is set,
+else any workspace account's token. ``GET /proxy/status`` lists the instances as JSON.
+Run alone: ``python -m bot.proxy --listen 0.0.0.0:5005 --backend 127.0.0.1:5006 --backend
+127.0.0.1:5007``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import logging
 import signal
@@ -200,6 +207,7 @@ class Proxy:
         routing: str = "round_robin",
         metrics: Callable[[], Awaitable[str]] | None = None,
         metrics_token: str = "",
+        metrics_auth: Callable[[str], Awaitable[bool]] | None = None,
         down_seconds: float = 2.0,
         connect_timeout: float = 3.0,
         response_timeout: float = 300.0,
@@ -214,6 +222,7 @@ class Proxy:
         self.routing = routing
         self.metrics = metrics
         self.metrics_token = metrics_token
+        self.metrics_auth = metrics_auth
         self.down_seconds = down_seconds
         self.connect_timeout = connect_timeout
         self.response_timeout = response_timeout
@@ -468,10 +477,20 @@ class Proxy:
         return False
 
     async def _metrics_response(self, request: Message, keep: bool) -> bytes:
+        scheme, _, given = (request.header("authorization") or "").partition(" ")
+        given = given.strip() if scheme.lower() == "bearer" else ""
         if self.metrics_token:
-            scheme, _, given = (request.header("authorization") or "").partition(" ")
-            if scheme.lower() != "bearer" or given.strip() != self.metrics_token:
-                return simple_response(401, "Unauthorized", b"unauthorised\n", keep_alive=keep)
+            allowed = hmac.compare_digest(given, self.metrics_token)
+        elif self.metrics_auth is not None:
+            try:
+                allowed = bool(given) and await self.metrics_auth(given)
+            except Exception as error:  # noqa: BLE001 - no verdict: no metrics
+                logger.error(f"metrics: could not check the token: {error}")
+                allowed = False
+        else:
+            allowed = True
+        if not allowed:
+            return simple_response(401, "Unauthorized", b"unauthorised\n", keep_alive=keep)
         text = self.render_own_metrics()
         if self.metrics is not None:
             try:
@@ -566,6 +585,24 @@ def parse_address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]
     return (host or default_host), int(port)
 
 
+def account_auth(settings: Any) -> Callable[[str], Awaitable[bool]]:
+    """A check that a bearer token belongs to a workspace account (as the workspace's
+    ``/metrics`` asks when no ``CAREBOT_METRICS_TOKEN`` is set)."""
+    import redis
+
+    from bot.workspace.accounts import Accounts
+
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
+    accounts = Accounts(client, prefix=settings.queue_prefix,
+                        session_seconds=settings.session_hours * 3600)
+
+    async def check(token: str) -> bool:
+        who = await asyncio.get_running_loop().run_in_executor(None, accounts.authenticate, token)
+        return who is not None
+
+    return check
+
+
 def redis_metrics(redis_url: str, prefix: str) -> Callable[[], Awaitable[str]]:
     """An async renderer of :func:`bot.metrics.render_prometheus` (in a worker thread)."""
     import redis
@@ -601,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", required=True,
                         help="an instance, host:port (repeat for each)")
     parser.add_argument("--routing", choices=["round_robin", "sender"], default=None,
-                        help="default: CAREBOT_PROXY_ROUTING (round_robin)")
+                        help="default: CAREBOT_PROXY_ROUTING (sender)")
     parser.add_argument("--metrics", action="store_true",
                         help="serve carebot's metrics (Redis: REDIS_URL) on GET /metrics too")
     args = parser.parse_args(argv)
@@ -617,6 +654,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         metrics=redis_metrics(settings.redis_url, settings.queue_prefix) if args.metrics
         else None,
         metrics_token=settings.metrics_token,
+        metrics_auth=account_auth(settings) if args.metrics and not settings.metrics_token
+        else None,
     )
     try:
         import uvloop  # noqa: F401 - installed with Sanic; faster event loop when present

@@ -142,7 +142,7 @@ class Runner:
         return [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
                 str(port)]
 
-    def _rasa_cmd(self, bindir: Path, model: Path, port: int, endpoints: str) -> list[str]:
+    def _rasa_cmd(self, bindir: Path, model: Path | None, port: int, endpoints: str) -> list[str]:
         s = self.settings
         rasa_cmd = [
             str(bindir / "rasa"),
@@ -163,7 +163,7 @@ class Runner:
             rasa_cmd += ["--auth-token", s.rasa_token]
         return rasa_cmd
 
-    def _start_single(self, model: Path, bindir: Path, logs: Path) -> list[tuple[str, str]]:
+    def _start_single(self, model: Path | None, bindir: Path, logs: Path) -> list[tuple[str, str]]:
         """One action server (:5055) and one Rasa server (:5005): the default layout."""
         s = self.settings
         actions = self._spawn(
@@ -193,7 +193,9 @@ class Runner:
             ("web chat", f"http://localhost:{s.webchat_port}/"),
         ]
 
-    def _start_instances(self, model: Path, bindir: Path, logs: Path) -> list[tuple[str, str]]:
+    def _start_instances(
+        self, model: Path | None, bindir: Path, logs: Path
+    ) -> list[tuple[str, str]]:
         """``CAREBOT_INSTANCES`` = N > 1: N action servers (``CAREBOT_ACTIONS_PORT`` + i) and
         N Rasa servers (``CAREBOT_RASA_PORT`` + i) on the same Redis tracker and lock stores,
         behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``."""

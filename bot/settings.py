@@ -24,7 +24,7 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_SESSION_HOURS`` | ``12`` | how long a console sign-in lasts (hours, 1..720) |
 | ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
 | ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
-| ``CAREBOT_PROXY_ROUTING`` | ``round_robin`` | how the proxy picks an instance: ``round_robin``, or ``sender`` (same conversation, same instance while it is up) |
+| ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up: Rasa 3.6's Redis lock store is not atomic across instances, see docs/scaling.md) or ``round_robin`` |
 | ``CAREBOT_METRICS_TOKEN`` | empty | bearer token ``GET /metrics`` requires (workspace, proxy); empty = open |
 """
 
@@ -115,7 +115,7 @@ class Settings:
     session_hours: int = 12
     agent_token: str = ""
     instances: int = 1
-    proxy_routing: str = "round_robin"
+    proxy_routing: str = "sender"
     metrics_token: str = ""
 
     @property
@@ -183,7 +183,7 @@ class Settings:
             agent_token=_get(env, "CAREBOT_AGENT_TOKEN", ""),
             instances=_int(env, "CAREBOT_INSTANCES", 1, lo=1, hi=16),
             proxy_routing=_choice(
-                env, "CAREBOT_PROXY_ROUTING", "round_robin", ("round_robin", "sender")
+                env, "CAREBOT_PROXY_ROUTING", "sender", ("sender", "round_robin")
             ),
             metrics_token=_get(env, "CAREBOT_METRICS_TOKEN", ""),
         )

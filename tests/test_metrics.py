@@ -208,10 +208,19 @@ def test_render_works_with_a_non_decoding_client(redis_url: str,
 # -- the workspace route ------------------------------------------------------------------------
 
 
+class _Accounts:
+    def authenticate(self, token: str | None) -> object | None:
+        return object() if token == "cbt_agent" else None
+
+    def session(self, cookie: str) -> None:
+        return None
+
+
 class _Workspace:
     def __init__(self, settings: Settings, client: redis.Redis) -> None:
         self.settings = settings
         self.redis = client
+        self.accounts = _Accounts()
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
@@ -265,7 +274,8 @@ def test_workspace_metrics_route(redis_client: redis.Redis, redis_url: str, toke
         res = requests.get(f"{base}/metrics", timeout=10)
         if not token:  # no scrape token: a workspace account is needed, like everywhere else
             assert res.status_code == 401
-            return
+            res = requests.get(f"{base}/metrics", timeout=10,
+                               headers={"Authorization": "Bearer cbt_agent"})
         if token:
             assert res.status_code == 401
             res = requests.get(f"{base}/metrics", timeout=10,

@@ -241,6 +241,26 @@ def test_metrics_and_status_are_served_by_the_proxy() -> None:
         fleet.close()
 
 
+def test_metrics_without_a_scrape_token_need_an_account() -> None:
+    async def carebot_metrics() -> str:
+        return "carebot_messages_total 1\n"
+
+    async def is_account(token: str) -> bool:
+        return token == "cbt_agent"
+
+    fleet = Fleet(1, metrics=carebot_metrics, metrics_auth=is_account)
+    try:
+        assert requests.get(f"{fleet.url}/metrics", timeout=5).status_code == 401
+        bad = requests.get(f"{fleet.url}/metrics", headers={"Authorization": "Bearer x"},
+                           timeout=5)
+        assert bad.status_code == 401
+        res = requests.get(f"{fleet.url}/metrics",
+                           headers={"Authorization": "Bearer cbt_agent"}, timeout=5)
+        assert res.status_code == 200 and "carebot_messages_total 1" in res.text
+    finally:
+        fleet.close()
+
+
 def test_bad_requests_get_400(fleet: Fleet) -> None:
     with socket.create_connection(("127.0.0.1", fleet.port), timeout=5) as sock:
         sock.sendall(b"NONSENSE\r\n\r\n")
