@@ -319,16 +319,24 @@ def run(workspace: bool = True) -> int:
     runner = Runner(settings, workspace=workspace)
     print("carebot: starting; the first run trains the bot (about half a minute).", flush=True)
 
+    running = [False]
+
     def on_signal(signum: int, frame: object) -> None:
         runner.stop_event.set()
+        if not running[0]:
+            raise KeyboardInterrupt  # still starting: abandon start-up, then clean up
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Also take Ctrl-C explicitly: a shell that starts us in the background sets SIGINT to
+    # "ignore", which Python would otherwise keep.
+    signal.signal(signal.SIGINT, on_signal)
     try:
         where = runner.start()
         print("\ncarebot is running:")
         for name, place in where:
             print(f"  {name:<10} {place}")
         print("\nPress Ctrl-C to stop.\n", flush=True)
+        running[0] = True
         return runner.watch()
     except KeyboardInterrupt:
         return 0
