@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 import sys
 import tarfile
 import tempfile
@@ -106,13 +107,17 @@ def load_tone_model(model_tar: Path) -> tuple[Any, dict[str, Any]]:
     from bot.nlu.tone_model import ToneModel
 
     target = Path(tempfile.mkdtemp(prefix="carebot-tone-"))
-    with tarfile.open(model_tar) as tar:
-        members = [m for m in tar.getmembers() if ".tone.ToneScorer" in m.name]
-        if not members:
-            raise SystemExit(f"bench tone: {model_tar} has no ToneScorer")
-        tar.extractall(target, members=members)  # noqa: S202 (our own model file)
-    directory = next(p for p in target.rglob("*ToneScorer*") if (p / "polarity").exists())
-    return ToneModel.load(directory), {"tone_source": f"model {model_tar}"}
+    try:
+        with tarfile.open(model_tar) as tar:
+            members = [m for m in tar.getmembers() if ".tone.ToneScorer" in m.name]
+            if not members:
+                raise SystemExit(f"bench tone: {model_tar} has no ToneScorer")
+            tar.extractall(target, members=members)  # noqa: S202 (our own model file)
+        directory = next(p for p in target.rglob("*ToneScorer*") if (p / "polarity").exists())
+        model = ToneModel.load(directory)  # reads every array into memory
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    return model, {"tone_source": f"model {model_tar}"}
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -287,7 +292,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         model, info = load_tone_model(_project_path(args.model))
     else:
         model, info = train_tone_model(_project_path(args.config), _project_path(args.nlu_data))
-    info["tone_train_seconds"] = round(time.perf_counter() - start, 1)
+    seconds_key = "tone_load_seconds" if args.model else "tone_train_seconds"
+    info[seconds_key] = round(time.perf_counter() - start, 1)
     scored = score_rows(model, [r.text for r in rows], config)
     ms = [s["ms"] for s in scored]
     t = config.thresholds

@@ -1,8 +1,9 @@
 """``carebot bench nlu|tone`` end to end on tiny synthetic CSVs: valid JSON with every key.
 
 These train real models (``rasa train nlu`` in a subprocess, the tone model in-process), so they
-take about a minute or two on two cores; the metric arithmetic itself is checked in
-``tests/test_bench_metrics.py``.
+take a minute or two on two cores; the metric arithmetic itself is checked in
+``tests/test_bench_metrics.py``. The stock-Rasa baseline run (TensorFlow DIET) is opt-in:
+``CAREBOT_BENCH_BASELINE_TEST=1``; its config and epoch timing are checked without training.
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def _run(args: list[str], cwd: Path) -> dict:
+def _run(args: list[str], cwd: Path, timeout: float = 580) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "bot.bench_cli", "bench", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=280,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.strip()]
@@ -63,23 +64,27 @@ def _run(args: list[str], cwd: Path) -> dict:
     return json.loads(lines[0])
 
 
-@pytest.mark.timeout(300)
-def test_bench_nlu_prints_every_key_with_baseline(tmp_path: Path) -> None:
+def _nlu_sets(tmp_path: Path) -> tuple[Path, Path]:
     train = _write(
         tmp_path / "train.csv", [(t, label) for label, ts in INTENTS.items() for t in ts[:5]]
     )
     test = _write(tmp_path / "test.csv", [(ts[5], label) for label, ts in INTENTS.items()])
+    return train, test
+
+
+@pytest.mark.timeout(600)
+def test_bench_nlu_prints_every_key(tmp_path: Path) -> None:
+    train, test = _nlu_sets(tmp_path)
     reports = tmp_path / "reports"
     data = _run(
         ["nlu", "--train", str(train), "--test", str(test), "--report-dir", str(reports),
-         "--baseline", "--baseline-epochs", "1", "--name", "tiny", "--sweep"],
+         "--name", "tiny", "--sweep"],
         ROOT,
     )  # fmt: skip
     assert NLU_KEYS <= set(data)
     assert data["test_rows"] == 4 and data["oos_rows"] == 1 and data["intents"] == 4
+    assert data["label_mode"] == "faq" and "baseline" not in data
     assert 0.0 <= data["accuracy"] <= 1.0 and data["train_seconds"] > 0
-    assert NLU_KEYS <= set(data["baseline"]) and data["baseline"]["epochs"] == 1
-    assert "reduced" in data["baseline"]["note"]
     assert len(data["threshold_sweep"]) > 3
     report = Path(data["report"])
     assert report.exists() and "risk–coverage" in report.read_text(encoding="utf-8")
@@ -87,7 +92,45 @@ def test_bench_nlu_prints_every_key_with_baseline(tmp_path: Path) -> None:
     assert (reports / "nlu-tiny-carebot-confused.png").exists()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)
+def test_bench_nlu_baseline_side_by_side(tmp_path: Path) -> None:
+    train, test = _nlu_sets(tmp_path)
+    data = _run(
+        ["nlu", "--train", str(train), "--test", str(test), "--report-dir", str(tmp_path),
+         "--baseline", "--baseline-epochs", "1", "--name", "tiny", "--no-report"],
+        ROOT,
+        timeout=880,
+    )  # fmt: skip
+    assert NLU_KEYS <= set(data) and NLU_KEYS <= set(data["baseline"])
+    assert data["baseline"]["epochs"] == 1 and data["baseline"]["label_mode"] == "intent"
+    assert "reduced" in data["baseline"]["note"]
+
+
+def test_baseline_config_and_epoch_timing(tmp_path: Path) -> None:
+    import yaml
+
+    from bench.nlu_bench import BASELINE_CONFIG, epoch_seconds
+
+    config = yaml.safe_load(BASELINE_CONFIG.format(epochs=7))
+    names = [c["name"] for c in config["pipeline"]]
+    assert names == [
+        "WhitespaceTokenizer", "RegexFeaturizer", "LexicalSyntacticFeaturizer",
+        "CountVectorsFeaturizer", "CountVectorsFeaturizer", "DIETClassifier",
+        "EntitySynonymMapper", "ResponseSelector", "FallbackClassifier",
+    ]  # fmt: skip
+    assert config["pipeline"][5]["epochs"] == 7 and config["pipeline"][7]["epochs"] == 7
+    assert config["pipeline"][8]["threshold"] == 0.3
+    log = tmp_path / "train.log"
+    log.write_text(
+        "Epochs:  40%|####| 2/5 [08:01<12:03, 241.29s/it]\r"
+        "Epochs: 100%|##########| 5/5 [21:28<00:00, 257.64s/it, t_loss=3.38]\n",
+        encoding="utf-8",
+    )
+    assert epoch_seconds(log) == pytest.approx((21 * 60 + 28) / 5)
+    assert epoch_seconds(tmp_path / "missing.log") is None
+
+
+@pytest.mark.timeout(600)
 def test_bench_tone_prints_every_key(tmp_path: Path) -> None:
     rows = [
         ("this is the worst service ever, still no refund", "negative"),
