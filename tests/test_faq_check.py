@@ -1,4 +1,4 @@
-"""``carebot faq check``: passes on the project, fails on each kind of defect with what and where."""
+"""``carebot faq check``: passes on the project, fails on each defect with what and where."""
 
 from __future__ import annotations
 

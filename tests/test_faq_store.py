@@ -125,7 +125,8 @@ def test_add_default_topic_creates_faq_misc(home: Path) -> None:
 def test_add_refuses_what_would_hurt(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = (home / "data/nlu/faq_orders.yml").read_text()
     code, _, err = run(capsys, "faq", "add", "rental_gear", "--answer", ANSWER,
-                       "--example", "can i rent a tent", "--example", "how long does shipping take?")
+                       "--example", "can i rent a tent",
+                       "--example", "how long does shipping take?")
     assert code == 1
     assert "needs at least 10 examples (it has 2)" in err
     assert "'how long does shipping take?' is already in faq/shipping_time" in err

@@ -12,7 +12,12 @@ from bot.settings import ConfigError, Settings
 def test_defaults() -> None:
     s = Settings.from_env({})
     assert s.redis_url == "redis://localhost:6379/0"
-    assert (s.rasa_port, s.actions_port, s.webchat_port, s.workspace_port) == (5005, 5055, 8080, 8000)
+    assert (s.rasa_port, s.actions_port, s.webchat_port, s.workspace_port) == (
+        5005,
+        5055,
+        8080,
+        8000,
+    )
     assert s.rasa_url == "http://localhost:5005"
     assert s.embedded_redis == "auto"
     assert s.escalation_config == s.home / "config" / "escalation.yml"
@@ -20,11 +25,16 @@ def test_defaults() -> None:
 
 
 def test_values_are_cast(tmp_path: Path) -> None:
-    s = Settings.from_env({
-        "REDIS_URL": "redis://10.0.0.5:6380/3", "CAREBOT_RASA_PORT": "6000",
-        "CAREBOT_LEASE_SECONDS": "30.5", "CAREBOT_EMBEDDED_REDIS": "NEVER",
-        "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_LOG_LEVEL": "debug",
-    })
+    s = Settings.from_env(
+        {
+            "REDIS_URL": "redis://10.0.0.5:6380/3",
+            "CAREBOT_RASA_PORT": "6000",
+            "CAREBOT_LEASE_SECONDS": "30.5",
+            "CAREBOT_EMBEDDED_REDIS": "NEVER",
+            "CAREBOT_VAR_DIR": str(tmp_path),
+            "CAREBOT_LOG_LEVEL": "debug",
+        }
+    )
     assert s.rasa_port == 6000 and s.rasa_url == "http://localhost:6000"
     assert s.lease_seconds == 30.5 and s.embedded_redis == "never" and s.log_level == "DEBUG"
     assert s.var_dir == tmp_path
