@@ -13,7 +13,9 @@ from bot.settings import Settings
 from bot.workspace.app import create_app
 from bot.workspace.openapi import PATHS, document
 
-UNDOCUMENTED = {"/", "/login", "/healthz", "/static/{name}", "/metrics"}  # pages, files, ops
+UNDOCUMENTED = {  # pages, files, ops
+    "/", "/login", "/healthz", "/static/{name}", "/metrics", "/review", "/review/{name}",
+}  # pages, files, ops
 
 
 @pytest.fixture

@@ -224,6 +224,11 @@ PATHS: dict[str, dict[str, Any]] = {
                                  {"200": _json({"type": "object"})})},
 }
 
+# The trainers' review API (bot/workspace/review_routes.py) documents its own routes.
+from bot.workspace.review_routes import OPENAPI_PATHS as _REVIEW_PATHS  # noqa: E402
+
+PATHS.update(_REVIEW_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""
