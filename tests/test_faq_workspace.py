@@ -25,7 +25,15 @@ from tests.test_faq_review import RENT, RENT2, RENTAL_QUESTIONS, SHIP, SHIPPING_
 from tests.test_faq_review import escalated as make_ticket
 from tests.test_faq_store import ROOT, copy_project
 
-PORT = int(os.environ.get("CAREBOT_TEST_REVIEW_PORT", "18111"))
+
+def free_port() -> int:
+    """A port nobody listens on now (parallel test runs must not meet each other's server)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 LAUNCH = """
 import sys
 from bot.settings import Settings
@@ -47,9 +55,10 @@ def workspace(tmp_path: Path, redis_url: str, redis_client: redis.Redis) -> Iter
            "CAREBOT_RASA_URL": "http://127.0.0.1:9", "PYTHONUNBUFFERED": "1"}
     env.pop("CAREBOT_AGENT_TOKEN", None)
     log = open(tmp_path / "workspace.log", "ab")
-    process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(PORT)], cwd=ROOT, env=env,
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(port)], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{PORT}"
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
