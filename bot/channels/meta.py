@@ -12,7 +12,7 @@ Outbound: ``POST {base}/me/messages?access_token=…`` with ``{"recipient": {"id
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import requests
 from sanic import response
@@ -30,6 +30,8 @@ from bot.channels.base import (
     verify_hex_signature,
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
+from bot.channels.idempotency import Deduplicator
+from bot.channels.outbound import SendClient
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,31 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80006, 130429, 131056})
 QUICK_REPLIES_MAX = 13
 QUICK_REPLY_TITLE_MAX = 20
 QUICK_REPLY_PAYLOAD_MAX = 1000
+
+
+class MetaAppSettings(Protocol):
+    """What a Messenger Platform channel needs of its settings (``bot.channels.settings``)."""
+
+    @property
+    def app_secret(self) -> str: ...
+
+    @property
+    def verify_token(self) -> str: ...
+
+    @property
+    def api_base(self) -> str: ...
+
+    @property
+    def send_token(self) -> str: ...
+
+
+class MetaSettingsLoader(Protocol):
+    """A settings class that builds itself from credentials and the environment."""
+
+    def from_env(self, env: Any = None, overrides: Any = None) -> MetaAppSettings: ...
+
+
+In = TypeVar("In", bound="MetaMessagingInput")
 
 _ATTACHMENT_TYPES = {
     "image": "image",
@@ -99,11 +126,33 @@ class MetaMessagingInput(WebhookInput):
     """Input channel for Messenger Platform webhooks (``object`` = ``OBJECT``)."""
 
     OBJECT: ClassVar[str] = "page"
+    CHANNEL: ClassVar[str] = ""
+    SETTINGS: ClassVar[MetaSettingsLoader]
+    OUTPUT: ClassVar[type[MetaMessagingOutput]]
 
-    def __init__(self, app_secret: str, verify_token: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.app_secret = app_secret
-        self.verify_token = verify_token
+    @classmethod
+    def name(cls) -> str:
+        return cls.CHANNEL
+
+    def __init__(
+        self,
+        settings: MetaAppSettings,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
+    ) -> None:
+        super().__init__(deduplicator=deduplicator)
+        self.settings = settings
+        self.app_secret = settings.app_secret
+        self.verify_token = settings.verify_token
+        self._client = client or SendClient(self.CHANNEL, throttle_hook=graph_throttle)
+
+    @classmethod
+    def from_credentials(cls: type[In], credentials: dict[str, Any] | None) -> In:
+        """Credentials from config/credentials.social.yml, falling back to the environment."""
+        return cls(cls.SETTINGS.from_env(overrides=credentials))
+
+    def get_output_channel(self) -> MetaMessagingOutput:
+        return self.OUTPUT(self.settings, self._client)
 
     def handshake(self, request: Request) -> HTTPResponse:
         return subscription_handshake(request, self.verify_token, self.name())
@@ -172,10 +221,17 @@ class MetaMessagingOutput(SocialOutput):
 
     MESSAGING_TYPE: ClassVar[str | None] = "RESPONSE"
 
-    def __init__(self, client: Any, api_base: str, access_token: str) -> None:
-        super().__init__(client)
-        self.api_base = api_base
-        self.access_token = access_token
+    SETTINGS: ClassVar[MetaSettingsLoader]
+
+    def __init__(self, settings: MetaAppSettings, client: SendClient | None = None) -> None:
+        super().__init__(client or SendClient(self.CHANNEL, throttle_hook=graph_throttle))
+        self.api_base = settings.api_base
+        self.access_token = settings.send_token
+
+    @classmethod
+    def from_env(cls) -> MetaMessagingOutput:
+        """Build from the environment (used by ``bot.channels.registry``)."""
+        return cls(cls.SETTINGS.from_env())
 
     def native_buttons(self, buttons: Buttons) -> bool:
         return len(buttons) <= QUICK_REPLIES_MAX and all(

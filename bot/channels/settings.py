@@ -124,6 +124,11 @@ class MessengerSettings(_EnvSettings):
     }
     CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"api_base": _url}
 
+    @property
+    def send_token(self) -> str:
+        """The token the Send API takes."""
+        return self.page_access_token
+
 
 @dataclass(frozen=True)
 class InstagramSettings(_EnvSettings):
@@ -142,6 +147,11 @@ class InstagramSettings(_EnvSettings):
         "api_base": "INSTAGRAM_API_BASE",
     }
     CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"api_base": _url}
+
+    @property
+    def send_token(self) -> str:
+        """The token the Send API takes."""
+        return self.access_token
 
 
 @dataclass(frozen=True)
