@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import settings
 from bot.channels.idempotency import Deduplicator, redis_factory
-from bot.channels.outbound import run_blocking
+from bot.channels.outbound import SendClient, run_blocking
 
 logger = logging.getLogger(__name__)
 
@@ -194,14 +194,41 @@ class Inbound:
         return meta
 
 
-class WebhookInput(InputChannel):
-    """A Rasa input channel receiving a platform's webhooks at ``/webhooks/<name>/webhook``."""
+S = TypeVar("S")
+InputT = TypeVar("InputT", bound="WebhookInput[Any]")
 
+
+class WebhookInput(InputChannel, Generic[S]):
+    """A Rasa input channel receiving a platform's webhooks at ``/webhooks/<name>/webhook``.
+
+    A platform sets ``CHANNEL``, ``SETTINGS`` (its settings class in ``bot.channels.settings``)
+    and ``OUTPUT`` (its ``SocialOutput``, which shares this channel's send client).
+    """
+
+    CHANNEL: ClassVar[str] = ""
+    SETTINGS: ClassVar[Any] = None
+    OUTPUT: ClassVar[Any] = None
     max_body_bytes: ClassVar[int] = MAX_BODY_BYTES
 
-    def __init__(self, deduplicator: Deduplicator | None = None) -> None:
+    @classmethod
+    def name(cls) -> str:
+        return cls.CHANNEL
+
+    def __init__(
+        self,
+        settings: S,
+        deduplicator: Deduplicator | None = None,
+        client: SendClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self._client = client or SendClient(self.CHANNEL, throttle_hook=self.OUTPUT.throttle)
         self._deduplicator = deduplicator
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_credentials(cls: type[InputT], credentials: dict[str, Any] | None) -> InputT:
+        """Credentials from config/credentials.social.yml, falling back to the environment."""
+        return cls(cls.SETTINGS.from_env(overrides=credentials))
 
     # -- to implement per platform ----------------------------------------------------------------
 
@@ -219,7 +246,8 @@ class WebhookInput(InputChannel):
 
     def get_output_channel(self) -> OutputChannel:
         """The output channel replies go through."""
-        raise NotImplementedError
+        output: OutputChannel = self.OUTPUT(self.settings, self._client)
+        return output
 
     def acknowledge(self, message: Inbound) -> None:
         """Blocking hook run (on the send executor) before a message is handed to Rasa."""

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+import requests
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.failures import record_failure
@@ -25,6 +26,8 @@ from bot.channels.outbound import DeliveryFailed, SendClient, run_blocking, spli
 logger = logging.getLogger(__name__)
 
 Buttons = list[dict[str, Any]]
+S = TypeVar("S")
+OutputT = TypeVar("OutputT", bound="SocialOutput[Any]")
 
 
 def button_title(button: dict[str, Any]) -> str:
@@ -48,15 +51,31 @@ def options_text(text: str, buttons: Buttons) -> str:
     return "\n\n".join(part for part in (text.strip(), "\n".join(lines)) if part)
 
 
-class SocialOutput(OutputChannel):
-    """Base output channel: splitting, buttons, executor, failure recording."""
+class SocialOutput(OutputChannel, Generic[S]):
+    """Base output channel: splitting, buttons, executor, failure recording.
+
+    A platform sets ``CHANNEL``, ``SETTINGS`` (its settings class in ``bot.channels.settings``)
+    and, when the platform signals throttling in the body, ``throttle``.
+    """
 
     CHANNEL: ClassVar[str] = ""
+    SETTINGS: ClassVar[Any] = None
     text_limit: ClassVar[int] = 2000
     button_text_limit: ClassVar[int | None] = None  # stricter limit for text carrying buttons
 
-    def __init__(self, client: SendClient) -> None:
-        self.client = client
+    def __init__(self, settings: S, client: SendClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or SendClient(self.CHANNEL, throttle_hook=self.throttle)
+
+    @staticmethod
+    def throttle(resp: requests.Response) -> float | None:
+        """Seconds the platform asks us to wait, from a response body (``SendClient``)."""
+        return None
+
+    @classmethod
+    def from_env(cls: type[OutputT]) -> OutputT:
+        """Build from the environment (used by ``bot.channels.registry``)."""
+        return cls(cls.SETTINGS.from_env())
 
     @classmethod
     def name(cls) -> str:

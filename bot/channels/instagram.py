@@ -10,9 +10,9 @@ Settings: ``INSTAGRAM_ACCESS_TOKEN``, ``INSTAGRAM_APP_SECRET``, ``INSTAGRAM_VERI
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from bot.channels.meta import MetaMessagingInput, MetaMessagingOutput, MetaSettingsLoader
+from bot.channels.meta import MetaMessagingInput, MetaMessagingOutput
 from bot.channels.outbound import utf8_len
 from bot.channels.settings import InstagramSettings
 
@@ -23,7 +23,7 @@ class InstagramOutput(MetaMessagingOutput):
     """Sends replies through the Instagram Messaging Send API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[MetaSettingsLoader] = InstagramSettings
+    SETTINGS: ClassVar[Any] = InstagramSettings
     MESSAGING_TYPE: ClassVar[str | None] = None
     text_limit: ClassVar[int] = 1000
 
@@ -36,5 +36,5 @@ class InstagramInput(MetaMessagingInput):
 
     CHANNEL: ClassVar[str] = CHANNEL
     OBJECT: ClassVar[str] = "instagram"
-    SETTINGS: ClassVar[MetaSettingsLoader] = InstagramSettings
-    OUTPUT: ClassVar[type[MetaMessagingOutput]] = InstagramOutput
+    SETTINGS: ClassVar[Any] = InstagramSettings
+    OUTPUT: ClassVar[Any] = InstagramOutput

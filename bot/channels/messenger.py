@@ -9,9 +9,9 @@ Messenger Platform's, shared with Instagram in ``bot.channels.meta``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from bot.channels.meta import MetaMessagingInput, MetaMessagingOutput, MetaSettingsLoader
+from bot.channels.meta import MetaMessagingInput, MetaMessagingOutput
 from bot.channels.settings import MessengerSettings
 
 CHANNEL = "messenger"
@@ -21,7 +21,7 @@ class MessengerOutput(MetaMessagingOutput):
     """Sends replies through the Messenger Send API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[MetaSettingsLoader] = MessengerSettings
+    SETTINGS: ClassVar[Any] = MessengerSettings
     text_limit: ClassVar[int] = 2000
 
 
@@ -30,5 +30,5 @@ class MessengerInput(MetaMessagingInput):
 
     CHANNEL: ClassVar[str] = CHANNEL
     OBJECT: ClassVar[str] = "page"
-    SETTINGS: ClassVar[MetaSettingsLoader] = MessengerSettings
-    OUTPUT: ClassVar[type[MetaMessagingOutput]] = MessengerOutput
+    SETTINGS: ClassVar[Any] = MessengerSettings
+    OUTPUT: ClassVar[Any] = MessengerOutput

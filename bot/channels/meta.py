@@ -12,7 +12,7 @@ Outbound: ``POST {base}/me/messages?access_token=…`` with ``{"recipient": {"id
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 import requests
 from sanic import response
@@ -30,7 +30,6 @@ from bot.channels.base import (
     verify_hex_signature,
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
-from bot.channels.idempotency import Deduplicator
 from bot.channels.outbound import SendClient
 
 logger = logging.getLogger(__name__)
@@ -58,14 +57,6 @@ class MetaAppSettings(Protocol):
     @property
     def send_token(self) -> str: ...
 
-
-class MetaSettingsLoader(Protocol):
-    """A settings class that builds itself from credentials and the environment."""
-
-    def from_env(self, env: Any = None, overrides: Any = None) -> MetaAppSettings: ...
-
-
-In = TypeVar("In", bound="MetaMessagingInput")
 
 _ATTACHMENT_TYPES = {
     "image": "image",
@@ -122,43 +113,18 @@ def convert_attachment(attachment: Any) -> dict[str, str]:
     return converted
 
 
-class MetaMessagingInput(WebhookInput):
+class MetaMessagingInput(WebhookInput[MetaAppSettings]):
     """Input channel for Messenger Platform webhooks (``object`` = ``OBJECT``)."""
 
     OBJECT: ClassVar[str] = "page"
-    CHANNEL: ClassVar[str] = ""
-    SETTINGS: ClassVar[MetaSettingsLoader]
-    OUTPUT: ClassVar[type[MetaMessagingOutput]]
-
-    @classmethod
-    def name(cls) -> str:
-        return cls.CHANNEL
-
-    def __init__(
-        self,
-        settings: MetaAppSettings,
-        deduplicator: Deduplicator | None = None,
-        client: SendClient | None = None,
-    ) -> None:
-        super().__init__(deduplicator=deduplicator)
-        self.settings = settings
-        self.app_secret = settings.app_secret
-        self.verify_token = settings.verify_token
-        self._client = client or SendClient(self.CHANNEL, throttle_hook=graph_throttle)
-
-    @classmethod
-    def from_credentials(cls: type[In], credentials: dict[str, Any] | None) -> In:
-        """Credentials from config/credentials.social.yml, falling back to the environment."""
-        return cls(cls.SETTINGS.from_env(overrides=credentials))
-
-    def get_output_channel(self) -> MetaMessagingOutput:
-        return self.OUTPUT(self.settings, self._client)
 
     def handshake(self, request: Request) -> HTTPResponse:
-        return subscription_handshake(request, self.verify_token, self.name())
+        return subscription_handshake(request, self.settings.verify_token, self.name())
 
     def verify_request(self, request: Request, body: bytes) -> bool:
-        return verify_hex_signature(body, request.headers.get(SIGNATURE_HEADER), self.app_secret)
+        return verify_hex_signature(
+            body, request.headers.get(SIGNATURE_HEADER), self.settings.app_secret
+        )
 
     def extract(self, payload: dict[str, Any]) -> list[Inbound]:
         if payload.get("object") != self.OBJECT:
@@ -216,22 +182,17 @@ class MetaMessagingInput(WebhookInput):
         return Inbound(sender_id, mid, text, attachments)
 
 
-class MetaMessagingOutput(SocialOutput):
+class MetaMessagingOutput(SocialOutput[MetaAppSettings]):
     """Output channel for the Messenger Platform Send API."""
 
     MESSAGING_TYPE: ClassVar[str | None] = "RESPONSE"
 
-    SETTINGS: ClassVar[MetaSettingsLoader]
+    throttle = staticmethod(graph_throttle)
 
     def __init__(self, settings: MetaAppSettings, client: SendClient | None = None) -> None:
-        super().__init__(client or SendClient(self.CHANNEL, throttle_hook=graph_throttle))
+        super().__init__(settings, client)
         self.api_base = settings.api_base
         self.access_token = settings.send_token
-
-    @classmethod
-    def from_env(cls) -> MetaMessagingOutput:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(cls.SETTINGS.from_env())
 
     def native_buttons(self, buttons: Buttons) -> bool:
         return len(buttons) <= QUICK_REPLIES_MAX and all(

@@ -32,8 +32,7 @@ from bot.channels.base import (
     tokens_match,
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_title
-from bot.channels.idempotency import Deduplicator
-from bot.channels.outbound import DeliveryFailed, SendClient, utf16_len
+from bot.channels.outbound import DeliveryFailed, utf16_len
 from bot.channels.settings import TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -101,20 +100,14 @@ def _attachments(message: dict[str, Any]) -> list[dict[str, str]]:
     return []
 
 
-class TelegramOutput(SocialOutput):
+class TelegramOutput(SocialOutput[TelegramSettings]):
     """Sends replies through the Telegram Bot API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = TelegramSettings
     text_limit: ClassVar[int] = 4096
 
-    def __init__(self, settings: TelegramSettings, client: SendClient | None = None) -> None:
-        super().__init__(client or SendClient(CHANNEL, throttle_hook=telegram_throttle))
-        self.settings = settings
-
-    @classmethod
-    def from_env(cls) -> TelegramOutput:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(TelegramSettings.from_env())
+    throttle = staticmethod(telegram_throttle)
 
     def measure(self, text: str) -> int:
         return utf16_len(text)
@@ -151,27 +144,12 @@ class TelegramOutput(SocialOutput):
             logger.info("telegram answerCallbackQuery failed: %s", exc)
 
 
-class TelegramInput(WebhookInput):
+class TelegramInput(WebhookInput[TelegramSettings]):
     """Receives Telegram Bot API webhook updates."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    def __init__(
-        self,
-        settings: TelegramSettings,
-        deduplicator: Deduplicator | None = None,
-        client: SendClient | None = None,
-    ) -> None:
-        super().__init__(deduplicator=deduplicator)
-        self.settings = settings
-        self._client = client or SendClient(CHANNEL, throttle_hook=telegram_throttle)
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        """Credentials from config/credentials.social.yml, falling back to the environment."""
-        return cls(TelegramSettings.from_env(overrides=credentials))
+    CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = TelegramSettings
+    OUTPUT: ClassVar[Any] = TelegramOutput
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(self.settings, self._client)

@@ -30,9 +30,7 @@ from bot.channels.base import (
     verify_hex_signature,
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
-from bot.channels.idempotency import Deduplicator
 from bot.channels.meta import SIGNATURE_HEADER, graph_throttle, subscription_handshake
-from bot.channels.outbound import SendClient
 from bot.channels.settings import WhatsAppSettings
 
 logger = logging.getLogger(__name__)
@@ -105,21 +103,15 @@ def parse_message(message: dict[str, Any]) -> Inbound | None:
     return Inbound(sender, message_id, text, attachments)
 
 
-class WhatsAppOutput(SocialOutput):
+class WhatsAppOutput(SocialOutput[WhatsAppSettings]):
     """Sends replies through the WhatsApp Cloud API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = WhatsAppSettings
     text_limit: ClassVar[int] = 4096
     button_text_limit: ClassVar[int | None] = 1024
 
-    def __init__(self, settings: WhatsAppSettings, client: SendClient | None = None) -> None:
-        super().__init__(client or SendClient(CHANNEL, throttle_hook=graph_throttle))
-        self.settings = settings
-
-    @classmethod
-    def from_env(cls) -> WhatsAppOutput:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(WhatsAppSettings.from_env())
+    throttle = staticmethod(graph_throttle)
 
     def native_buttons(self, buttons: Buttons) -> bool:
         return len(buttons) <= REPLY_BUTTONS_MAX and all(
@@ -163,32 +155,14 @@ class WhatsAppOutput(SocialOutput):
         self._post(recipient_id, "image", {"link": url})
 
 
-class WhatsAppInput(WebhookInput):
+class WhatsAppInput(WebhookInput[WhatsAppSettings]):
     """Receives WhatsApp Cloud API webhooks."""
 
+    CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = WhatsAppSettings
+    OUTPUT: ClassVar[Any] = WhatsAppOutput
+
     OBJECT: ClassVar[str] = "whatsapp_business_account"
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    def __init__(
-        self,
-        settings: WhatsAppSettings,
-        deduplicator: Deduplicator | None = None,
-        client: SendClient | None = None,
-    ) -> None:
-        super().__init__(deduplicator=deduplicator)
-        self.settings = settings
-        self._client = client or SendClient(CHANNEL, throttle_hook=graph_throttle)
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
-        """Credentials from config/credentials.social.yml, falling back to the environment."""
-        return cls(WhatsAppSettings.from_env(overrides=credentials))
-
-    def get_output_channel(self) -> WhatsAppOutput:
-        return WhatsAppOutput(self.settings, self._client)
 
     def handshake(self, request: Request) -> HTTPResponse:
         return subscription_handshake(request, self.settings.verify_token, CHANNEL)

@@ -35,7 +35,6 @@ from bot.channels.base import (
     verify_base64_signature,
 )
 from bot.channels.delivery import Buttons, SocialOutput
-from bot.channels.idempotency import Deduplicator
 from bot.channels.outbound import SendClient
 from bot.channels.settings import XSettings
 
@@ -82,26 +81,23 @@ def _attachment(message_data: dict[str, Any]) -> tuple[list[dict[str, str]], str
     return [{"type": "other"}], None
 
 
-class XOutput(SocialOutput):
+class XOutput(SocialOutput[XSettings]):
     """Sends replies through the X API v2 direct-message endpoint."""
 
     CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = XSettings
     text_limit: ClassVar[int] = 10000
 
+    throttle = staticmethod(x_throttle)
+
     def __init__(self, settings: XSettings, client: SendClient | None = None) -> None:
-        super().__init__(client or SendClient(CHANNEL, throttle_hook=x_throttle))
-        self.settings = settings
+        super().__init__(settings, client)
         self._auth = OAuth1(
             settings.consumer_key,
             settings.consumer_secret,
             settings.access_token,
             settings.access_token_secret,
         )
-
-    @classmethod
-    def from_env(cls) -> XOutput:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(XSettings.from_env())
 
     def send_part(self, recipient_id: str, text: str, buttons: Buttons | None) -> None:
         self.client.post_json(
@@ -111,30 +107,12 @@ class XOutput(SocialOutput):
         )
 
 
-class XInput(WebhookInput):
+class XInput(WebhookInput[XSettings]):
     """Receives Account Activity API webhooks for the brand's account."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    def __init__(
-        self,
-        settings: XSettings,
-        deduplicator: Deduplicator | None = None,
-        client: SendClient | None = None,
-    ) -> None:
-        super().__init__(deduplicator=deduplicator)
-        self.settings = settings
-        self._client = client or SendClient(CHANNEL, throttle_hook=x_throttle)
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> XInput:
-        """Credentials from config/credentials.social.yml, falling back to the environment."""
-        return cls(XSettings.from_env(overrides=credentials))
-
-    def get_output_channel(self) -> XOutput:
-        return XOutput(self.settings, self._client)
+    CHANNEL: ClassVar[str] = CHANNEL
+    SETTINGS: ClassVar[Any] = XSettings
+    OUTPUT: ClassVar[Any] = XOutput
 
     def handshake(self, request: Request) -> HTTPResponse:
         crc_token = request.args.get("crc_token")
