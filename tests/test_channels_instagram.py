@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -11,8 +10,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.instagram import InstagramInput
 from bot.channels.settings import InstagramSettings
-from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
-from tests.fakes.live_app import LiveApp
+from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
 from tests.fakes.payloads import (
     body_of,
     instagram_attachment,
@@ -27,39 +25,21 @@ from tests.fakes.platforms import FakePlatform
 pytest_plugins = ["tests.fakes.fixtures"]
 
 
-@dataclass
-class Env:
-    app: LiveApp
-    fake: FakePlatform
-
-    @property
-    def url(self) -> str:
-        return self.app.url("instagram")
-
-    def send(self, payload: object, secret: str = APP_SECRET) -> requests.Response:
-        body = body_of(payload)
-        return post(self.url, body, {"X-Hub-Signature-256": meta_signature(body, secret)})
-
-    @property
-    def messages(self) -> list[UserMessage]:
-        return self.app.agent.messages
+class Env(MetaEnv):
+    pass
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
-    def make(reply=None) -> Env:
-        fake = platform_factory("instagram")
-        settings = InstagramSettings(
+def make_env(serve_channel, creds) -> Callable[..., Env]:
+    def settings(fake: FakePlatform) -> InstagramSettings:
+        return InstagramSettings(
             access_token=creds.token,
             app_secret=APP_SECRET,
             verify_token=VERIFY_TOKEN,
             api_base=fake.api_base,
         )
-        channel = InstagramInput(settings, deduplicator=dedup)
-        app = serve([channel], reply=reply) if reply is not None else serve([channel])
-        return Env(app, fake)
 
-    return make
+    return lambda reply=None: serve_channel(Env, InstagramInput, settings, reply)
 
 
 @pytest.fixture

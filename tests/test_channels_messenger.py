@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -13,8 +12,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import MessengerSettings
-from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
-from tests.fakes.live_app import LiveApp
+from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
 from tests.fakes.payloads import (
     PAGE_ID,
     body_of,
@@ -30,41 +28,21 @@ from tests.fakes.platforms import FakePlatform
 pytest_plugins = ["tests.fakes.fixtures"]
 
 
-@dataclass
-class Env:
-    app: LiveApp
-    fake: FakePlatform
+class Env(MetaEnv):
     channel: MessengerInput
-
-    @property
-    def url(self) -> str:
-        return self.app.url("messenger")
-
-    def send(self, payload: object, secret: str = APP_SECRET, headers: dict | None = None):
-        body = body_of(payload)
-        sig = {"X-Hub-Signature-256": meta_signature(body, secret)}
-        return post(self.url, body, {**sig, **(headers or {})})
-
-    @property
-    def messages(self) -> list[UserMessage]:
-        return self.app.agent.messages
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
-    def make(reply=None, **kwargs) -> Env:
-        fake = platform_factory("messenger")
-        settings = MessengerSettings(
+def make_env(serve_channel, creds) -> Callable[..., Env]:
+    def settings(fake: FakePlatform) -> MessengerSettings:
+        return MessengerSettings(
             page_access_token=creds.token,
             app_secret=APP_SECRET,
             verify_token=VERIFY_TOKEN,
             api_base=fake.api_base,
         )
-        channel = MessengerInput(settings, deduplicator=dedup, **kwargs)
-        app = serve([channel], reply=reply) if reply is not None else serve([channel])
-        return Env(app, fake, channel)
 
-    return make
+    return lambda reply=None, **kw: serve_channel(Env, MessengerInput, settings, reply, **kw)
 
 
 @pytest.fixture

@@ -304,8 +304,9 @@ def test_spooled_failure_reaches_the_queue_when_redis_returns(
 ) -> None:
     from bot.queue import AgentQueue, Spool
 
-    record_failure("whatsapp", "1666", "your parcel ships today", "whatsapp: 503",
-                   redis_url=CLOSED_REDIS)
+    record_failure(
+        "whatsapp", "1666", "your parcel ships today", "whatsapp: 503", redis_url=CLOSED_REDIS
+    )
     queue = AgentQueue(redis_client)
     assert Spool(channel_env).drain(queue) == 1
     ticket = queue.get(queue.open_ticket_id("whatsapp", "1666") or "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -12,9 +11,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import TelegramSettings
 from bot.channels.telegram import TelegramInput, command_text
-from tests.fakes.live_app import LiveApp
+from tests.fakes.channel_env import ChannelEnv
 from tests.fakes.payloads import (
-    body_of,
     post,
     telegram_callback,
     telegram_command,
@@ -30,22 +28,14 @@ CHAT = 518273645
 pytest_plugins = ["tests.fakes.fixtures"]
 
 
-@dataclass
-class Env:
-    app: LiveApp
-    fake: FakePlatform
+MISSING = "(no header)"
 
-    @property
-    def url(self) -> str:
-        return self.app.url("telegram")
 
-    def send(self, update: object, secret: str | None = SECRET) -> requests.Response:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return post(self.url, body_of(update), headers)
-
-    @property
-    def messages(self) -> list[UserMessage]:
-        return self.app.agent.messages
+class Env(ChannelEnv):
+    def headers_for(self, body: bytes, secret: str | None) -> dict[str, str]:
+        if secret == MISSING:
+            return {}
+        return {"X-Telegram-Bot-Api-Secret-Token": secret or SECRET}
 
 
 @pytest.fixture
@@ -55,20 +45,16 @@ def creds() -> Credentials:
 
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
-    def make(reply=None) -> Env:
-        fake = platform_factory("telegram")
-        settings = TelegramSettings(
+def make_env(serve_channel) -> Callable[..., Env]:
+    def settings(fake: FakePlatform) -> TelegramSettings:
+        return TelegramSettings(
             bot_token=BOT_TOKEN,
             secret_token=SECRET,
             bot_name="BrandCareBot",
             api_base=fake.api_base,
         )
-        channel = TelegramInput(settings, deduplicator=dedup)
-        app = serve([channel], reply=reply) if reply is not None else serve([channel])
-        return Env(app, fake)
 
-    return make
+    return lambda reply=None: serve_channel(Env, TelegramInput, settings, reply)
 
 
 @pytest.fixture
@@ -99,7 +85,7 @@ def test_round_trip_text(env: Env) -> None:
 
 def test_secret_token_required(env: Env) -> None:
     update = telegram_message(872330002, CHAT, 18, text="hi")
-    assert env.send(update, secret=None).status_code == 403
+    assert env.send(update, secret=MISSING).status_code == 403
     assert env.send(update, secret="wrong-secret").status_code == 403
     env.app.drain()
     assert env.messages == [] and env.fake.requests == []

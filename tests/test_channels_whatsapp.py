@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -11,8 +10,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import WhatsAppSettings
 from bot.channels.whatsapp import WhatsAppInput
-from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN
-from tests.fakes.live_app import LiveApp
+from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
 from tests.fakes.payloads import (
     body_of,
     meta_signature,
@@ -28,19 +26,10 @@ WA_ID = "16315551181"
 pytest_plugins = ["tests.fakes.fixtures"]
 
 
-@dataclass
-class Env:
-    app: LiveApp
-    fake: FakePlatform
-    pnid: str
-
+class Env(MetaEnv):
     @property
-    def url(self) -> str:
-        return self.app.url("whatsapp")
-
-    def send(self, payload: object, secret: str = APP_SECRET) -> requests.Response:
-        body = body_of(payload)
-        return post(self.url, body, {"X-Hub-Signature-256": meta_signature(body, secret)})
+    def pnid(self) -> str:
+        return str(self.channel.settings.phone_number_id)
 
     def text(self, text: str, wamid: str) -> requests.Response:
         return self.send(whatsapp_text(self.pnid, WA_ID, text, wamid))
@@ -48,27 +37,19 @@ class Env:
     def message(self, wamid: str, kind: str, content: dict) -> requests.Response:
         return self.send(whatsapp_message(self.pnid, WA_ID, wamid, kind, content))
 
-    @property
-    def messages(self) -> list[UserMessage]:
-        return self.app.agent.messages
-
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
-    def make(reply=None) -> Env:
-        fake = platform_factory("whatsapp")
-        settings = WhatsAppSettings(
+def make_env(serve_channel, creds) -> Callable[..., Env]:
+    def settings(fake: FakePlatform) -> WhatsAppSettings:
+        return WhatsAppSettings(
             access_token=creds.token,
             app_secret=APP_SECRET,
             verify_token=VERIFY_TOKEN,
             phone_number_id=creds.phone_number_id,
             api_base=fake.api_base,
         )
-        channel = WhatsAppInput(settings, deduplicator=dedup)
-        app = serve([channel], reply=reply) if reply is not None else serve([channel])
-        return Env(app, fake, creds.phone_number_id)
 
-    return make
+    return lambda reply=None: serve_channel(Env, WhatsAppInput, settings, reply)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -14,7 +13,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import XSettings
 from bot.channels.x import XInput, crc_response_token
-from tests.fakes.live_app import LiveApp
+from tests.fakes.channel_env import ChannelEnv
 from tests.fakes.payloads import body_of, post, x_dm, x_photo, x_signature
 from tests.fakes.platforms import FakePlatform
 
@@ -24,34 +23,23 @@ FOLLOWER = "2244994945"
 pytest_plugins = ["tests.fakes.fixtures"]
 
 
-@dataclass
-class Env:
-    app: LiveApp
-    fake: FakePlatform
-    secret: str
-
+class Env(ChannelEnv):
     @property
-    def url(self) -> str:
-        return self.app.url("x")
+    def secret(self) -> str:
+        return str(self.channel.settings.consumer_secret)
 
-    def send(self, payload: object, secret: str | None = None) -> requests.Response:
-        body = body_of(payload)
+    def headers_for(self, body: bytes, secret: str | None) -> dict[str, str]:
         sig = x_signature(body, secret or self.secret)
-        return post(self.url, body, {"x-twitter-webhooks-signature": sig})
+        return {"x-twitter-webhooks-signature": sig}
 
     def dm(self, text: str, event_id: str, sender: str = FOLLOWER, **kw) -> requests.Response:
         return self.send(x_dm(BRAND, sender, text, event_id, **kw))
 
-    @property
-    def messages(self) -> list[UserMessage]:
-        return self.app.agent.messages
-
 
 @pytest.fixture
-def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
-    def make(reply=None) -> Env:
-        fake = platform_factory("x")
-        settings = XSettings(
+def make_env(serve_channel, creds) -> Callable[..., Env]:
+    def settings(fake: FakePlatform) -> XSettings:
+        return XSettings(
             consumer_key=creds.consumer_key,
             consumer_secret=creds.consumer_secret,
             access_token=creds.access_token,
@@ -59,11 +47,8 @@ def make_env(dedup, platform_factory, serve, creds) -> Callable[..., Env]:
             user_id=BRAND,
             api_base=fake.api_base,
         )
-        channel = XInput(settings, deduplicator=dedup)
-        app = serve([channel], reply=reply) if reply is not None else serve([channel])
-        return Env(app, fake, creds.consumer_secret)
 
-    return make
+    return lambda reply=None: serve_channel(Env, XInput, settings, reply)
 
 
 @pytest.fixture

@@ -19,7 +19,11 @@ CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
 def carebot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [CAREBOT, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [CAREBOT, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, **(env or {})},
     )
 
@@ -65,8 +69,16 @@ def test_decide_rejects_csv_without_text_column(tmp_path: Path) -> None:
 def test_queue_list_json_claim_show(redis_client: redis.Redis, redis_url: str) -> None:
     queue = AgentQueue(redis_client)
     for sender, priority in (("ana", 4), ("ben", 1)):
-        queue.escalate(Escalation(channel="rest", sender=sender, reasons=["low_confidence"],
-                                  priority=priority, text=f"hi from {sender}", draft="Hi!"))
+        queue.escalate(
+            Escalation(
+                channel="rest",
+                sender=sender,
+                reasons=["low_confidence"],
+                priority=priority,
+                text=f"hi from {sender}",
+                draft="Hi!",
+            )
+        )
     env = {"REDIS_URL": redis_url}
     listed = carebot("queue", "list", "--json", env=env)
     assert listed.returncode == 0, listed.stderr

@@ -22,17 +22,22 @@ from tests.fakes.live_app import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 @pytest.fixture
 def private_stack(tmp_path: Path) -> Iterator[tuple[Settings, EmbeddedRedis]]:
     url = f"redis://127.0.0.1:{free_port()}/0"
     server = EmbeddedRedis(url, tmp_path / "redis")
     server.start()
-    settings = Settings.from_env({
-        "REDIS_URL": url, "CAREBOT_HOME": str(ROOT), "CAREBOT_VAR_DIR": str(tmp_path / "var"),
-        "CAREBOT_RASA_PORT": str(free_port()), "CAREBOT_ACTIONS_PORT": str(free_port()),
-        "CAREBOT_WEBCHAT_PORT": str(free_port()), "CAREBOT_EMBEDDED_REDIS": "never",
-    })
+    settings = Settings.from_env(
+        {
+            "REDIS_URL": url,
+            "CAREBOT_HOME": str(ROOT),
+            "CAREBOT_VAR_DIR": str(tmp_path / "var"),
+            "CAREBOT_RASA_PORT": str(free_port()),
+            "CAREBOT_ACTIONS_PORT": str(free_port()),
+            "CAREBOT_WEBCHAT_PORT": str(free_port()),
+            "CAREBOT_EMBEDDED_REDIS": "never",
+        }
+    )
     runner = Runner(settings, workspace=False)
     try:
         runner.start()
@@ -45,7 +50,8 @@ def private_stack(tmp_path: Path) -> Iterator[tuple[Settings, EmbeddedRedis]]:
 def _say(settings: Settings, sender: str, text: str) -> list[str]:
     response = requests.post(
         f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text}, timeout=60,
+        json={"sender": sender, "message": text},
+        timeout=60,
     )
     assert response.status_code == 200, response.text
     return [m.get("text", "") for m in response.json()]

@@ -47,16 +47,19 @@ def test_page_is_served_with_the_rasa_port(stack: Stack) -> None:
     page = requests.get(f"http://localhost:{stack.settings.webchat_port}/", timeout=10)
     assert page.status_code == 200
     assert f":{stack.settings.rasa_port}" in page.text and "socket.io.min.js" in page.text
-    js = requests.get(f"http://localhost:{stack.settings.webchat_port}/socket.io.min.js",
-                      timeout=10)
+    js = requests.get(
+        f"http://localhost:{stack.settings.webchat_port}/socket.io.min.js", timeout=10
+    )
     assert js.status_code == 200 and "Socket.IO" in js.text[:200]
 
 
 def test_socketio_answers_and_hands_over(stack: Stack, redis_client: redis.Redis) -> None:
     session = uuid.uuid4().hex
-    replies = (_chat(stack.settings.rasa_port, session,
-                                ["what are your opening hours on sunday",
-                                 "can i talk to someone from your team please"]))
+    replies = _chat(
+        stack.settings.rasa_port,
+        session,
+        ["what are your opening hours on sunday", "can i talk to someone from your team please"],
+    )
     assert "11am" in replies[0]
     assert "teammate" in replies[1]
     ticket_id = AgentQueue(redis_client).open_ticket_id("socketio", session)

@@ -26,15 +26,22 @@ from tests.test_faq_review import escalated as make_ticket
 from tests.test_faq_store import ROOT, copy_project
 
 MORE_RENTAL = [  # what a trainer adds in review so the new FAQ has 10 examples
-    "rent a sleeping bag?", "can i borrow camping gear for a trip", "do you have rental kayaks",
-    "how much to rent hiking boots for a week", "is renting climbing gear possible at your stores",
+    "rent a sleeping bag?",
+    "can i borrow camping gear for a trip",
+    "do you have rental kayaks",
+    "how much to rent hiking boots for a week",
+    "is renting climbing gear possible at your stores",
     "do you rent snowshoes",
 ]
-ANSWER = ("We don't rent out gear at the moment, but our ReWear shop sells quality used gear at "
-          "lower prices: ridgeline-outfitters.example/rewear")
-PARAPHRASES = ["could I rent a tent and sleeping bags for a camping trip?",
-               "do you guys rent out camping equipment",
-               "is it possible to rent skis or a tent from you?"]
+ANSWER = (
+    "We don't rent out gear at the moment, but our ReWear shop sells quality used gear at "
+    "lower prices: ridgeline-outfitters.example/rewear"
+)
+PARAPHRASES = [
+    "could I rent a tent and sleeping bags for a camping trip?",
+    "do you guys rent out camping equipment",
+    "is it possible to rent skis or a tent from you?",
+]
 
 
 @pytest.fixture
@@ -56,8 +63,12 @@ def test_escalations_to_an_answering_bot(
     queue = AgentQueue(redis_client)
     review = ReviewStore(redis_client)
     for i, text in enumerate(RENTAL_QUESTIONS):
-        make_ticket(queue, text, [RENT if i % 2 == 0 else RENT2],
-                    reasons=["ambiguous"] if i == 4 else ["low_confidence"])
+        make_ticket(
+            queue,
+            text,
+            [RENT if i % 2 == 0 else RENT2],
+            reasons=["ambiguous"] if i == 4 else ["low_confidence"],
+        )
     for text in SHIPPING_QUESTIONS:
         make_ticket(queue, text, [SHIP])
 
@@ -87,7 +98,9 @@ def test_escalations_to_an_answering_bot(
     for text in PARAPHRASES:
         decision = bot.decide(text)
         assert decision.decision == "answer" and decision.faq == "rental_gear", (
-            text, decision.as_json())
+            text,
+            decision.as_json(),
+        )
         assert decision.response == "utter_faq/rental_gear"
         assert bot.responses["utter_faq/rental_gear"][0]["text"] == ANSWER
     assert bot.decide("how long does shipping take?").faq == "shipping_time"  # still there

@@ -22,31 +22,51 @@ from bot.queue import AgentQueue, Escalation
 from bot.settings import reset_settings
 from tests.test_faq_store import copy_project, diff
 
-SHIP = ("Hi! Standard shipping takes 3–5 business days and Express 1–2 business days. Orders "
-        "placed before 2pm ET ship the same day.")
-RENT = ("Hi there! We don't rent gear at the moment, but our ReWear shop sells used gear at "
-        "ridgeline-outfitters.example/rewear.")
-RENT2 = ("Sorry, no rentals yet! Have a look at ReWear (ridgeline-outfitters.example/rewear) "
-         "for used gear at lower prices.")
+SHIP = (
+    "Hi! Standard shipping takes 3–5 business days and Express 1–2 business days. Orders "
+    "placed before 2pm ET ship the same day."
+)
+RENT = (
+    "Hi there! We don't rent gear at the moment, but our ReWear shop sells used gear at "
+    "ridgeline-outfitters.example/rewear."
+)
+RENT2 = (
+    "Sorry, no rentals yet! Have a look at ReWear (ridgeline-outfitters.example/rewear) "
+    "for used gear at lower prices."
+)
 RENTAL_QUESTIONS = [
-    "can i rent a tent from you", "do you rent out skis or snowboards",
-    "is there gear rental at the denver store", "can i hire a tent for the weekend",
+    "can i rent a tent from you",
+    "do you rent out skis or snowboards",
+    "is there gear rental at the denver store",
+    "can i hire a tent for the weekend",
     "do you do equipment rental",
 ]
 SHIPPING_QUESTIONS = [
     "yo whens my hoodie gonna show up if i buy it today",
-    "if i buy now how many days till it's at my door", "buying a fleece rn, arrival date?",
+    "if i buy now how many days till it's at my door",
+    "buying a fleece rn, arrival date?",
 ]
 
 
-def escalated(queue: AgentQueue, text: str, replies: Sequence[str],
-              reasons: Sequence[str] = ("low_confidence",), outcome: str = "resolved",
-              sender: str | None = None) -> str:
+def escalated(
+    queue: AgentQueue,
+    text: str,
+    replies: Sequence[str],
+    reasons: Sequence[str] = ("low_confidence",),
+    outcome: str = "resolved",
+    sender: str | None = None,
+) -> str:
     """A ticket escalated for ``reasons``, answered by agent ana, then closed."""
-    esc = Escalation(channel="whatsapp", sender=sender or f"f-{time.monotonic_ns()}",
-                     reasons=list(reasons), priority=4, text=text, draft="",
-                     nlu={"intent": "faq", "ranking": []},
-                     transcript=[{"role": "follower", "text": text, "ts": time.time()}])
+    esc = Escalation(
+        channel="whatsapp",
+        sender=sender or f"f-{time.monotonic_ns()}",
+        reasons=list(reasons),
+        priority=4,
+        text=text,
+        draft="",
+        nlu={"intent": "faq", "ranking": []},
+        transcript=[{"role": "follower", "text": text, "ts": time.time()}],
+    )
     tid = queue.escalate(esc).ticket_id
     if outcome == "open":
         return tid
@@ -86,8 +106,12 @@ def files(home: Path) -> dict[str, str]:
 def seed(q: AgentQueue) -> dict[str, str]:
     tickets = {}
     for i, text in enumerate(RENTAL_QUESTIONS):
-        tickets[text] = escalated(q, text, [RENT if i % 2 == 0 else RENT2],
-                                  reasons=["ambiguous"] if i == 4 else ["low_confidence"])
+        tickets[text] = escalated(
+            q,
+            text,
+            [RENT if i % 2 == 0 else RENT2],
+            reasons=["ambiguous"] if i == 4 else ["low_confidence"],
+        )
     for text in SHIPPING_QUESTIONS:
         tickets[text] = escalated(q, text, [SHIP])
     # not learned from: another reason, handed back, still open
@@ -122,8 +146,7 @@ def test_suggest_clusters_and_proposes_without_writing_data(
     assert {m["ticket"] for m in new["messages"]} == {tickets[t] for t in RENTAL_QUESTIONS}
     assert all(m["replies"] in ([RENT], [RENT2]) for m in new["messages"])
     ship = by_kind["examples"]
-    assert ship["key"] == "shipping_time" and sorted(ship["examples"]) == sorted(
-        SHIPPING_QUESTIONS)
+    assert ship["key"] == "shipping_time" and sorted(ship["examples"]) == sorted(SHIPPING_QUESTIONS)
     assert ship["alternatives"][0]["key"] == "shipping_time"
     assert [p["id"] for p in review.list("pending")] == [p["id"] for p in created]
     # a second run proposes nothing new; a new shipping question joins the pending proposal
@@ -144,7 +167,8 @@ def test_accept_examples_writes_them_to_the_faq_block(
     assert done["status"] == "accepted" and done["decided_by"] == "tess"
     assert done["result"]["files"] == ["data/nlu/faq_orders.yml"]
     assert sorted(diff(home, "data/nlu/faq_orders.yml")) == sorted(
-        f"+    - {t}" for t in SHIPPING_QUESTIONS)
+        f"+    - {t}" for t in SHIPPING_QUESTIONS
+    )
     examples = [e.text for e in FaqStore(home).get("shipping_time").examples]
     assert examples[-3:] == ship["examples"]
     with pytest.raises(ReviewError, match="accepted already"):
@@ -164,12 +188,22 @@ def test_new_faq_needs_ten_examples_then_edit_and_accept(
     with pytest.raises(ReviewError, match="needs at least 10 examples .it has 5.: add 5 more"):
         review.accept(new["id"], "tess", FaqStore(home))
     assert files(home) == before and review.get(new["id"])["status"] == "pending"
-    more = ["rent a sleeping bag?", "can i borrow camping gear for a trip",
-            "do you have rental kayaks", "how much to rent hiking boots for a week",
-            "is renting climbing gear possible at your stores"]
-    edited = review.edit(new["id"], "tess", key="rental_gear", add_examples=more,
-                         answer="We don't rent gear, but ReWear sells used gear: "
-                                "ridgeline-outfitters.example/rewear", topic="services")
+    more = [
+        "rent a sleeping bag?",
+        "can i borrow camping gear for a trip",
+        "do you have rental kayaks",
+        "how much to rent hiking boots for a week",
+        "is renting climbing gear possible at your stores",
+    ]
+    edited = review.edit(
+        new["id"],
+        "tess",
+        key="rental_gear",
+        add_examples=more,
+        answer="We don't rent gear, but ReWear sells used gear: "
+        "ridgeline-outfitters.example/rewear",
+        topic="services",
+    )
     assert edited["needs_examples"] == 0 and edited["key"] == "rental_gear"
     done = review.accept(new["id"], "tess", FaqStore(home))
     assert done["status"] == "accepted"
@@ -196,12 +230,22 @@ def test_agents_flag_messages_into_the_same_review_list(
     home: Path, q: AgentQueue, review: ReviewStore
 ) -> None:
     store = FaqStore(home)
-    t1 = escalated(q, "hey when does my order get here if i order now",
-                   ["3-5 days!"], reasons=["negative_tone"])
+    t1 = escalated(
+        q,
+        "hey when does my order get here if i order now",
+        ["3-5 days!"],
+        reasons=["negative_tone"],
+    )
     t2 = escalated(q, "do you sell gift wrap", ["Yes, $5 at checkout."], reasons=["sarcasm"])
     open_t = escalated(q, "how long does shipping take", [], outcome="open")
-    flagged = review.flag(q, t1, "hey when does my order get here if i order now", "ana",
-                          faq="shipping_time", store=store)
+    flagged = review.flag(
+        q,
+        t1,
+        "hey when does my order get here if i order now",
+        "ana",
+        faq="shipping_time",
+        store=store,
+    )
     assert flagged["kind"] == "examples" and flagged["key"] == "shipping_time"
     assert flagged["messages"][0]["flagged_by"] == "ana" and flagged["source"] == "flag"
     new = review.flag(q, t2, "do you sell gift wrap", "ana", store=store)
@@ -237,8 +281,11 @@ def test_cli_suggest_review_accept_reject_and_flag(
     code, out, err = run(capsys, "faq", "suggest")
     assert code == 0 and "2 proposal(s) waiting for review" in out
     assert "agent: " + RENT in out  # the agents' replies are shown
-    code, out, _ = run(capsys, "faq", "review", "--json") if False else run(
-        capsys, "faq", "review", "list", "--json")
+    code, out, _ = (
+        run(capsys, "faq", "review", "--json")
+        if False
+        else run(capsys, "faq", "review", "list", "--json")
+    )
     items = json.loads(out)
     ship = next(p for p in items if p["kind"] == "examples")
     new = next(p for p in items if p["kind"] == "new_faq")
@@ -251,14 +298,24 @@ def test_cli_suggest_review_accept_reject_and_flag(
     assert "accepted by tess" in out and "faq/shipping_time: added 3 example(s)" in out
     code, out, err = run(capsys, "faq", "--agent", "tess", "review", "accept", new["id"])
     assert code == 1 and "needs at least 10 examples" in err
-    code, out, err = run(capsys, "faq", "--agent", "tess", "review", "reject", new["id"],
-                         "--reason", "rentals are a store decision")
+    code, out, err = run(
+        capsys,
+        "faq",
+        "--agent",
+        "tess",
+        "review",
+        "reject",
+        new["id"],
+        "--reason",
+        "rentals are a store decision",
+    )
     assert code == 0 and "rejected" in out
     code, out, _ = run(capsys, "faq", "review", "list", "--status", "decided")
     assert ship["id"] in out and new["id"] in out
     t = escalated(q, "do you sell gift wrap", ["Yes!"], reasons=["complex_topic"])
-    code, out, err = run(capsys, "faq", "--agent", "ana", "flag", t, "--message",
-                         "do you sell gift wrap", "--new")
+    code, out, err = run(
+        capsys, "faq", "--agent", "ana", "flag", t, "--message", "do you sell gift wrap", "--new"
+    )
     assert code == 0, err
     assert "NEW FAQ" in out
     code, _, err = run(capsys, "faq", "flag", t, "--message", "x")
@@ -266,8 +323,12 @@ def test_cli_suggest_review_accept_reject_and_flag(
 
 
 def test_review_needs_a_trainer_once_accounts_exist(
-    home: Path, q: AgentQueue, review: ReviewStore, redis_client: redis.Redis,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    home: Path,
+    q: AgentQueue,
+    review: ReviewStore,
+    redis_client: redis.Redis,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bot.workspace.accounts import Accounts
 

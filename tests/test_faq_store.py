@@ -21,13 +21,20 @@ from bot.faq.store import FaqError, FaqStore, load_faq_file
 from bot.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWER = ("We don't rent out gear, but our ReWear shop sells quality used gear at lower "
-          "prices: ridgeline-outfitters.example/rewear")
+ANSWER = (
+    "We don't rent out gear, but our ReWear shop sells quality used gear at lower "
+    "prices: ridgeline-outfitters.example/rewear"
+)
 EXAMPLES = [
-    "can i rent a tent from you", "do you rent out skis or snowboards",
-    "is there gear rental at the denver store", "can i hire a tent for the weekend",
-    "do you do equipment rental", "rent a sleeping bag?", "can i borrow camping gear for a trip",
-    "do you have rental kayaks", "how much to rent hiking boots for a week",
+    "can i rent a tent from you",
+    "do you rent out skis or snowboards",
+    "is there gear rental at the denver store",
+    "can i hire a tent for the weekend",
+    "do you do equipment rental",
+    "rent a sleeping bag?",
+    "can i borrow camping gear for a trip",
+    "do you have rental kayaks",
+    "how much to rent hiking boots for a week",
     "is renting climbing gear possible at your stores",
 ]
 
@@ -53,8 +60,11 @@ def diff(home: Path, rel: str) -> list[str]:
     """Changed lines (+/-) between the project's file and the copy's."""
     before = (ROOT / rel).read_text().splitlines() if (ROOT / rel).exists() else []
     after = (home / rel).read_text().splitlines() if (home / rel).exists() else []
-    return [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [
+        line
+        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -92,16 +102,29 @@ def test_list_and_show(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_add_appends_one_block_and_one_answer(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["faq", "add", "rental_gear", "--answer", ANSWER, "--topic", "stores",
-            "--description", "renting gear"]
+    argv = [
+        "faq",
+        "add",
+        "rental_gear",
+        "--answer",
+        ANSWER,
+        "--topic",
+        "stores",
+        "--description",
+        "renting gear",
+    ]
     for example in EXAMPLES:
         argv += ["--example", example]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert "added faq/rental_gear with 10 examples to data/nlu/faq_stores.yml" in out
     nlu = diff(home, "data/nlu/faq_stores.yml")
-    assert nlu == ["+# rental_gear     = renting gear", "+", "+- intent: faq/rental_gear",
-                   "+  examples: |"] + [f"+    - {e}" for e in EXAMPLES]
+    assert nlu == [
+        "+# rental_gear     = renting gear",
+        "+",
+        "+- intent: faq/rental_gear",
+        "+  examples: |",
+    ] + [f"+    - {e}" for e in EXAMPLES]
     domain = diff(home, "config/domain/faq.yml")
     assert domain == ["+", "+  utter_faq/rental_gear:", f'+    - text: "{ANSWER}"']
     faq = FaqStore(home).get("rental_gear")
@@ -124,22 +147,45 @@ def test_add_default_topic_creates_faq_misc(home: Path) -> None:
 
 def test_add_refuses_what_would_hurt(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = (home / "data/nlu/faq_orders.yml").read_text()
-    code, _, err = run(capsys, "faq", "add", "rental_gear", "--answer", ANSWER,
-                       "--example", "can i rent a tent",
-                       "--example", "how long does shipping take?")
+    code, _, err = run(
+        capsys,
+        "faq",
+        "add",
+        "rental_gear",
+        "--answer",
+        ANSWER,
+        "--example",
+        "can i rent a tent",
+        "--example",
+        "how long does shipping take?",
+    )
     assert code == 1
     assert "needs at least 10 examples (it has 2)" in err
     assert "'how long does shipping take?' is already in faq/shipping_time" in err
     assert "data/nlu/faq_orders.yml:" in err and "nothing written" in err
     assert not (home / "data/nlu/faq_misc.yml").exists()
-    code, _, err = run(capsys, "faq", "add", "shipping_time", "--answer", "x",
-                       *sum((["--example", e] for e in EXAMPLES), []))
+    code, _, err = run(
+        capsys,
+        "faq",
+        "add",
+        "shipping_time",
+        "--answer",
+        "x",
+        *sum((["--example", e] for e in EXAMPLES), []),
+    )
     assert code == 1 and "exists already" in err
     code, _, err = run(capsys, "faq", "add", "Bad Key", "--answer", "x", "--example", "y")
     assert code == 1 and "FAQ key 'Bad Key'" in err
     long_answer = "x" * 1001
-    code, _, err = run(capsys, "faq", "add", "long_one", "--answer", long_answer,
-                       *sum((["--example", e] for e in EXAMPLES), []))
+    code, _, err = run(
+        capsys,
+        "faq",
+        "add",
+        "long_one",
+        "--answer",
+        long_answer,
+        *sum((["--example", e] for e in EXAMPLES), []),
+    )
     assert code == 1 and "instagram allows 1000" in err
     assert (home / "data/nlu/faq_orders.yml").read_text() == before
     assert diff(home, "config/domain/faq.yml") == []
@@ -147,13 +193,33 @@ def test_add_refuses_what_would_hurt(home: Path, capsys: pytest.CaptureFixture[s
 
 def test_add_from_file(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "new.yml"
-    spec.write_text(yaml.safe_dump([
-        {"key": "rental_gear", "topic": "services", "answer": ANSWER, "examples": EXAMPLES},
-        {"key": "pet_policy", "topic": "stores", "answer": "Dogs on a lead are welcome!",
-         "examples": [f"can i bring my dog {w}" for w in (
-             "inside", "to the denver store", "in", "with me", "along", "when shopping",
-             "on a lead", "into the shop", "please", "today")]},
-    ]))
+    spec.write_text(
+        yaml.safe_dump(
+            [
+                {"key": "rental_gear", "topic": "services", "answer": ANSWER, "examples": EXAMPLES},
+                {
+                    "key": "pet_policy",
+                    "topic": "stores",
+                    "answer": "Dogs on a lead are welcome!",
+                    "examples": [
+                        f"can i bring my dog {w}"
+                        for w in (
+                            "inside",
+                            "to the denver store",
+                            "in",
+                            "with me",
+                            "along",
+                            "when shopping",
+                            "on a lead",
+                            "into the shop",
+                            "please",
+                            "today",
+                        )
+                    ],
+                },
+            ]
+        )
+    )
     code, out, err = run(capsys, "faq", "add", "--from-file", str(spec))
     assert code == 0, err
     faqs = FaqStore(home).faqs()
@@ -161,26 +227,47 @@ def test_add_from_file(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert faqs["pet_policy"].path == "data/nlu/faq_stores.yml"
     # Rasa-style file works too
     rasa_style = tmp_path / "rasa.yml"
-    rasa_style.write_text(yaml.safe_dump({
-        "nlu": [{"intent": "faq/gift_wrap", "examples": "".join(
-            f"- gift wrap question {i}\n" for i in range(10))}],
-        "responses": {"utter_faq/gift_wrap": [{"text": "We gift wrap for $5."}]}}))
+    rasa_style.write_text(
+        yaml.safe_dump(
+            {
+                "nlu": [
+                    {
+                        "intent": "faq/gift_wrap",
+                        "examples": "".join(f"- gift wrap question {i}\n" for i in range(10)),
+                    }
+                ],
+                "responses": {"utter_faq/gift_wrap": [{"text": "We gift wrap for $5."}]},
+            }
+        )
+    )
     assert load_faq_file(rasa_style)[0]["answer"] == "We gift wrap for $5."
 
 
 def test_edit_answer_and_examples_minimal_diff(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "faq", "edit", "careers", "--add-example",
-                         "any openings for a store manager", "--remove-example", "jobs",
-                         "--answer", 'All open roles: ridgeline-outfitters.example/careers "now"')
+    code, out, err = run(
+        capsys,
+        "faq",
+        "edit",
+        "careers",
+        "--add-example",
+        "any openings for a store manager",
+        "--remove-example",
+        "jobs",
+        "--answer",
+        'All open roles: ridgeline-outfitters.example/careers "now"',
+    )
     assert code == 0, err
     assert diff(home, "data/nlu/faq_account.yml") == [
-        "-    - jobs", "+    - any openings for a store manager"]
+        "-    - jobs",
+        "+    - any openings for a store manager",
+    ]
     assert diff(home, "config/domain/faq.yml") == [
-        '-    - text: "We\'d love to hear from you! All our open store and HQ roles are listed '
+        "-    - text: \"We'd love to hear from you! All our open store and HQ roles are listed "
         'at ridgeline-outfitters.example/careers, and you can apply directly there."',
-        '+    - text: "All open roles: ridgeline-outfitters.example/careers \\"now\\""']
+        '+    - text: "All open roles: ridgeline-outfitters.example/careers \\"now\\""',
+    ]
     assert FaqStore(home).get("careers").answer.endswith('"now"')
     # adding only: the new line goes after the block's last example, nothing else moves
     FaqStore(home).edit("store_hours", add=["open on easter monday?"])
@@ -192,8 +279,9 @@ def test_edit_answer_and_examples_minimal_diff(
     assert code == 1 and "has no example 'not there'" in err
 
 
-def test_edit_in_editor(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_edit_in_editor(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     script = tmp_path / "editor.py"
     script.write_text(
         "import sys, yaml\n"
@@ -201,7 +289,8 @@ def test_edit_in_editor(home: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
         "d = yaml.safe_load(open(p))\n"
         "d['answer'] = 'Edited answer.'\n"
         "d['examples'] = d['examples'][1:] + ['brand new phrasing about jobs']\n"
-        "open(p, 'w').write(yaml.safe_dump(d))\n")
+        "open(p, 'w').write(yaml.safe_dump(d))\n"
+    )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     code, out, err = run(capsys, "faq", "edit", "careers", "--editor")
     assert code == 0, err
@@ -231,9 +320,12 @@ def test_remove(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_unusual_layout_is_refused_not_mangled(home: Path) -> None:
     path = home / "data/nlu/faq_orders.yml"
-    path.write_text(path.read_text().replace(
-        "- intent: faq/cancel_order\n  examples: |",
-        "- intent: faq/cancel_order\n  examples:\n    - one\n    - two\n  extra: |"))
+    path.write_text(
+        path.read_text().replace(
+            "- intent: faq/cancel_order\n  examples: |",
+            "- intent: faq/cancel_order\n  examples:\n    - one\n    - two\n  extra: |",
+        )
+    )
     before = path.read_text()
     with pytest.raises(FaqError, match="faq_orders.yml"):
         FaqStore(home).edit("cancel_order", add=["another one"])
@@ -241,8 +333,13 @@ def test_unusual_layout_is_refused_not_mangled(home: Path) -> None:
 
 
 def test_module_entry_point(home: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.faq.cli", "faq", "show", "careers",
-                             "--json"], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "CAREBOT_HOME": str(home)}, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.faq.cli", "faq", "show", "careers", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "CAREBOT_HOME": str(home)},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load(result.stdout)["key"] == "careers"

@@ -22,7 +22,8 @@ def test_a_home_with_only_config_and_data_hashes_like_the_project(tmp_path: Path
     home = copy_project(tmp_path / "project")
     assert inputs(home) == inputs(ROOT)
     (home / "data/nlu/faq_orders.yml").write_text(
-        (home / "data/nlu/faq_orders.yml").read_text() + "    - one more\n")
+        (home / "data/nlu/faq_orders.yml").read_text() + "    - one more\n"
+    )
     changed = inputs(home)
     assert changed.everything != inputs(ROOT).everything
     assert changed.rasa_invisible == inputs(ROOT).rasa_invisible  # Rasa sees NLU changes
@@ -45,11 +46,13 @@ def test_progress_follows_rasa_log(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "Your Rasa model is trained and saved at 'models/x.tar.gz'.",
     ]
     script = "import time\n" + "".join(
-        f"print({line!r}, flush=True); time.sleep(0.05)\n" for line in lines)
+        f"print({line!r}, flush=True); time.sleep(0.05)\n" for line in lines
+    )
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     code, durations, trained = training._run_with_progress(
-        [sys.executable, "-c", script], tmp_path, tmp_path / "log.txt", {})
+        [sys.executable, "-c", script], tmp_path, tmp_path / "log.txt", {}
+    )
     assert code == 0 and trained == ["LinearIntentClassifier"]
     assert "LinearIntentClassifier" in durations and durations["start"] >= 0
     shown = out.getvalue()
@@ -80,8 +83,10 @@ class _Rasa(http.server.BaseHTTPRequestHandler):
             return
         if self.__class__.answer == 204:
             _Rasa.loaded = body["model_file"]
-        self._send(self.__class__.answer, None if self.__class__.answer == 204 else
-                   {"message": "Agent could not be loaded"})
+        self._send(
+            self.__class__.answer,
+            None if self.__class__.answer == 204 else {"message": "Agent could not be loaded"},
+        )
 
     def do_GET(self) -> None:  # noqa: N802
         self._send(200, {"model_file": _Rasa.loaded, "model_id": "x"})

@@ -34,6 +34,7 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
+
 LAUNCH = """
 import sys
 from bot.settings import Settings
@@ -47,17 +48,30 @@ app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False, mo
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, redis_url: str, redis_client: redis.Redis) -> Iterator[
-        tuple[str, Path]]:
+def workspace(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis
+) -> Iterator[tuple[str, Path]]:
     home = copy_project(tmp_path / "project")
-    env = {**os.environ, "CAREBOT_HOME": str(home), "CAREBOT_VAR_DIR": str(tmp_path / "var"),
-           "REDIS_URL": redis_url, "CAREBOT_EMBEDDED_REDIS": "never",
-           "CAREBOT_RASA_URL": "http://127.0.0.1:9", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "CAREBOT_HOME": str(home),
+        "CAREBOT_VAR_DIR": str(tmp_path / "var"),
+        "REDIS_URL": redis_url,
+        "CAREBOT_EMBEDDED_REDIS": "never",
+        "CAREBOT_RASA_URL": "http://127.0.0.1:9",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("CAREBOT_AGENT_TOKEN", None)
     log = open(tmp_path / "workspace.log", "ab")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(port)], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -87,8 +101,12 @@ class Api:
         return requests.get(self.url + path, headers=self.headers, timeout=60)
 
     def post(self, path: str, body: Any = None) -> requests.Response:
-        return requests.post(self.url + path, json=body if body is not None else {},
-                             headers=self.headers, timeout=120)
+        return requests.post(
+            self.url + path,
+            json=body if body is not None else {},
+            headers=self.headers,
+            timeout=120,
+        )
 
 
 def test_trainers_review_and_agents_flag_through_the_workspace(
@@ -103,19 +121,25 @@ def test_trainers_review_and_agents_flag_through_the_workspace(
         make_ticket(queue, text, [RENT if i % 2 == 0 else RENT2])
     for text in SHIPPING_QUESTIONS:
         make_ticket(queue, text, [SHIP])
-    flagged_ticket = make_ticket(queue, "do you sell gift wrap", ["Yes, $5 at checkout."],
-                                 reasons=["complex_topic"])
+    flagged_ticket = make_ticket(
+        queue, "do you sell gift wrap", ["Yes, $5 at checkout."], reasons=["complex_topic"]
+    )
 
     assert Api(url, None).get("/api/review").status_code == 401
     denied = ana.get("/api/review")
     assert denied.status_code == 403, denied.text
     assert ana.post("/api/review/suggest").status_code == 403
-    res = ana.post("/api/review/flag", {"ticket": flagged_ticket, "text": "do you sell gift wrap",
-                                        "faq": None})
+    res = ana.post(
+        "/api/review/flag", {"ticket": flagged_ticket, "text": "do you sell gift wrap", "faq": None}
+    )
     assert res.status_code == 201, res.text
     assert res.json()["kind"] == "new_faq" and res.json()["messages"][0]["flagged_by"] == "ana"
-    assert ana.post("/api/review/flag", {"ticket": flagged_ticket, "text": "nope",
-                                         "faq": "shipping_time"}).status_code == 422
+    assert (
+        ana.post(
+            "/api/review/flag", {"ticket": flagged_ticket, "text": "nope", "faq": "shipping_time"}
+        ).status_code
+        == 422
+    )
     faqs = ana.get("/api/review/faqs").json()["faqs"]
     assert any(f["key"] == "careers" and f["description"] == "jobs" for f in faqs)
 
@@ -139,10 +163,20 @@ def test_trainers_review_and_agents_flag_through_the_workspace(
 
     res = tess.post(f"/api/review/{rental['id']}/accept")
     assert res.status_code == 422 and "needs at least 10 examples" in res.json()["message"]
-    res = tess.post(f"/api/review/{rental['id']}/edit", {"key": "rental_gear", "add_examples": [
-        "rent a sleeping bag?", "can i borrow camping gear for a trip",
-        "do you have rental kayaks", "how much to rent hiking boots for a week",
-        "is renting climbing gear possible at your stores"], "topic": "services"})
+    res = tess.post(
+        f"/api/review/{rental['id']}/edit",
+        {
+            "key": "rental_gear",
+            "add_examples": [
+                "rent a sleeping bag?",
+                "can i borrow camping gear for a trip",
+                "do you have rental kayaks",
+                "how much to rent hiking boots for a week",
+                "is renting climbing gear possible at your stores",
+            ],
+            "topic": "services",
+        },
+    )
     assert res.status_code == 200 and res.json()["needs_examples"] == 0
     res = tess.post(f"/api/review/{rental['id']}/accept", {"answer": "No rentals, sorry!"})
     assert res.status_code == 200, res.text

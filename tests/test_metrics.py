@@ -52,11 +52,13 @@ def test_record_counts_messages_answers_and_reasons(redis_client: redis.Redis) -
     record(redis_client, "carebot", "escalated", reasons=["asked_for_human"])
     record(redis_client, "carebot", "on_ticket")
     k = MetricsKeys("carebot")
-    assert redis_client.hgetall(k.messages) == {"answered": "3", "escalated": "2",
-                                                "on_ticket": "1"}
+    assert redis_client.hgetall(k.messages) == {"answered": "3", "escalated": "2", "on_ticket": "1"}
     assert redis_client.hgetall(k.answers) == {"utter_faq/shipping_time": "2", "utter_greet": "1"}
     assert redis_client.hgetall(k.escalations) == {
-        "negative_tone": "1", "sarcasm": "1", "asked_for_human": "1"}
+        "negative_tone": "1",
+        "sarcasm": "1",
+        "asked_for_human": "1",
+    }
     assert all(key.startswith("carebot:metrics:") for key in redis_client.keys("*"))
 
 
@@ -65,8 +67,12 @@ def test_metrics_use_the_queue_prefix(redis_client: redis.Redis) -> None:
     assert set(redis_client.keys("*")) == {"brand2:metrics:messages", "brand2:metrics:answers"}
     text = render_prometheus(redis_client, "brand2")
     assert parse_prometheus(text)['carebot_messages_total{outcome="answered"}'] == 1
-    assert parse_prometheus(render_prometheus(redis_client, "carebot"))[
-        'carebot_messages_total{outcome="answered"}'] == 0
+    assert (
+        parse_prometheus(render_prometheus(redis_client, "carebot"))[
+            'carebot_messages_total{outcome="answered"}'
+        ]
+        == 0
+    )
 
 
 def test_a_metrics_failure_never_raises(caplog: pytest.LogCaptureFixture) -> None:
@@ -84,19 +90,29 @@ def test_hook_takes_response_and_reasons_from_the_decision(redis_client: redis.R
     metrics.hook(services, "answered", SimpleNamespace(reasons=[], response="utter_greet"))
     metrics.hook(services, "silent", SimpleNamespace(reasons=[], response=None))
     assert redis_client.hgetall("cb:metrics:messages") == {
-        "escalated": "1", "answered": "1", "silent": "1"}
+        "escalated": "1",
+        "answered": "1",
+        "silent": "1",
+    }
     assert redis_client.hgetall("cb:metrics:answers") == {"utter_greet": "1"}
     assert redis_client.hgetall("cb:metrics:escalations") == {"negative_tone": "1"}
 
 
 def _esc(sender: str, priority: int = 3) -> Escalation:
-    return Escalation(channel="rest", sender=sender, reasons=["negative_tone"], priority=priority,
-                      text="late!", draft="sorry", transcript=[{"role": "follower", "text": "x",
-                                                                 "ts": 1.0}])
+    return Escalation(
+        channel="rest",
+        sender=sender,
+        reasons=["negative_tone"],
+        priority=priority,
+        text="late!",
+        draft="sorry",
+        transcript=[{"role": "follower", "text": "x", "ts": 1.0}],
+    )
 
 
-def test_fold_claim_to_first_reply_and_undelivered(redis_client: redis.Redis,
-                                                   clock: FakeClock) -> None:
+def test_fold_claim_to_first_reply_and_undelivered(
+    redis_client: redis.Redis, clock: FakeClock
+) -> None:
     q = AgentQueue(redis_client, lease_seconds=100_000, clock=clock)
     a = q.escalate(_esc("a")).ticket_id
     b = q.escalate(_esc("b")).ticket_id
@@ -104,18 +120,18 @@ def test_fold_claim_to_first_reply_and_undelivered(redis_client: redis.Redis,
     clock.advance(100)
     q.claim(a, "ana")
     clock.advance(45)
-    q.reply(a, "ana", "hi")          # 45 s after the claim -> bucket le=60
+    q.reply(a, "ana", "hi")  # 45 s after the claim -> bucket le=60
     clock.advance(500)
-    q.reply(a, "ana", "again")       # not a first reply: not counted
+    q.reply(a, "ana", "again")  # not a first reply: not counted
     q.claim(b, "bo")
     clock.advance(20)
-    q.release(b, "bo")               # released without a reply: nothing
+    q.release(b, "bo")  # released without a reply: nothing
     clock.advance(1000)
     q.claim(b, "cy")
     clock.advance(5)
     q.transfer(b, "cy", "di")
     clock.advance(7)
-    q.reply(b, "di", "hello")        # counts from the transfer: 7 s -> le=10
+    q.reply(b, "di", "hello")  # counts from the transfer: 7 s -> le=10
     q.claim(c, "ed")
     clock.advance(9000)
     q.reply(c, "ed", "sorry, late")  # 9000 s -> +Inf
@@ -149,8 +165,9 @@ def test_concurrent_folds_never_double_count(redis_client: redis.Redis, clock: F
     metrics_fold = metrics.FOLD_BATCH
     metrics.FOLD_BATCH = 50  # many small batches, so the folders interleave
     try:
-        threads = [threading.Thread(target=fold_events, args=(redis_client, "carebot"))
-                   for _ in range(4)]
+        threads = [
+            threading.Thread(target=fold_events, args=(redis_client, "carebot")) for _ in range(4)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -161,8 +178,9 @@ def test_concurrent_folds_never_double_count(redis_client: redis.Redis, clock: F
     assert redis_client.get("carebot:metrics:undelivered") == "300"
 
 
-def test_render_has_queue_gauges_and_is_valid_exposition(redis_client: redis.Redis,
-                                                         clock: FakeClock) -> None:
+def test_render_has_queue_gauges_and_is_valid_exposition(
+    redis_client: redis.Redis, clock: FakeClock
+) -> None:
     q = AgentQueue(redis_client, clock=clock)
     q.escalate(_esc("p1", priority=1))
     q.escalate(_esc("p3a", priority=3))
@@ -196,8 +214,7 @@ def test_empty_redis_renders_zeros(redis_client: redis.Redis) -> None:
     assert values["carebot_replies_undelivered_total"] == 0
 
 
-def test_render_works_with_a_non_decoding_client(redis_url: str,
-                                                 redis_client: redis.Redis) -> None:
+def test_render_works_with_a_non_decoding_client(redis_url: str, redis_client: redis.Redis) -> None:
     record(redis_client, "carebot", "answered", response="utter_greet")
     raw = redis.Redis.from_url(redis_url)  # bytes replies
     values = parse_prometheus(render_prometheus(raw, "carebot"))
@@ -243,8 +260,9 @@ def _serve_route(settings: Settings, client: redis.Redis) -> tuple[str, Callable
     thread.start()
 
     async def boot() -> Any:
-        server = await app.create_server(host="127.0.0.1", port=port,
-                                         return_asyncio_server=True, access_log=False)
+        server = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        )
         await server.startup()
         await server.after_start()
         return server
@@ -274,14 +292,17 @@ def test_workspace_metrics_route(redis_client: redis.Redis, redis_url: str, toke
         res = requests.get(f"{base}/metrics", timeout=10)
         if not token:  # no scrape token: a workspace account is needed, like everywhere else
             assert res.status_code == 401
-            res = requests.get(f"{base}/metrics", timeout=10,
-                               headers={"Authorization": "Bearer cbt_agent"})
+            res = requests.get(
+                f"{base}/metrics", timeout=10, headers={"Authorization": "Bearer cbt_agent"}
+            )
         if token:
             assert res.status_code == 401
-            res = requests.get(f"{base}/metrics", timeout=10,
-                               headers={"Authorization": f"Bearer {token}"})
-            wrong = requests.get(f"{base}/metrics", timeout=10,
-                                 headers={"Authorization": "Bearer nope"})
+            res = requests.get(
+                f"{base}/metrics", timeout=10, headers={"Authorization": f"Bearer {token}"}
+            )
+            wrong = requests.get(
+                f"{base}/metrics", timeout=10, headers={"Authorization": "Bearer nope"}
+            )
             assert wrong.status_code == 401
         assert res.status_code == 200
         assert res.headers["Content-Type"].startswith("text/plain; version=0.0.4")

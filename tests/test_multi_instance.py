@@ -30,13 +30,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FAQ = [  # held-out phrasings the bot answers (carebot decide)
     "is delivery free if i spend 80 dollars",
-    "how do i send back a fleece that doesnt suit me", "is klarna an option on your website",
-    "what are the opening times this saturday", "how many years of warranty do jackets have",
-    "where can i see the measurements for your pants", "what do my reward points get me",
+    "how do i send back a fleece that doesnt suit me",
+    "is klarna an option on your website",
+    "what are the opening times this saturday",
+    "how many years of warranty do jackets have",
+    "where can i see the measurements for your pants",
+    "what do my reward points get me",
 ]
 SMALLTALK = ["hey hey ridgeline team 👋", "good morning from colorado team"]
-ESCALATE = ["my new jacket came with a broken zip", "i would like to talk to a human please",
-            "i see the same charge twice on my card"]
+ESCALATE = [
+    "my new jacket came with a broken zip",
+    "i would like to talk to a human please",
+    "i see the same charge twice on my card",
+]
 HANDOFF_MARK = ("I've passed", "I've asked a teammate")
 
 
@@ -113,8 +119,9 @@ def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_
     run = uuid.uuid4().hex[:6]
     senders = [f"mi-{run}-{i}" for i in range(36)]
     with ThreadPoolExecutor(max_workers=24) as pool:
-        results = list(pool.map(lambda a: _follower(multi, *a),
-                                [(s, i) for i, s in enumerate(senders)]))
+        results = list(
+            pool.map(lambda a: _follower(multi, *a), [(s, i) for i, s in enumerate(senders)])
+        )
     # every message of every conversation is in its tracker, once, in the order sent
     for sender, (sent, _) in zip(senders, results, strict=True):
         assert multi.user_texts(sender) == sent, sender
@@ -142,8 +149,9 @@ def _burst(multi: Multi, urls: list[str]) -> None:
     texts = [*FAQ, "thanks so much for the quick help"]
 
     def send(i: int) -> list[Any]:
-        res = requests.post(urls[i % len(urls)], json={"sender": sender, "message": texts[i]},
-                            timeout=60)
+        res = requests.post(
+            urls[i % len(urls)], json={"sender": sender, "message": texts[i]}, timeout=60
+        )
         assert res.status_code == 200, res.text
         return list(res.json())
 
@@ -163,9 +171,12 @@ def test_a_burst_in_one_conversation_through_the_proxy(multi: Multi) -> None:
     _burst(multi, [multi.rest])
 
 
-@pytest.mark.xfail(strict=False, reason="Rasa 3.6's RedisLockStore issues tickets with GET then "
-                   "SET (not atomic): two instances can both take the first ticket; the atomic "
-                   "lock proposed for FailSafeRedisLockStore fixes it (docs/scaling.md)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="Rasa 3.6's RedisLockStore issues tickets with GET then "
+    "SET (not atomic): two instances can both take the first ticket; the atomic "
+    "lock proposed for FailSafeRedisLockStore fixes it (docs/scaling.md)",
+)
 def test_a_burst_in_one_conversation_on_both_instances_at_once(multi: Multi) -> None:
     """The same burst sent straight to both instances, alternately (no proxy in between)."""
     port = multi.settings.rasa_port
@@ -182,24 +193,35 @@ def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(mult
         list(pool.map(lambda t: multi.say(requests.Session(), sender, t), follow_ups))
     client = redis.Redis.from_url(multi.settings.redis_url, decode_responses=True)
     prefix = multi.settings.queue_prefix
-    tickets = [f["ticket"] for _, f in client.xrange(f"{prefix}:events", count=100_000)
-               if f["type"] == "escalated" and json.loads(f["data"])["sender"] == sender]
+    tickets = [
+        f["ticket"]
+        for _, f in client.xrange(f"{prefix}:events", count=100_000)
+        if f["type"] == "escalated" and json.loads(f["data"])["sender"] == sender
+    ]
     assert len(tickets) == 1
-    transcript = [json.loads(m)["text"] for m in
-                  client.lrange(f"{prefix}:ticket:{tickets[0]}:messages", 0, -1)]
+    transcript = [
+        json.loads(m)["text"]
+        for m in client.lrange(f"{prefix}:ticket:{tickets[0]}:messages", 0, -1)
+    ]
     for text in follow_ups:  # every follow-up reached the ticket exactly once
         assert transcript.count(text) == 1, (text, transcript)
 
 
 def test_metrics_on_the_proxy(multi: Multi) -> None:
     assert requests.get(f"{multi.base}/metrics", timeout=30).status_code == 401
-    res = requests.get(f"{multi.base}/metrics", timeout=30,
-                       headers={"Authorization": f"Bearer {multi.settings.metrics_token}"})
+    res = requests.get(
+        f"{multi.base}/metrics",
+        timeout=30,
+        headers={"Authorization": f"Bearer {multi.settings.metrics_token}"},
+    )
     assert res.status_code == 200
     assert 'carebot_messages_total{outcome="answered"}' in res.text
     assert "carebot_proxy_requests_total" in res.text
-    answered = [line for line in res.text.splitlines()
-                if line.startswith('carebot_messages_total{outcome="answered"}')]
+    answered = [
+        line
+        for line in res.text.splitlines()
+        if line.startswith('carebot_messages_total{outcome="answered"}')
+    ]
     assert float(answered[0].split()[-1]) > 0
 
 

@@ -66,11 +66,16 @@ class Backend(http.server.BaseHTTPRequestHandler):
             return
         if self.path.startswith("/close"):
             self.close_connection = True
-        payload = json.dumps({
-            "backend": self.name, "method": self.command, "path": self.path,
-            "body": body.decode(), "xff": self.headers.get("X-Forwarded-For"),
-            "host": self.headers.get("Host"),
-        }).encode()
+        payload = json.dumps(
+            {
+                "backend": self.name,
+                "method": self.command,
+                "path": self.path,
+                "body": body.decode(),
+                "xff": self.headers.get("X-Forwarded-For"),
+                "host": self.headers.get("Host"),
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -98,8 +103,9 @@ class Fleet:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.proxy.start("127.0.0.1", self.port),
-                                         self.loop).result(10)
+        asyncio.run_coroutine_threadsafe(
+            self.proxy.start("127.0.0.1", self.port), self.loop
+        ).result(10)
 
     def stop_backend(self, i: int) -> None:
         if self.servers[i].socket.fileno() != -1:
@@ -125,8 +131,11 @@ def test_round_robin_spreads_requests_and_passes_them_whole(fleet: Fleet) -> Non
     session = requests.Session()  # keep-alive to the proxy
     seen = []
     for i in range(30):
-        res = session.post(f"{fleet.url}/webhooks/rest/webhook?x={i}",
-                           json={"sender": "ana", "message": f"hi {i}"}, timeout=5)
+        res = session.post(
+            f"{fleet.url}/webhooks/rest/webhook?x={i}",
+            json={"sender": "ana", "message": f"hi {i}"},
+            timeout=5,
+        )
         assert res.status_code == 200
         data = res.json()
         assert data["path"] == f"/webhooks/rest/webhook?x={i}"
@@ -140,8 +149,7 @@ def test_round_robin_spreads_requests_and_passes_them_whole(fleet: Fleet) -> Non
 
 
 def test_methods_bodies_and_streams(fleet: Fleet) -> None:
-    res = requests.put(f"{fleet.url}/conversations/x/tracker/events", data=b"[1,2,3]",
-                       timeout=5)
+    res = requests.put(f"{fleet.url}/conversations/x/tracker/events", data=b"[1,2,3]", timeout=5)
     assert res.json()["method"] == "PUT" and res.json()["body"] == "[1,2,3]"
 
     def chunks() -> Iterator[bytes]:
@@ -160,8 +168,9 @@ def test_failover_when_an_instance_is_down() -> None:
     fleet = Fleet(2)
     try:
         fleet.stop_backend(1)
-        backends = [requests.get(f"{fleet.url}/status", timeout=5).json()["backend"]
-                    for _ in range(10)]
+        backends = [
+            requests.get(f"{fleet.url}/status", timeout=5).json()["backend"] for _ in range(10)
+        ]
         assert set(backends) == {"b0"}
         status = requests.get(f"{fleet.url}/proxy/status", timeout=5).json()
         assert [i["up"] for i in status["instances"]] == [True, False]
@@ -185,31 +194,44 @@ def test_sender_routing_keeps_a_conversation_on_one_instance() -> None:
     fleet = Fleet(3, routing="sender")
     try:
         for sender in ("ana", "bo", "cy", "di"):
-            got = {requests.post(f"{fleet.url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": "m"}, timeout=5)
-                   .json()["backend"] for _ in range(6)}
+            got = {
+                requests.post(
+                    f"{fleet.url}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": "m"},
+                    timeout=5,
+                ).json()["backend"]
+                for _ in range(6)
+            }
             assert len(got) == 1
     finally:
         fleet.close()
 
 
 def test_socketio_and_the_http_api_go_to_the_first_instance(fleet: Fleet) -> None:
-    got = {requests.get(f"{fleet.url}/socket.io/?EIO=4&transport=polling", timeout=5)
-           .json()["backend"] for _ in range(6)}
-    api = {requests.post(f"{fleet.url}/conversations/ana/execute", json={}, timeout=5)
-           .json()["backend"] for _ in range(6)}
+    got = {
+        requests.get(f"{fleet.url}/socket.io/?EIO=4&transport=polling", timeout=5).json()["backend"]
+        for _ in range(6)
+    }
+    api = {
+        requests.post(f"{fleet.url}/conversations/ana/execute", json={}, timeout=5).json()[
+            "backend"
+        ]
+        for _ in range(6)
+    }
     assert got == api == {"b0"}
     fleet.stop_backend(0)  # instance 1 down: the next one takes over
     fleet.proxy.backends[0].idle.clear()
-    got = {requests.get(f"{fleet.url}/socket.io/?EIO=4", timeout=5).json()["backend"]
-           for _ in range(3)}
+    got = {
+        requests.get(f"{fleet.url}/socket.io/?EIO=4", timeout=5).json()["backend"] for _ in range(3)
+    }
     assert got == {"b1"}
 
 
 def test_upgrade_is_tunnelled(fleet: Fleet) -> None:
     with socket.create_connection(("127.0.0.1", fleet.port), timeout=5) as sock:
-        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                     b"Upgrade: websocket\r\n\r\n")
+        sock.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n" b"Upgrade: websocket\r\n\r\n"
+        )
         head = b""
         while b"\r\n\r\n" not in head:
             head += sock.recv(1024)
@@ -230,8 +252,9 @@ def test_metrics_and_status_are_served_by_the_proxy() -> None:
         for _ in range(4):
             requests.get(f"{fleet.url}/status", timeout=5)
         assert requests.get(f"{fleet.url}/metrics", timeout=5).status_code == 401
-        res = requests.get(f"{fleet.url}/metrics", headers={"Authorization": "Bearer tok"},
-                           timeout=5)
+        res = requests.get(
+            f"{fleet.url}/metrics", headers={"Authorization": "Bearer tok"}, timeout=5
+        )
         assert res.status_code == 200 and "version=0.0.4" in res.headers["Content-Type"]
         assert "carebot_messages_total 7" in res.text
         port0 = fleet.addresses[0][1]
@@ -251,11 +274,11 @@ def test_metrics_without_a_scrape_token_need_an_account() -> None:
     fleet = Fleet(1, metrics=carebot_metrics, metrics_auth=is_account)
     try:
         assert requests.get(f"{fleet.url}/metrics", timeout=5).status_code == 401
-        bad = requests.get(f"{fleet.url}/metrics", headers={"Authorization": "Bearer x"},
-                           timeout=5)
+        bad = requests.get(f"{fleet.url}/metrics", headers={"Authorization": "Bearer x"}, timeout=5)
         assert bad.status_code == 401
-        res = requests.get(f"{fleet.url}/metrics",
-                           headers={"Authorization": "Bearer cbt_agent"}, timeout=5)
+        res = requests.get(
+            f"{fleet.url}/metrics", headers={"Authorization": "Bearer cbt_agent"}, timeout=5
+        )
         assert res.status_code == 200 and "carebot_messages_total 1" in res.text
     finally:
         fleet.close()

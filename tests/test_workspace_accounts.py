@@ -25,9 +25,7 @@ def test_add_prints_a_token_that_is_stored_only_hashed(
 ) -> None:
     token = accounts.add("ana", "agent")
     assert token.startswith("cbt_") and len(token) >= 40
-    dump = "".join(
-        f"{key}{redis_client.dump(key)!r}" for key in redis_client.scan_iter("*")
-    )
+    dump = "".join(f"{key}{redis_client.dump(key)!r}" for key in redis_client.scan_iter("*"))
     assert token not in dump and token[4:] not in dump
     assert redis_client.hget("carebot:account:ana", "token_sha256") == digest(token)
     assert accounts.authenticate(token) == Principal("ana", "agent")

@@ -107,8 +107,11 @@ def test_handback_release_transfer_and_reassign(people: People, redis_client: re
     assert ana.post(f"/api/tickets/{tid}/claim").status_code == 200  # renewing is fine
     taken = bob.post(f"/api/tickets/{tid}/claim")
     assert taken.status_code == 409
-    assert taken.json() == {"error": "already_claimed", "holder": "ana",
-                            "message": f"{tid} is already claimed by ana."}
+    assert taken.json() == {
+        "error": "already_claimed",
+        "holder": "ana",
+        "message": f"{tid} is already claimed by ana.",
+    }
     for action in ("reply", "release", "resolve", "handback", "heartbeat"):
         res = bob.post(f"/api/tickets/{tid}/{action}", json={"text": "hi"})
         assert res.status_code == 409 and res.json()["error"] == "not_holder", action
@@ -121,8 +124,10 @@ def test_handback_release_transfer_and_reassign(people: People, redis_client: re
     assert bob.post(f"/api/tickets/{tid}/transfer", json={"to": "nobody"}).status_code == 422
 
     # An agent cannot take a ticket away; a supervisor reassigns it.
-    assert bob.post(f"/api/tickets/{tid}/transfer", json={"to": "bob", "force": True}
-                    ).status_code == 403
+    assert (
+        bob.post(f"/api/tickets/{tid}/transfer", json={"to": "bob", "force": True}).status_code
+        == 403
+    )
     res = sue.post(f"/api/tickets/{tid}/transfer", json={"to": "bob", "force": True})
     assert res.status_code == 200, res.text
     assert bob.get(f"/api/tickets/{tid}").json()["claimed_by"] == "bob"
@@ -137,8 +142,10 @@ def test_supervisor_closes_any_ticket_agents_cannot(
 ) -> None:
     who = escalate(people.stack)
     tid = open_ticket(redis_client, who)
-    assert people.api("ana").post(f"/api/tickets/{tid}/resolve", json={"force": True}
-                                  ).status_code == 403
+    assert (
+        people.api("ana").post(f"/api/tickets/{tid}/resolve", json={"force": True}).status_code
+        == 403
+    )
     res = people.api("sue").post(f"/api/tickets/{tid}/resolve", json={"force": True})
     assert res.status_code == 200 and res.json()["resolved_by"] == "sue"
 
@@ -149,8 +156,11 @@ def test_follow_up_messages_land_on_the_ticket(people: People, redis_client: red
     tid = open_ticket(redis_client, who)
     assert stack.texts(who, "hello?? anyone there") == []  # the bot stays silent
     view = people.api("ana").get(f"/api/tickets/{tid}").json()
-    assert view["transcript"][-1] == {**view["transcript"][-1], "role": "follower",
-                                      "text": "hello?? anyone there"}
+    assert view["transcript"][-1] == {
+        **view["transcript"][-1],
+        "role": "follower",
+        "text": "hello?? anyone there",
+    }
 
 
 def test_bad_requests_are_422_or_400_with_plain_messages(
@@ -161,15 +171,19 @@ def test_bad_requests_are_422_or_400_with_plain_messages(
     ana = people.api("ana")
     ana.post(f"/api/tickets/{tid}/claim")
     cases = [
-        ({"text": ""}, 422), ({"text": "   "}, 422), ({"text": 5}, 422), ({}, 422),
+        ({"text": ""}, 422),
+        ({"text": "   "}, 422),
+        ({"text": 5}, 422),
+        ({}, 422),
         ({"text": "x" * 5001}, 422),
     ]
     for body, status in cases:
         res = ana.post(f"/api/tickets/{tid}/reply", json=body)
         assert res.status_code == status, (body, res.text)
         assert set(res.json()) == {"error", "message"}
-    res = ana.post(f"/api/tickets/{tid}/reply", data="{not json",
-                   headers={"Content-Type": "application/json"})
+    res = ana.post(
+        f"/api/tickets/{tid}/reply", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert res.status_code == 400 and "Traceback" not in res.text
     res = ana.post(f"/api/tickets/{tid}/reply", json=["a list"])
     assert res.status_code == 400
@@ -181,8 +195,11 @@ def test_decide_is_the_same_as_the_cli(people: People) -> None:
     res = people.api("tim").post("/api/decide", json={"text": text})  # trainers may ask
     assert res.status_code == 200, res.text
     cli = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "decide", text], capture_output=True, text=True,
-        timeout=300, check=True,
+        [sys.executable, "-m", "bot.cli", "decide", text],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     assert res.json() == json.loads(cli.stdout.strip().splitlines()[-1])
     assert res.json()["decision"] == "escalate"

@@ -34,8 +34,9 @@ def operations() -> list[tuple[str, str, str]]:
         for method, op in ops.items():
             if (path, method) in PUBLIC:
                 continue
-            out.append((method.upper(), path.replace("{tid}", "T-000001"),
-                        op.get("x-permission", "")))
+            out.append(
+                (method.upper(), path.replace("{tid}", "T-000001"), op.get("x-permission", ""))
+            )
     return out
 
 
@@ -55,8 +56,9 @@ def test_every_operation_needs_credentials(
 ) -> None:
     accounts.add("ana", "agent")
     for method, path, _ in operations():
-        res = requests.request(method, workspace_stack.url + path, headers=headers, json={},
-                               timeout=10, stream=True)
+        res = requests.request(
+            method, workspace_stack.url + path, headers=headers, json={}, timeout=10, stream=True
+        )
         assert res.status_code == 401, (method, path, res.status_code)
         assert res.json() == UNAUTHORIZED, (method, path)
 
@@ -72,9 +74,7 @@ def test_wrong_token_and_unknown_user_look_the_same(
     assert token not in wrong.text and "ana" not in wrong.text
 
 
-def test_roles_get_403_for_what_they_may_not_do(
-    people: People, redis_client: redis.Redis
-) -> None:
+def test_roles_get_403_for_what_they_may_not_do(people: People, redis_client: redis.Redis) -> None:
     tid = open_ticket(redis_client, escalate(people.stack))
     tim = people.api("tim")  # trainer: reads, notes, decides; never works tickets
     assert tim.get("/api/tickets").status_code == 200
@@ -154,8 +154,11 @@ def test_error_bodies_leak_nothing(people: People, redis_client: redis.Redis) ->
         ana.get("/api/tickets/T-000999"),
         ana.get("/api/nope"),
         ana.request("PATCH", "/api/me"),
-        ana.post("/api/tickets/T-000001/reply", data=b"\xff\xfe{", headers={
-            "Content-Type": "application/json"}),
+        ana.post(
+            "/api/tickets/T-000001/reply",
+            data=b"\xff\xfe{",
+            headers={"Content-Type": "application/json"},
+        ),
         ana.get("/api/tickets?limit=abc"),
         workspace_stack_get(people, "/static/../../bot/settings.py"),
         workspace_stack_get(people, "/static/secret.py"),
@@ -173,5 +176,6 @@ def workspace_stack_get(people: People, path: str) -> requests.Response:
 def test_openapi_document_is_served_to_signed_in_callers(people: People) -> None:
     doc = people.api("tim").get("/openapi.json")
     assert doc.status_code == 200
-    assert doc.json()["openapi"].startswith("3.") and "/api/tickets/{tid}/reply" in doc.json()[
-        "paths"]
+    assert (
+        doc.json()["openapi"].startswith("3.") and "/api/tickets/{tid}/reply" in doc.json()["paths"]
+    )

@@ -71,8 +71,11 @@ def test_managing_accounts_needs_an_admin_once_there_is_one(
 
 
 def test_queue_commands_act_as_the_tokens_account(
-    cli: object, capsys: pytest.CaptureFixture[str], redis_client: redis.Redis,
-    workspace_stack: WorkspaceStack, monkeypatch: pytest.MonkeyPatch,
+    cli: object,
+    capsys: pytest.CaptureFixture[str],
+    redis_client: redis.Redis,
+    workspace_stack: WorkspaceStack,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CAREBOT_RASA_URL", workspace_stack.rasa_url)
     reset_settings()
@@ -99,7 +102,8 @@ def test_queue_commands_act_as_the_tokens_account(
     code, out, _ = run(capsys, "queue", "reply", tid, "Hi, Ana here from the terminal!")
     assert code == 0
     assert [m["text"] for m in workspace_stack.wait_inbox(who)] == [
-        "Hi, Ana here from the terminal!"]
+        "Hi, Ana here from the terminal!"
+    ]
     assert run(capsys, "queue", "resolve", tid)[0] == 0
     assert "business days" in workspace_stack.texts(who, "how long is delivery usually")[0]
 

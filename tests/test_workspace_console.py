@@ -40,8 +40,9 @@ def playwright() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("playwright is not installed: run 'make install' (requirements.lock).",
-                    pytrace=False)
+        pytest.fail(
+            "playwright is not installed: run 'make install' (requirements.lock).", pytrace=False
+        )
     with sync_playwright() as p:
         yield p
 
@@ -104,7 +105,9 @@ def test_sign_in_is_required_and_wrong_tokens_are_refused(
 
 
 def test_agent_answers_a_live_escalation_and_hands_the_follower_back(
-    browser: Any, workspace_stack: WorkspaceStack, accounts: Accounts,
+    browser: Any,
+    workspace_stack: WorkspaceStack,
+    accounts: Accounts,
     redis_client: redis.Redis,
 ) -> None:
     stack = workspace_stack
@@ -151,7 +154,9 @@ def test_agent_answers_a_live_escalation_and_hands_the_follower_back(
 
 
 def test_two_agents_claim_the_same_ticket_one_wins_the_other_is_told(
-    playwright: Any, workspace_stack: WorkspaceStack, accounts: Accounts,
+    playwright: Any,
+    workspace_stack: WorkspaceStack,
+    accounts: Accounts,
     redis_client: redis.Redis,
 ) -> None:
     browsers = [launch(playwright), launch(playwright)]
@@ -168,7 +173,9 @@ def test_two_agents_claim_the_same_ticket_one_wins_the_other_is_told(
         for console in consoles:
             console.page.evaluate(
                 "at => setTimeout(() => document.getElementById('claim-btn').click(),"
-                " at - Date.now())", at)
+                " at - Date.now())",
+                at,
+            )
         holder = None
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and holder is None:
@@ -207,7 +214,9 @@ def test_keyboard_help_and_empty_queue(
 
 
 def test_web_chat_follower_is_answered_from_the_console_in_another_tab(
-    browser: Any, workspace_stack: WorkspaceStack, accounts: Accounts,
+    browser: Any,
+    workspace_stack: WorkspaceStack,
+    accounts: Accounts,
     redis_client: redis.Redis,
 ) -> None:
     """The README's walk-through: chat as a follower, get escalated, answer from the console."""

@@ -32,8 +32,9 @@ class EventReader:
         headers = {"Authorization": f"Bearer {token}"}
         if last_id:
             headers["Last-Event-ID"] = last_id
-        self.response = requests.get(url + "/api/events", headers=headers, stream=True,
-                                     timeout=(5, 60))
+        self.response = requests.get(
+            url + "/api/events", headers=headers, stream=True, timeout=(5, 60)
+        )
         assert self.response.status_code == 200
         assert self.response.headers["Content-Type"].startswith("text/event-stream")
         self.events: stdqueue.Queue[dict[str, Any]] = stdqueue.Queue()
@@ -45,8 +46,13 @@ class EventReader:
             for raw in self.response.iter_lines(chunk_size=1, decode_unicode=True):
                 if raw == "":
                     if "data" in current:
-                        self.events.put({**json.loads(current["data"]), "sse_id": current.get(
-                            "id"), "sse_event": current.get("event")})
+                        self.events.put(
+                            {
+                                **json.loads(current["data"]),
+                                "sse_id": current.get("id"),
+                                "sse_event": current.get("event"),
+                            }
+                        )
                     current = {}
                 elif not raw.startswith(":"):
                     key, _, value = raw.partition(": ")
@@ -114,7 +120,10 @@ def test_reconnecting_with_last_event_id_replays_what_was_missed(
     try:
         got = [again.wait(lambda e: True) for _ in range(3)]
         assert [(e["type"], e["ticket"]) for e in got] == [
-            ("escalated", missed[0]), ("escalated", missed[1]), ("claimed", missed[0])]
+            ("escalated", missed[0]),
+            ("escalated", missed[1]),
+            ("claimed", missed[0]),
+        ]
         assert parse_id(got[0]["id"]) > parse_id(seen["id"])
     finally:
         again.close()
@@ -126,8 +135,9 @@ def test_events_need_a_token(people: People) -> None:
 
 
 def test_event_formatting() -> None:
-    event = Event.from_entry("17-2", {"type": "note", "ticket": "T-000001", "actor": "ana",
-                                      "ts": "12.5", "data": "[]"})
+    event = Event.from_entry(
+        "17-2", {"type": "note", "ticket": "T-000001", "actor": "ana", "ts": "12.5", "data": "[]"}
+    )
     assert event.data == {} and event.ts == 12.5
     text = event.sse()
     assert text.startswith("id: 17-2\nevent: queue\ndata: {") and text.endswith("\n\n")

@@ -14,7 +14,13 @@ from bot.workspace.app import create_app
 from bot.workspace.openapi import PATHS, document
 
 UNDOCUMENTED = {  # pages, files, ops
-    "/", "/login", "/healthz", "/static/{name}", "/metrics", "/review", "/review/{name}",
+    "/",
+    "/login",
+    "/healthz",
+    "/static/{name}",
+    "/metrics",
+    "/review",
+    "/review/{name}",
 }  # pages, files, ops
 
 
@@ -60,8 +66,17 @@ def test_document_shape() -> None:
             assert op["summary"] and op["responses"], (path, method)
             if "{tid}" in path:
                 assert op["parameters"][0]["name"] == "tid"
-    queue_ops = ["claim-next", "claim", "heartbeat", "reply", "notes", "release", "transfer",
-                 "resolve", "handback"]
+    queue_ops = [
+        "claim-next",
+        "claim",
+        "heartbeat",
+        "reply",
+        "notes",
+        "release",
+        "transfer",
+        "resolve",
+        "handback",
+    ]
     for op in queue_ops:
         assert any(p.endswith("/" + op) for p in doc["paths"]), op
     assert "/api/decide" in doc["paths"] and "/api/events" in doc["paths"]

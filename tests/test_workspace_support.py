@@ -72,16 +72,23 @@ class Api:
         return {**headers, **(extra or {})}
 
     def get(self, path: str, **kw: Any) -> requests.Response:
-        return requests.get(self.url + path, headers=self._headers(kw.pop("headers", None)),
-                            timeout=30, **kw)
+        return requests.get(
+            self.url + path, headers=self._headers(kw.pop("headers", None)), timeout=30, **kw
+        )
 
     def post(self, path: str, **kw: Any) -> requests.Response:
-        return requests.post(self.url + path, headers=self._headers(kw.pop("headers", None)),
-                             timeout=30, **kw)
+        return requests.post(
+            self.url + path, headers=self._headers(kw.pop("headers", None)), timeout=30, **kw
+        )
 
     def request(self, method: str, path: str, **kw: Any) -> requests.Response:
-        return requests.request(method, self.url + path,
-                                headers=self._headers(kw.pop("headers", None)), timeout=30, **kw)
+        return requests.request(
+            method,
+            self.url + path,
+            headers=self._headers(kw.pop("headers", None)),
+            timeout=30,
+            **kw,
+        )
 
 
 _RUNNING: dict[str, Any] = {}
@@ -94,7 +101,11 @@ def _start(settings: Settings, log_path: Path) -> WorkspaceStack:
     log = open(log_path, "ab")
     process = subprocess.Popen(
         [str(carebot), "workspace", "--port", str(settings.workspace_port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     _RUNNING["process"] = process
     stack = WorkspaceStack(settings)
@@ -153,8 +164,7 @@ class People:
 @pytest.fixture(name="people")
 def people_fixture(workspace_stack: WorkspaceStack, accounts: Accounts) -> People:
     """ana and bob (agents), sue (supervisor), tim (trainer), ada (admin)."""
-    roles = {"ana": "agent", "bob": "agent", "sue": "supervisor", "tim": "trainer",
-             "ada": "admin"}
+    roles = {"ana": "agent", "bob": "agent", "sue": "supervisor", "tim": "trainer", "ada": "admin"}
     return People(workspace_stack, {name: accounts.add(name, role) for name, role in roles.items()})
 
 

@@ -19,11 +19,15 @@ def test_summary_counts_waiting_until_the_first_reply(
     redis_client: redis.Redis, clock: FakeClock
 ) -> None:
     queue = AgentQueue(redis_client, clock=clock)
-    tid = queue.escalate(make_escalation(transcript=[
-        {"role": "follower", "text": "first", "ts": 1.0},
-        {"role": "bot", "text": "hi", "ts": 2.0},
-        {"role": "follower", "text": "second, angrier", "ts": 3.0},
-    ])).ticket_id
+    tid = queue.escalate(
+        make_escalation(
+            transcript=[
+                {"role": "follower", "text": "first", "ts": 1.0},
+                {"role": "bot", "text": "hi", "ts": 2.0},
+                {"role": "follower", "text": "second, angrier", "ts": 3.0},
+            ]
+        )
+    ).ticket_id
     row = views.summary(queue.get(tid), clock.now + 90)
     assert row["waiting_seconds"] == 90 and row["preview"] == "second, angrier"
     assert row["tone"] == {"label": "negative", "negative": 0.9, "sarcasm": 0.1}
@@ -45,10 +49,11 @@ def _error(exc: Exception) -> tuple[int, dict[str, Any]]:
 
 def test_queue_errors_become_plain_sentences() -> None:
     assert _error(TicketNotFound("T-000001")) == (
-        404, {"error": "not_found", "message": "No ticket T-000001."})
+        404,
+        {"error": "not_found", "message": "No ticket T-000001."},
+    )
     status, body = _error(AlreadyClaimed("T-000001", "bob"))
-    assert status == 409 and body["holder"] == "bob" and "already claimed by bob" in body[
-        "message"]
+    assert status == 409 and body["holder"] == "bob" and "already claimed by bob" in body["message"]
     assert _error(NotHolder("T-000001", "ana", None))[1]["error"] == "not_holder"
     assert _error(TicketClosed("T-000001"))[1]["error"] == "closed"
 

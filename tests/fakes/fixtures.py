@@ -9,19 +9,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import redis
 from rasa.core.channels.channel import InputChannel
 
 from bot.channels import registry
+from bot.channels.base import WebhookInput
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.outbound import SendClient
+from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, ChannelEnv
 from tests.fakes.live_app import FakeAgent, LiveApp, Reply, echo_reply
 from tests.fakes.platforms import Credentials, FakePlatform
 
-APP_SECRET = "app-secret-0123456789"
-VERIFY_TOKEN = "verify-me-please"
+__all__ = ["APP_SECRET", "VERIFY_TOKEN"]
+E = TypeVar("E", bound=ChannelEnv)
 
 
 @pytest.fixture
@@ -76,6 +79,33 @@ def serve() -> Iterator[Callable[..., LiveApp]]:
     yield make
     for app in apps:
         app.stop()
+
+
+@pytest.fixture
+def serve_channel(
+    dedup: Deduplicator,
+    platform_factory: Callable[[str], FakePlatform],
+    serve: Callable[..., LiveApp],
+) -> Callable[..., Any]:
+    """``serve_channel(EnvClass, InputClass, settings_for, reply=None, **kwargs)`` → an env.
+
+    Starts the platform's fake, builds the channel with ``settings_for(fake)`` and the test
+    deduplicator, and serves it on a live app (echo replies unless ``reply`` is given).
+    """
+
+    def make(
+        env_cls: type[E],
+        input_cls: type[WebhookInput[Any]],
+        settings_for: Callable[[FakePlatform], Any],
+        reply: Reply | None = None,
+        **kwargs: Any,
+    ) -> E:
+        fake = platform_factory(input_cls.CHANNEL)
+        channel = input_cls(settings_for(fake), deduplicator=dedup, **kwargs)
+        app = serve([channel], reply=reply) if reply is not None else serve([channel])
+        return env_cls(app, fake, channel)
+
+    return make
 
 
 def fast_client(channel: str, **kwargs: object) -> SendClient:
