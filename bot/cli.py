@@ -364,11 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = qs.add_parser(name, help=text_help)
         p.add_argument("id")
     q.set_defaults(func=cmd_queue)
-    from bot import bench_cli, bench_load_cli
+    from bot import bench_cli, bench_load_cli, stats_cli
 
     faq_cli.register(sub)
     bench_cli.register(sub)
     bench_load_cli.register(sub)
+    stats_cli.register(sub)
     return parser
 
 

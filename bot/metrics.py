@@ -52,6 +52,8 @@ import sys
 import time
 from typing import Any, Iterable, Sequence
 
+from bot import stats
+
 logger = logging.getLogger(__name__)
 
 FIRST_REPLY_BUCKETS: tuple[float, ...] = (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
@@ -90,6 +92,8 @@ def record(
 ) -> None:
     """Count one follower message with its ``outcome`` (one Redis round trip).
 
+    The same round trip adds it to the supervisor's time buckets (``bot.stats``).
+
     ``response``: the answer sent (``answered``); ``reasons``: why it escalated. Never raises:
     a metrics failure must never break a reply (a warning is logged at most once a minute).
     """
@@ -101,6 +105,7 @@ def record(
             pipe.hincrby(keys.answers, response, 1)
         for reason in dict.fromkeys(reasons):
             pipe.hincrby(keys.escalations, reason, 1)
+        stats.add_to_pipeline(pipe, prefix, outcome, reasons)
         pipe.execute()
     except Exception as error:  # noqa: BLE001 - metrics are best effort by design
         _warn(error)

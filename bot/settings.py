@@ -26,6 +26,10 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
 | ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up: Rasa 3.6's Redis lock store is not atomic across instances, see docs/scaling.md) or ``round_robin`` |
 | ``CAREBOT_METRICS_TOKEN`` | empty | bearer token ``GET /metrics`` requires (workspace, proxy); empty = open |
+| ``CAREBOT_SPIKE_WINDOW_MINUTES`` | ``15`` | supervisor alerts (``bot.stats``): the window a spike is looked for in (1..1440) |
+| ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
+| ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
+| ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
 """
 
 from __future__ import annotations
@@ -117,6 +121,10 @@ class Settings:
     instances: int = 1
     proxy_routing: str = "sender"
     metrics_token: str = ""
+    spike_window_minutes: int = 15
+    spike_ratio: float = 2.0
+    spike_min_count: int = 10
+    wait_alert_minutes: int = 30
 
     @property
     def spool_dir(self) -> Path:
@@ -148,6 +156,10 @@ class Settings:
             "CAREBOT_INSTANCES": str(self.instances),
             "CAREBOT_PROXY_ROUTING": self.proxy_routing,
             "CAREBOT_METRICS_TOKEN": self.metrics_token,
+            "CAREBOT_SPIKE_WINDOW_MINUTES": str(self.spike_window_minutes),
+            "CAREBOT_SPIKE_RATIO": str(self.spike_ratio),
+            "CAREBOT_SPIKE_MIN_COUNT": str(self.spike_min_count),
+            "CAREBOT_WAIT_ALERT_MINUTES": str(self.wait_alert_minutes),
         }
 
     @classmethod
@@ -186,6 +198,10 @@ class Settings:
                 env, "CAREBOT_PROXY_ROUTING", "sender", ("sender", "round_robin")
             ),
             metrics_token=_get(env, "CAREBOT_METRICS_TOKEN", ""),
+            spike_window_minutes=_int(env, "CAREBOT_SPIKE_WINDOW_MINUTES", 15, lo=1, hi=1440),
+            spike_ratio=_float(env, "CAREBOT_SPIKE_RATIO", 2.0, lo=1.0),
+            spike_min_count=_int(env, "CAREBOT_SPIKE_MIN_COUNT", 10, lo=1, hi=1_000_000),
+            wait_alert_minutes=_int(env, "CAREBOT_WAIT_ALERT_MINUTES", 30, lo=1, hi=10_080),
         )
 
 

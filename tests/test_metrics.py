@@ -59,12 +59,19 @@ def test_record_counts_messages_answers_and_reasons(redis_client: redis.Redis) -
         "sarcasm": "1",
         "asked_for_human": "1",
     }
-    assert all(key.startswith("carebot:metrics:") for key in redis_client.keys("*"))
+    assert all(
+        key.startswith(("carebot:metrics:", "carebot:stats:")) for key in redis_client.keys("*")
+    )
 
 
 def test_metrics_use_the_queue_prefix(redis_client: redis.Redis) -> None:
     record(redis_client, "brand2", "answered", response="utter_greet")
-    assert set(redis_client.keys("*")) == {"brand2:metrics:messages", "brand2:metrics:answers"}
+    keys = set(redis_client.keys("*"))
+    assert {k for k in keys if ":metrics:" in k} == {
+        "brand2:metrics:messages",
+        "brand2:metrics:answers",
+    }
+    assert all(k.startswith(("brand2:metrics:", "brand2:stats:")) for k in keys) and len(keys) == 4
     text = render_prometheus(redis_client, "brand2")
     assert parse_prometheus(text)['carebot_messages_total{outcome="answered"}'] == 1
     assert (

@@ -229,6 +229,10 @@ from bot.workspace.review_routes import OPENAPI_PATHS as _REVIEW_PATHS  # noqa: 
 
 PATHS.update(_REVIEW_PATHS)
 
+from bot.workspace.stats_route import OPENAPI_PATHS as _STATS_PATHS  # noqa: E402
+
+PATHS.update(_STATS_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""

@@ -1,0 +1,111 @@
+"""``GET /api/overview``: the supervisor's view of a time window, with alerts on spikes.
+
+Deflection (share of decided messages the bot answered), escalations by reason, queue depth,
+the oldest waiting ticket, recent claim waits, and alerts (``bot.stats``): spikes of messages,
+escalations or one escalation reason against the last 24 hours, and a follower waiting too long.
+The console polls it for supervisors; ``carebot stats`` prints the same JSON.
+
+Wiring: ``app.blueprint(stats_route.bp)`` in :func:`bot.workspace.app.create_app`, and
+``openapi.PATHS.update(stats_route.OPENAPI_PATHS)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.stats import SpikeRules, summary
+from bot.workspace.auth import requires, workspace
+from bot.workspace.errors import invalid
+
+bp = Blueprint("stats", url_prefix="/api")
+
+MAX_WINDOW_MINUTES = 24 * 60
+
+
+def window_arg(request: Request) -> int:
+    raw = request.args.get("minutes", "60")
+    try:
+        minutes = int(raw)
+    except ValueError:
+        raise invalid("'minutes' must be an integer.") from None
+    if not 1 <= minutes <= MAX_WINDOW_MINUTES:
+        raise invalid(f"'minutes' must be between 1 and {MAX_WINDOW_MINUTES}.")
+    return minutes
+
+
+@bp.get("/overview")
+@requires("read")
+async def overview(request: Request) -> HTTPResponse:
+    ws = workspace(request)
+    minutes = window_arg(request)
+    data = await ws.call(
+        summary,
+        ws.redis,
+        ws.settings.queue_prefix,
+        minutes,
+        SpikeRules.from_settings(ws.settings),
+        ws.queue,
+    )
+    return response.json(data, headers={"Cache-Control": "no-store"})
+
+
+_STATS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "window_minutes": {"type": "integer"},
+        "messages": {"type": "integer"},
+        "answered": {"type": "integer"},
+        "escalated": {"type": "integer"},
+        "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "deflection_rate": {"type": "number", "nullable": True},
+        "escalation_reasons": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "queue_depth_by_priority": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "oldest_waiting_seconds": {"type": "number", "nullable": True},
+        "claim_wait_seconds": {"type": "object"},
+        "alerts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["spike", "long_wait"]},
+                    "subject": {"type": "string"},
+                    "count": {"type": "number"},
+                    "expected": {"type": "number"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/overview": {
+        "get": {
+            "summary": "Deflection, escalation reasons, waits and alerts over a time window",
+            "x-permission": "read",
+            "description": "Spikes are judged against the previous 24 hours "
+            "(CAREBOT_SPIKE_* settings).\n\nPermission: `read`.",
+            "parameters": [
+                {
+                    "name": "minutes",
+                    "in": "query",
+                    "required": False,
+                    "description": "Window length in minutes (1..1440, default 60).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_MINUTES},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": _STATS_SCHEMA}},
+                },
+                "401": {"$ref": "#/components/responses/Error"},
+                "422": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    }
+}
