@@ -338,6 +338,8 @@ def _proposal_text(p: dict[str, Any], full: bool = False) -> str:
         who = f" flagged by {m['flagged_by']}" if m.get("flagged_by") else ""
         lines.append(f"    {m.get('ticket', '')} [{','.join(m.get('reasons') or [])}]{who}: "
                      f"{m['text']}")
+        if m.get("note"):
+            lines.append(f"        note: {m['note']}")
         for reply in m.get("replies") or []:
             lines.append(f"        agent: {reply}")
     if p.get("alternatives"):
@@ -483,7 +485,8 @@ def cmd_flag(args: argparse.Namespace) -> int:
     try:
         agent = _identity(args, None)
         item = _review().flag(_queue(), args.ticket, args.message, agent,
-                              faq=args.faq, store=_store())
+                              faq=args.faq, store=_store(), key=args.key,
+                              note=args.note or "", use_reply=not args.no_reply)
     except ReviewError as error:
         _err(str(error))
         return 1
@@ -628,12 +631,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     _training_flags(p)
     r.set_defaults(func=_safe(cmd_review))
 
-    p = fs.add_parser("flag", help="agents: a resolved conversation's message should have "
-                      "been an FAQ")
+    p = fs.add_parser("flag", help="agents: a claimed or resolved conversation's message "
+                      "should have been an FAQ")
     p.add_argument("ticket")
     p.add_argument("--message", required=True, help="the follower's message, as in the ticket")
     p.add_argument("--faq", help="the FAQ it should have been")
     p.add_argument("--new", action="store_true", help="it calls for a new FAQ")
+    p.add_argument("--key", help="with --new: a suggested key for the new FAQ")
+    p.add_argument("--note", help="a note for the trainer")
+    p.add_argument("--no-reply", action="store_true",
+                   help="with --new: do not propose the agent's reply as the answer")
     p.set_defaults(func=_safe(cmd_flag))
     return f
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from sanic import Blueprint, response
@@ -28,11 +29,11 @@ from sanic.response import HTTPResponse
 from bot.faq.review import ReviewError, ReviewStore, faq_store
 from bot.workspace.api import ok, payload
 from bot.workspace.auth import authenticate, principal, requires, workspace
-from bot.workspace.console import CONSOLE_DIR
 from bot.workspace.errors import ApiError, invalid
 
 bp = Blueprint("review", url_prefix="")
 
+CONSOLE_DIR = Path(__file__).resolve().parent / "console"  # as bot.workspace.console
 MAX_TEXT = 5000
 TICKET_ID = re.compile(r"^T-\d{6,12}$")
 requires_train = requires("train")

@@ -53,6 +53,10 @@
       const li = document.createElement("li");
       li.textContent = (m.ticket || "") + " [" + (m.reasons || []).join(", ") + "] "
         + (m.flagged_by ? "(flagged by " + m.flagged_by + ") " : "") + m.text;
+      if (m.note) {
+        const note = document.createElement("span"); note.className = "note";
+        note.textContent = "note: " + m.note; li.appendChild(note);
+      }
       for (const r of m.replies || []) {
         const span = document.createElement("span"); span.className = "reply";
         span.textContent = "agent: " + r; li.appendChild(span);
