@@ -61,7 +61,7 @@ window.CareFlag = (function () {
     const keep = select.value;
     const hits = (faqs || []).map((f) => [rank(f, q), f]).filter(([r]) => !q || r > 0)
       .sort((a, b) => a[0] - b[0]).map(([, f]) => f);  // stable: by key within a rank
-    select.replaceChildren(option(NEW, "➕ New FAQ (none of these)"),
+    select.replaceChildren(option(NEW, "+ New FAQ (none of these)"),
       ...hits.map((f) => option(f.key, f.key + (f.description ? " — " + f.description : ""), f.answer)));
     const keys = hits.map((f) => f.key);
     select.value = keys.includes(keep) ? keep : (q && keys.length ? keys[0] : NEW);
