@@ -366,14 +366,23 @@ def test_agent_flags_a_message_as_a_new_faq_with_the_keyboard(
     assert message["text"] == "get me a real person please" and message["replies"] == [answer]
     assert message["note"] == "people ask about gift wrap every December"
 
-    # The same message again: the dialog says why it is refused, and stays open.
     page.wait_for_selector("#transcript .msg.follower .flagged")  # a label now, no button
     assert page.locator("#transcript .flag-btn").count() == 0
+
+    # After a reload the console does not know; flagging again is refused, the dialog says
+    # why and stays open, and the message gets its label.
+    page.reload()
+    page.wait_for_selector("#live.on")
+    page.keyboard.press("2")  # Mine
+    console.row(tid).click()
+    page.wait_for_selector("#transcript .msg.follower .flag-btn")
     page.keyboard.press("f")
     page.locator("#flag-dialog").wait_for()
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#flag-error:has-text('in the review list already ({proposal['id']})')")
+    assert page.locator("#flag-dialog").is_visible()
     page.keyboard.press("Escape")
+    page.wait_for_selector(f"#transcript .msg.follower .flagged:has-text('{proposal['id']}')")
     assert not page.locator("#flag-dialog").is_visible()
     assert len(review_list(stack, trainer)) == 1
     console.close()

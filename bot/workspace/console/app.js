@@ -180,11 +180,14 @@
     if (!flaggable(t)) return toast("Flag messages of a claimed or closed conversation.", "error");
     F.open(t, text || F.defaultText(t)).catch(fail);
   }
+  function markFlagged(t, text, pid) {
+    state.flagged.set(flagKey(t.id, text), pid);
+    if (state.current && state.current.id === t.id) renderTicket();
+  }
   function flagged(t, text, proposal) {
-    state.flagged.set(flagKey(t.id, text), proposal.id);
+    markFlagged(t, text, proposal.id);
     toast("Flagged for the trainers' review: " + proposal.id + " (" + (proposal.kind === "new_faq"
       ? "new FAQ" + (proposal.key ? " " + proposal.key : "") : "examples for " + proposal.key) + ").", "ok");
-    if (state.current && state.current.id === t.id) renderTicket();
   }
 
   // -- actions ------------------------------------------------------------------------------------
@@ -333,7 +336,7 @@
     } catch (err) { return fail(err); }
     $("me").textContent = state.me.name + " · " + state.me.role;
     $("review-link").hidden = !can("train");
-    F.init({ api, onDone: flagged });
+    F.init({ api, onDone: flagged, onKnown: markFlagged });
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);

@@ -7,7 +7,7 @@ window.CareFlag = (function () {
   const $ = (id) => document.getElementById(id);
   const norm = (s) => String(s || "").split(/\s+/).filter(Boolean).join(" ");
   const NEW = "";  // the option value of "new FAQ"
-  let api = null, onDone = null, ticket = null, faqs = null, faqsAt = 0;
+  let api = null, onDone = null, onKnown = null, ticket = null, faqs = null, faqsAt = 0;
 
   // Follower messages of the conversation, once each, in order.
   function followerTexts(t) {
@@ -121,6 +121,8 @@ window.CareFlag = (function () {
       onDone(ticket, body.text, proposal);
     } catch (err) {
       showError(err.message || String(err));
+      const known = err.status === 409 && /\((R-\d+)\)/.exec(err.message || "");
+      if (known) onKnown(ticket, body.text, known[1]);  // flagged before: mark it
     } finally {
       $("flag-submit").disabled = false;
     }
@@ -135,7 +137,7 @@ window.CareFlag = (function () {
   }
 
   function init(deps) {
-    api = deps.api; onDone = deps.onDone;
+    api = deps.api; onDone = deps.onDone; onKnown = deps.onKnown;
     $("flag-form").addEventListener("submit", submit);
     $("flag-search").addEventListener("input", fillOptions);
     $("flag-search").addEventListener("keydown", onSearchKey);
