@@ -252,7 +252,7 @@ def test_agents_flag_messages_into_the_same_review_list(
     assert new["kind"] == "new_faq" and new["answer"] == "Yes, $5 at checkout."
     with pytest.raises(ReviewError, match="already"):
         review.flag(q, t2, "do you sell gift wrap", "bob", store=store)
-    with pytest.raises(ReviewError, match="resolved"):
+    with pytest.raises(ReviewError, match="is queued: flag messages of claimed or resolved"):
         review.flag(q, open_t, "how long does shipping take", "ana", faq="shipping_time")
     with pytest.raises(ReviewError, match="no follower message"):
         review.flag(q, t1, "something else", "ana", faq="shipping_time")
@@ -344,3 +344,43 @@ def test_review_needs_a_trainer_once_accounts_exist(
     code, out, err = run(capsys, "faq", "--token", trainer_token, "review", "reject", pid)
     assert code == 0, err
     assert review.get(pid)["decided_by"] == "tess"
+
+
+def test_flag_on_a_claimed_conversation_with_a_key_a_note_and_no_reply_as_answer(
+    home: Path, q: AgentQueue, review: ReviewStore
+) -> None:
+    from bot.faq.flag import reply_to
+
+    store = FaqStore(home)
+    tid = escalated(q, "do you sell gift wrap", [], outcome="open", sender="f-gift")
+    q.claim(tid, "ana")
+    q.reply(tid, "ana", "Yes, $5 at checkout.")
+    assert q.add_follower_message("whatsapp", "f-gift", "and for gift cards?") == tid
+    ticket = q.get(tid)
+    assert ticket.status == "claimed"
+    assert reply_to(ticket.transcript, "do  you sell gift wrap") == "Yes, $5 at checkout."
+    assert reply_to(ticket.transcript, "and for gift cards?") is None  # not answered yet
+    assert reply_to(ticket.transcript, "something else") is None
+    # claimed (someone answered it): flaggable; the agent's reply to it is the proposed answer
+    new = review.flag(q, tid, "do you sell gift wrap", "bob", store=store, key="gift_wrap",
+                      note="  asked   twice this week ")
+    assert new["kind"] == "new_faq" and new["key"] == "gift_wrap"
+    assert new["answer"] == "Yes, $5 at checkout."
+    assert new["answer_source"] == f"agent reply on {tid}"
+    [message] = new["messages"]
+    assert message["note"] == "asked twice this week" and message["flagged_by"] == "bob"
+    assert message["reply"] == "Yes, $5 at checkout." and message["replies"] == [
+        "Yes, $5 at checkout."]
+    # use_reply=False: the trainer writes the answer
+    t2 = escalated(q, "can i pay in instalments", ["Yes, with Klarna."])
+    bare = review.flag(q, t2, "can i pay in instalments", "ana", store=store, use_reply=False)
+    assert bare["answer"] == "" and bare["answer_source"] == ""
+    assert bare["messages"][0]["replies"] == ["Yes, with Klarna."]
+    with pytest.raises(ReviewError, match="exists already"):
+        review.flag(q, t2, "can i pay in instalments", "ana", store=store, key="payment_methods")
+    with pytest.raises(ReviewError, match="not both"):
+        review.flag(q, t2, "can i pay in instalments", "ana", store=store,
+                    faq="payment_methods", key="instalments")
+    with pytest.raises(ReviewError, match="longer than 500"):
+        review.flag(q, t2, "can i pay in instalments", "ana", store=store, note="n" * 501)
+    assert len(review.list("pending")) == 2

@@ -224,3 +224,88 @@ def test_every_review_route_is_documented_with_its_permission() -> None:
             continue
         op = review_routes.OPENAPI_PATHS[path][method]
         assert op["x-permission"] == getattr(handler, "carebot_permission", "any"), path
+
+
+def test_flag_checks_its_input_and_only_trainers_accept_what_agents_flag(
+    workspace: tuple[str, Path], redis_client: redis.Redis, redis_url: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, home = workspace
+    accounts = Accounts(redis_client)
+    trainer_token = accounts.add("tess", "trainer")
+    tess, ana = Api(url, trainer_token), Api(url, accounts.add("ana", "agent"))
+    sue = Api(url, accounts.add("sue", "supervisor"))
+    queue = AgentQueue(redis_client)
+    asked = "hey when does my order get here if i order now"
+    tid = make_ticket(queue, asked, [SHIP], reasons=["negative_tone"])
+    queued = make_ticket(queue, "where is my parcel", [], outcome="open")
+
+    def flag(api: Api, **body: Any) -> requests.Response:
+        return api.post("/api/review/flag", {"ticket": tid, "text": asked, **body})
+
+    # Who: no token 401; every role has `note` (agents, supervisors, trainers, admins) and
+    # may flag; reviewing and accepting need `train`.
+    assert flag(Api(url, None), faq="shipping_time").status_code == 401
+    assert flag(Api(url, "cbt_" + "x" * 43), faq="shipping_time").status_code == 401
+
+    # Bad input: 422 (or 404 / 409) with a message saying what, and nothing is proposed.
+    cases = [
+        ({"faq": "no_such_faq"}, 422, "no FAQ 'no_such_faq'"),
+        ({"faq": "Not A Key!"}, 422, "key"),
+        ({"faq": 7}, 422, "'faq' must be an FAQ key"),
+        ({"text": ""}, 422, "'text' must be a non-empty string"),
+        ({"text": "   "}, 422, "'text' must be a non-empty string"),
+        ({"text": None}, 422, "'text' must be a non-empty string"),
+        ({"text": "x" * 5001}, 422, "longer than 5000"),
+        ({"text": "a message the follower never sent"}, 422, "no follower message"),
+        ({"faq": "shipping_time", "key": "ship_eta"}, 422, "not both"),
+        ({"faq": None, "key": "shipping_time"}, 422, "exists already"),
+        ({"faq": None, "key": "Bad Key"}, 422, "key"),
+        ({"faq": None, "use_reply": "yes"}, 422, "'use_reply' must be true or false"),
+        ({"faq": None, "note": "n" * 501}, 422, "longer than 500"),
+        ({"ticket": "T-999999"}, 404, "no ticket T-999999"),
+        ({"ticket": "../etc/passwd"}, 404, "No such ticket"),
+        ({"ticket": queued, "text": "where is my parcel"}, 409, "is queued"),
+    ]
+    for body, status, words in cases:
+        res = flag(ana, **body)
+        assert res.status_code == status and words in res.json()["message"], (body, res.text)
+    assert tess.get("/api/review").json()["proposals"] == []
+
+    # A good flag; the trainer sees the message and the agent's reply; agents cannot review.
+    res = flag(ana, faq="shipping_time", note="same as the shipping FAQ")
+    assert res.status_code == 201, res.text
+    pid = res.json()["id"]
+    assert flag(sue, faq="shipping_time").status_code == 409  # in the list already
+    [proposal] = tess.get("/api/review").json()["proposals"]
+    assert proposal["id"] == pid and proposal["key"] == "shipping_time"
+    assert proposal["messages"][0]["replies"] == [SHIP]
+    assert proposal["messages"][0]["note"] == "same as the shipping FAQ"
+    before = (home / "data/nlu/faq_orders.yml").read_text()
+    for agent in (ana, sue):
+        assert agent.get("/api/review").status_code == 403
+        assert agent.get(f"/api/review/{pid}").status_code == 403
+        assert agent.post(f"/api/review/{pid}/accept").status_code == 403
+        assert agent.post(f"/api/review/{pid}/edit", {"key": "x_y"}).status_code == 403
+        assert agent.post(f"/api/review/{pid}/reject").status_code == 403
+    assert (home / "data/nlu/faq_orders.yml").read_text() == before
+
+    # `carebot faq review` lists it too, with the agent's note.
+    monkeypatch.setenv("CAREBOT_HOME", str(home))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("CAREBOT_AGENT_TOKEN", trainer_token)
+    from bot.faq import cli
+    from bot.settings import reset_settings
+
+    reset_settings()
+    try:
+        assert cli.main(["faq", "review", "show", pid]) == 0
+    finally:
+        reset_settings()
+    out = capsys.readouterr().out
+    assert asked in out and "flagged by ana" in out and "note: same as the shipping FAQ" in out
+
+    # Only the trainer's accept writes data/.
+    res = tess.post(f"/api/review/{pid}/accept")
+    assert res.status_code == 200 and res.json()["decided_by"] == "tess", res.text
+    assert f"    - {asked}\n" in (home / "data/nlu/faq_orders.yml").read_text()

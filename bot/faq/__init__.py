@@ -6,7 +6,11 @@
 - :mod:`bot.faq.suggest`: clusters of escalated questions → proposals;
 - :mod:`bot.faq.review`: the review list in Redis (suggestions and agents' flags), accept /
   edit / reject, JSON-ready for the workspace;
-- :mod:`bot.faq.cli`: ``carebot faq …`` and ``carebot train --reload``.
+- :mod:`bot.faq.flag`: an agent's "should have been FAQ X" / "new FAQ" flag of a message;
+- :mod:`bot.faq.cli`: ``carebot faq …`` (list/show/add/edit/remove/check and the parser),
+  :mod:`bot.faq.review_cli` (suggest/review/flag), :mod:`bot.faq.cli_base` (shared helpers,
+  ``carebot train --reload``);
+- :mod:`bot.faq.measure`: times ``faq add`` → the running bot answering (and the baseline).
 
 See ``docs/trainers.md``.
 """

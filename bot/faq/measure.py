@@ -71,7 +71,7 @@ def _env(home: Path, redis_url: str, base_port: int) -> dict[str, str]:
         "CAREBOT_EMBEDDED_REDIS": "never",
         "CAREBOT_RASA_PORT": str(base_port),
         "CAREBOT_ACTIONS_PORT": str(base_port + 50),
-        "CAREBOT_WEBCHAT_PORT": str(base_port + 3075),
+        "CAREBOT_WEBCHAT_PORT": str(base_port + 75),
         "CAREBOT_QUEUE_PREFIX": "carebot",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -263,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11",
                         help="a db this run may flush")
-    parser.add_argument("--port", type=int, default=25005, help="Rasa port (actions: +50)")
+    parser.add_argument("--port", type=int, default=25005,
+                        help="Rasa port (actions: +50, web chat: +75)")
     parser.add_argument("--baseline", action="store_true",
                         help="also time stock 'rasa train' (rasa init config) and "
                              "'carebot train --force' (slow)")

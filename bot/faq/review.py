@@ -12,7 +12,8 @@ A proposal (``R-000001``):
 ``answer``    ``new_faq``: the proposed answer (an agent's reply: vet it!)
 ``examples``  the examples that accepting writes (the trainer may edit them)
 ``messages``  the escalated follower messages behind it: ``text``, ``ticket``, ``reasons``,
-              the agents' ``replies``, ``source`` (``escalation`` or ``flag``), ``flagged_by``
+              the agents' ``replies``, ``source`` (``escalation`` or ``flag``); a flag adds
+              ``flagged_by``, ``reply`` (the agent's reply to that message) and ``note``
 ``status``    ``pending`` → ``accepted`` | ``rejected``
 
 Redis keys (prefix = ``CAREBOT_QUEUE_PREFIX``, default ``carebot``):
@@ -27,6 +28,8 @@ Redis keys (prefix = ``CAREBOT_QUEUE_PREFIX``, default ``carebot``):
 ``{p}:review:lock:{id}``        string  held while a proposal is being accepted (60 s TTL)
 ``{p}:review:events``           stream  audit: ``type id actor ts data`` (JSON);
                                         ``MAXLEN ~ 10000``
+``{p}:review:training``         string  account training from the workspace
+                                        (``POST /api/review/train``; 900 s TTL)
 ==============================  ======  ===============================================
 """
 
@@ -431,46 +434,17 @@ class ReviewStore:
         agent: str,
         faq: str | None = None,
         store: FaqStore | None = None,
+        *,
+        key: str | None = None,
+        note: str = "",
+        use_reply: bool = True,
     ) -> dict[str, Any]:
-        """An agent says a resolved conversation's message "should have been FAQ ``faq``"
-        (``faq=None``: "new FAQ"). The message joins the review list; nothing else happens."""
-        from bot.queue.errors import TicketNotFound
+        """An agent says a conversation's message "should have been FAQ ``faq``"
+        (``faq=None``: "new FAQ"); see :func:`bot.faq.flag.flag`."""
+        from bot.faq.flag import flag
 
-        try:
-            ticket = queue.get(ticket_id)
-        except TicketNotFound:
-            raise ReviewError(f"no ticket {ticket_id}", code=404) from None
-        if ticket.status != "resolved":
-            raise ReviewError(f"{ticket_id} is {ticket.status}: flag messages of resolved "
-                              "conversations", code=409)
-        wanted = " ".join((text or "").split())
-        followers = [m for m in ticket.transcript if m.get("role") == "follower"]
-        if not any(" ".join(str(m.get("text", "")).split()) == wanted for m in followers) \
-                and " ".join(ticket.text.split()) != wanted:
-            raise ReviewError(f"{ticket_id} has no follower message {text!r}")
-        try:
-            example = clean_example(wanted)
-            key = check_key(faq) if faq else None
-        except FaqError as error:
-            raise ReviewError(str(error)) from None
-        if key is not None and store is not None and key not in store.faqs():
-            raise ReviewError(f"no FAQ {key!r}: flag the message as a new FAQ instead")
-        if fingerprint(ticket_id, example) in self.seen([fingerprint(ticket_id, example)]):
-            pid = _s(self.redis.hget(self.keys.seen, fingerprint(ticket_id, example)))
-            raise ReviewError(f"that message is in the review list already ({pid})", code=409)
-        message = {"text": example, "ticket": ticket_id, "reasons": list(ticket.reasons),
-                   "replies": [str(m.get("text", "")) for m in ticket.transcript
-                               if m.get("role") == "agent"],
-                   "source": "flag", "flagged_by": agent}
-        if key is not None:
-            return self.merge({"kind": "examples", "key": key, "examples": [example],
-                               "messages": [message], "source": "flag"}, actor=agent)
-        replies = message["replies"]
-        return self.create({"kind": "new_faq", "key": "", "examples": [example],
-                            "messages": [message], "source": "flag",
-                            "answer": replies[-1] if replies else "",
-                            "answer_source": f"agent reply on {ticket_id}" if replies else ""},
-                           actor=agent)
+        return flag(self, queue, ticket_id, text, agent, faq=faq, store=store, key=key,
+                    note=note, use_reply=use_reply)
 
 
 def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:

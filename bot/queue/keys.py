@@ -59,6 +59,22 @@ class Keys:
                                                     ``bot.rasa_stores``)
     ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
                                                     (``bot.channels.web``)
+    ``{p}:review:seq``                      string  INCR counter behind FAQ review proposal ids
+                                                    (``R-000042``; ``bot.faq.review``)
+    ``{p}:review:item:{id}``                hash    one review proposal (lists as JSON): from
+                                                    ``carebot faq suggest`` or an agent's flag
+    ``{p}:review:pending``                  zset    pending proposal ids, score = created
+    ``{p}:review:decided``                  zset    accepted / rejected ids, score = decided
+    ``{p}:review:seen``                     hash    message fingerprint (ticket + normalised
+                                                    text) -> proposal id (never proposed or
+                                                    flagged twice)
+    ``{p}:review:lock:{id}``                string  held while a trainer accepts it (60 s TTL)
+    ``{p}:review:events``                   stream  review audit log (``MAXLEN ~ 10000``)
+    ``{p}:review:training``                 string  a training started from the workspace
+                                                    (``POST /api/review/train``; 900 s TTL)
+    ``{p}:accounts``, ``{p}:account:*``,    …       workspace accounts, token index and console
+    ``{p}:account_token:*``,                        sessions (``bot.workspace.accounts``)
+    ``{p}:session:*``
     ======================================  ======  ============================================
 
     Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.

@@ -36,15 +36,16 @@ ROLES = ("agent", "supervisor", "trainer", "admin")
 PERMISSIONS: Mapping[str, frozenset[str]] = {
     "agent": frozenset({"read", "decide", "note", "work"}),
     "supervisor": frozenset({"read", "decide", "note", "work", "reassign"}),
-    "trainer": frozenset({"read", "decide", "note"}),
-    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts"}),
+    "trainer": frozenset({"read", "decide", "note", "train"}),
+    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train"}),
 }
 """What each role may do.
 
 ``read`` list and view tickets, follow live events; ``decide`` ask the bot's decision;
-``note`` add internal notes; ``work`` claim, reply, release, transfer, resolve and hand back the
-tickets one holds; ``reassign`` transfer or close any ticket (``force``); ``accounts`` manage
-accounts (``carebot agents``)."""
+``note`` add internal notes and flag a follower message for the FAQ review list; ``work`` claim,
+reply, release, transfer, resolve and hand back the tickets one holds; ``reassign`` transfer or
+close any ticket (``force``); ``accounts`` manage accounts (``carebot agents``); ``train``
+review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``)."""
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 TOKEN_PREFIX = "cbt_"

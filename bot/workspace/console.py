@@ -21,6 +21,7 @@ STATIC_FILES = {
     "api.js": "text/javascript; charset=utf-8",
     "render.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "flag.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }

@@ -4,9 +4,12 @@ Wire it in ``bot.workspace.app.create_app``: ``app.blueprint(review_routes.bp)``
 with ``openapi.PATHS.update(review_routes.OPENAPI_PATHS)`` (and list ``/review`` and
 ``/review/{name}`` among the undocumented pages).
 
-Permissions: reviewing (list, show, edit, accept, reject, suggest) needs ``train``: the
-``trainer`` and ``admin`` roles (until ``train`` is in ``accounts.PERMISSIONS``, the role decides);
-flagging a resolved conversation's message needs ``note`` (every agent). Accepting writes the
+Permissions (:data:`bot.workspace.accounts.PERMISSIONS`): reviewing (list, show, edit, accept,
+reject, suggest, train) needs ``train``: the ``trainer`` and ``admin`` roles. Flagging a
+conversation's follower message (the console's "Flag for FAQ") needs ``note``: every role
+(agent, supervisor, trainer, admin); so does the FAQ list it picks from (``read``). The page
+and its assets are files in ``bot/workspace/console/`` (``review.html``, ``.js``, ``.css``).
+Accepting writes the
 project's ``data/`` and ``config/domain/faq.yml`` (:class:`bot.faq.store.FaqStore`) after the
 safety checks; training and loading the model stay a trainer's explicit step
 (``carebot train --reload``, or ``POST /api/review/train``).
@@ -14,9 +17,10 @@ safety checks; training and loading the model stay a trainer's explicit step
 
 from __future__ import annotations
 
-import functools
+import re
 import time
-from typing import Any, Callable, Coroutine
+from pathlib import Path
+from typing import Any, Callable
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -25,30 +29,15 @@ from sanic.response import HTTPResponse
 from bot.faq.review import ReviewError, ReviewStore, faq_store
 from bot.workspace.api import ok, payload
 from bot.workspace.auth import authenticate, principal, requires, workspace
-from bot.workspace.errors import ApiError, forbidden, invalid, unauthorized
+from bot.workspace.errors import ApiError, invalid
 
 bp = Blueprint("review", url_prefix="")
 
-TRAIN_ROLES = ("trainer", "admin")
+CONSOLE_DIR = Path(__file__).resolve().parent / "console"  # as bot.workspace.console
 MAX_TEXT = 5000
-Handler = Callable[..., Coroutine[Any, Any, HTTPResponse | None]]
-
-
-def requires_train(handler: Handler) -> Handler:
-    """401 without credentials, 403 unless the caller may review FAQ proposals."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
-        who = await authenticate(request)
-        if who is None:
-            raise unauthorized()
-        if not (who.can("train") or who.role in TRAIN_ROLES):
-            raise forbidden()
-        request.ctx.principal = who
-        return await handler(request, *args, **kwargs)
-
-    wrapped.__dict__["carebot_permission"] = "train"
-    return wrapped
+TICKET_ID = re.compile(r"^T-\d{6,12}$")
+requires_train = requires("train")
+"""401 without credentials, 403 unless the caller may review FAQ proposals (``train``)."""
 
 
 def _review(request: Request) -> ReviewStore:
@@ -145,16 +134,28 @@ async def run_suggest(request: Request) -> HTTPResponse:
 @bp.post("/api/review/flag")
 @requires("note")
 async def flag(request: Request) -> HTTPResponse:
-    """An agent: this resolved conversation's message "should have been FAQ X" / "new FAQ"."""
+    """An agent: this conversation's message "should have been FAQ X" (``faq``) or "new FAQ"
+    (``faq`` null, optional suggested ``key``); ``note`` for the trainer; ``use_reply`` (default
+    true): propose the agent's reply to that message as the new FAQ's answer."""
     ws = workspace(request)
     data = payload(request)
     ticket = _text(data.get("ticket"), "ticket", True) or ""
+    if not TICKET_ID.match(ticket):
+        raise ApiError(404, "not_found", "No such ticket.")
     text = _text(data.get("text"), "text", True) or ""
     faq = data.get("faq")
-    if faq is not None and not isinstance(faq, str):
+    if faq is not None and (not isinstance(faq, str) or not faq.strip()):
         raise invalid("'faq' must be an FAQ key, or null for a new FAQ.")
+    key = data.get("key")
+    if key is not None and not isinstance(key, str):
+        raise invalid("'key' must be a string (the suggested key of a new FAQ).")
+    note = _text(data.get("note"), "note") or ""
+    use_reply = data.get("use_reply", True)
+    if not isinstance(use_reply, bool):
+        raise invalid("'use_reply' must be true or false.")
     item = await _call(request, _review(request).flag, ws.queue, ticket, text,
-                       principal(request).name, faq=faq or None, store=faq_store(ws.settings))
+                       principal(request).name, faq=faq or None, store=faq_store(ws.settings),
+                       key=(key or "").strip() or None, note=note, use_reply=use_reply)
     return ok(item, status=201)
 
 
@@ -245,189 +246,8 @@ async def train_and_reload(request: Request) -> HTTPResponse:
 
 # -- the page ----------------------------------------------------------------------------------
 
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>FAQ review · carebot workspace</title>
-<link rel="stylesheet" href="/static/app.css">
-<link rel="stylesheet" href="/review/review.css">
-</head>
-<body class="review-page">
-<header class="topbar">
-  <h1>carebot <span>· FAQ review</span></h1>
-  <a href="/">Queue</a>
-  <select id="status" aria-label="Show">
-    <option value="pending">Pending</option><option value="decided">Decided</option>
-  </select>
-  <button id="suggest-btn" type="button">Suggest from escalations</button>
-  <button id="train-btn" type="button">Train &amp; load model</button>
-  <span id="msg" role="status"></span>
-</header>
-<main id="list" class="review-list" aria-label="Proposals"></main>
-<template id="card">
-  <article class="proposal">
-    <h2><span class="pid"></span> <span class="what"></span></h2>
-    <p class="needs error" hidden></p>
-    <label>Kind <select class="kind"><option value="examples">New examples for an FAQ</option>
-      <option value="new_faq">New FAQ</option></select></label>
-    <label>FAQ key <input class="key" spellcheck="false"></label>
-    <label class="topic-row">Topic file (data/nlu/faq_&lt;topic&gt;.yml)
-      <input class="topic" placeholder="misc" spellcheck="false"></label>
-    <label class="answer-row">Answer (vet it: it was an agent's reply)
-      <textarea class="answer" rows="4"></textarea></label>
-    <label>Examples to add (one per line)<textarea class="examples" rows="6"></textarea></label>
-    <details><summary>Escalated messages and the agents' replies</summary>
-      <ul class="messages"></ul></details>
-    <p class="alts"></p>
-    <div class="actions">
-      <button class="save" type="button">Save edits</button>
-      <button class="accept primary" type="button">Accept</button>
-      <input class="reason" placeholder="reason (optional)">
-      <button class="reject" type="button">Reject</button>
-    </div>
-    <p class="result"></p>
-  </article>
-</template>
-<script src="/review/review.js"></script>
-</body>
-</html>
-"""
-
-CSS = """
-.review-list { max-width: 60rem; margin: 1rem auto; display: grid; gap: 1rem; }
-.proposal { border: 1px solid #ccd; border-radius: 6px; padding: 1rem; background: #fff; }
-.proposal label { display: block; margin: .4rem 0; }
-.proposal input, .proposal textarea, .proposal select { width: 100%; box-sizing: border-box; }
-.proposal .actions { display: flex; gap: .5rem; align-items: center; margin-top: .5rem; }
-.proposal .actions input { flex: 1; }
-.proposal .messages li { margin: .3rem 0; }
-.proposal .messages .reply { color: #345; margin-left: 1.5rem; display: block; }
-.proposal .error, #msg.error { color: #a11; }
-"""
-
-SCRIPT = r"""// FAQ review: list, edit, accept, reject (textContent only: texts are untrusted).
-"use strict";
-(function () {
-  async function call(method, path, body) {
-    const init = { method, credentials: "same-origin",
-      headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, init);
-    if (res.status === 401) { location.replace("/login"); throw new Error("Signed out."); }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) throw new Error((data && data.message) || ("Request failed (" + res.status + ")"));
-    return data;
-  }
-  const $ = (sel, root) => (root || document).querySelector(sel);
-  const msg = (text, bad) => {
-    const m = $("#msg"); m.textContent = text; m.className = bad ? "error" : "";
-  };
-  const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
-
-  function edits(card) {
-    return { kind: $(".kind", card).value, key: $(".key", card).value.trim(),
-      answer: $(".answer", card).value.trim() || undefined,
-      topic: $(".topic", card).value.trim() || undefined,
-      examples: lines($(".examples", card).value) };
-  }
-
-  function render(p) {
-    const card = $("#card").content.firstElementChild.cloneNode(true);
-    $(".pid", card).textContent = p.id;
-    $(".what", card).textContent =
-      (p.kind === "examples" ? "examples for faq/" + p.key : "new FAQ " + p.key)
-      + " · " + p.messages.length + " message(s) · " + p.status;
-    $(".kind", card).value = p.kind;
-    $(".key", card).value = p.key;
-    $(".topic", card).value = p.topic || "";
-    $(".answer", card).value = p.answer || "";
-    $(".examples", card).value = p.examples.join("\n");
-    const showNew = () => {
-      const isNew = $(".kind", card).value === "new_faq";
-      $(".answer-row", card).hidden = !isNew; $(".topic-row", card).hidden = !isNew;
-    };
-    $(".kind", card).addEventListener("change", showNew); showNew();
-    if (p.needs_examples) {
-      const n = $(".needs", card); n.hidden = false;
-      n.textContent = "A new FAQ needs " + p.needs_examples
-        + " more example(s) before it can be accepted.";
-    }
-    for (const m of p.messages) {
-      const li = document.createElement("li");
-      li.textContent = (m.ticket || "") + " [" + (m.reasons || []).join(", ") + "] "
-        + (m.flagged_by ? "(flagged by " + m.flagged_by + ") " : "") + m.text;
-      for (const r of m.replies || []) {
-        const span = document.createElement("span"); span.className = "reply";
-        span.textContent = "agent: " + r; li.appendChild(span);
-      }
-      $(".messages", card).appendChild(li);
-    }
-    const alts = (p.alternatives || []).map((a) => a.key + " " + a.score.toFixed(2));
-    $(".alts", card).textContent = alts.length ? "Closest FAQs: " + alts.join(", ") : "";
-    if (p.status !== "pending") {
-      card.querySelectorAll("input, textarea, select, button")
-        .forEach((e) => { e.disabled = true; });
-      $(".result", card).textContent = p.status + " by " + p.decided_by + ". "
-        + ((p.result && p.result.summary) || []).join(" ") + (p.note ? " " + p.note : "");
-    }
-    const act = async (fn) => {
-      try { await fn(); } catch (e) {
-        $(".result", card).textContent = e.message;
-        $(".result", card).className = "result error";
-      }
-    };
-    $(".save", card).addEventListener("click", () => act(async () => {
-      const updated = await call("POST", "/api/review/" + p.id + "/edit", edits(card));
-      card.replaceWith(render(updated));
-    }));
-    $(".accept", card).addEventListener("click", () => act(async () => {
-      const done = await call("POST", "/api/review/" + p.id + "/accept", edits(card));
-      card.replaceWith(render(done));
-      msg("Accepted " + p.id + ". Train & load the model when you are done reviewing.");
-    }));
-    $(".reject", card).addEventListener("click", () => act(async () => {
-      const done = await call("POST", "/api/review/" + p.id + "/reject",
-        { reason: $(".reason", card).value });
-      card.replaceWith(render(done));
-    }));
-    return card;
-  }
-
-  async function load() {
-    const list = $("#list");
-    try {
-      const data = await call("GET", "/api/review?status=" + $("#status").value);
-      list.replaceChildren(...data.proposals.map(render));
-      if (!data.proposals.length) { const p = document.createElement("p"); p.className = "empty";
-        p.textContent = "Nothing to review."; list.appendChild(p); }
-    } catch (e) { msg(e.message, true); }
-  }
-  $("#status").addEventListener("change", load);
-  $("#suggest-btn").addEventListener("click", async () => {
-    msg("Clustering escalations…");
-    try {
-      const r = await call("POST", "/api/review/suggest", {});
-      msg(r.proposals.length + " new proposal(s)."); load();
-    }
-    catch (e) { msg(e.message, true); }
-  });
-  $("#train-btn").addEventListener("click", async () => {
-    msg("Training (only what changed) and loading the model…");
-    try {
-      const r = await call("POST", "/api/review/train", {});
-      msg("The bot now uses " + r.model + " (" + r.seconds + "s).");
-    }
-    catch (e) { msg(e.message, true); }
-  });
-  load();
-})();
-"""
+PAGE_FILES = {"review.js": "text/javascript; charset=utf-8",
+              "review.css": "text/css; charset=utf-8"}
 
 
 @bp.get("/review")
@@ -435,19 +255,20 @@ async def page(request: Request) -> HTTPResponse:
     who = await authenticate(request)
     if who is None:
         return response.redirect("/login", headers={"Cache-Control": "no-store"})
-    if not (who.can("train") or who.role in TRAIN_ROLES):
+    if not who.can("train"):
         return response.html("<p>FAQ review is for trainers.</p>", status=403)
-    return response.html(PAGE, headers={"Cache-Control": "no-cache"})
+    body = (CONSOLE_DIR / "review.html").read_bytes()
+    return response.raw(body, content_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/review/<name:str>")
 async def asset(request: Request, name: str) -> HTTPResponse:
-    files = {"review.js": (SCRIPT, "text/javascript; charset=utf-8"),
-             "review.css": (CSS, "text/css; charset=utf-8")}
-    if name not in files:
+    content_type = PAGE_FILES.get(name)
+    if content_type is None:
         return response.json({"error": "not_found", "message": "Not found."}, status=404)
-    body, content_type = files[name]
-    return response.text(body, content_type=content_type, headers={"Cache-Control": "no-cache"})
+    return response.raw((CONSOLE_DIR / name).read_bytes(), content_type=content_type,
+                        headers={"Cache-Control": "no-cache"})
 
 
 # -- OpenAPI (merge into bot.workspace.openapi.PATHS) ------------------------------------------
@@ -503,11 +324,19 @@ OPENAPI_PATHS: dict[str, Any] = {
         body={"type": "object", "properties": {"since_days": {"type": "number"}}},
         codes=("422",))},
     "/api/review/flag": {"post": _doc(
-        "Flag a resolved conversation's message as 'should have been FAQ X' (faq) or 'new "
-        "FAQ' (faq: null)", "note", _PROPOSAL,
+        "Flag a claimed or resolved conversation's follower message as 'should have been FAQ "
+        "X' (faq) or 'new FAQ' (faq: null)", "note", _PROPOSAL,
         body={"type": "object", "required": ["ticket", "text"], "properties": {
-            "ticket": {"type": "string"}, "text": {"type": "string"},
-            "faq": {"type": "string", "nullable": True}}}, codes=("404", "409", "422"))},
+            "ticket": {"type": "string", "example": "T-000042"},
+            "text": {"type": "string", "description": "the follower message, as in the ticket"},
+            "faq": {"type": "string", "nullable": True,
+                    "description": "the FAQ key it should have been; null: a new FAQ"},
+            "key": {"type": "string", "description": "new FAQ: a suggested key"},
+            "note": {"type": "string", "description": "for the trainer"},
+            "use_reply": {"type": "boolean", "default": True,
+                          "description": "new FAQ: propose the agent's reply to the message "
+                                         "as the answer"}}},
+        codes=("404", "409", "422"))},
     "/api/review/train": {"post": _doc(
         "Train what changed and load the model into the running bot", "train",
         {"type": "object", "properties": {"model": {"type": "string"},

@@ -55,6 +55,9 @@ window.CareApi = (function () {
     resolve: (id, force) => call("POST", t(id) + "/resolve", { force: !!force }),
     handback: (id, force) => call("POST", t(id) + "/handback", { force: !!force }),
     signOut: () => call("DELETE", "/api/session"),
+    faqs: () => call("GET", "/api/review/faqs"),
+    // {ticket, text, faq: KEY | null, key?, note?, use_reply?} -> the review proposal it joined
+    flag: (body) => call("POST", "/api/review/flag", body),
 
     // Server-sent events: onEvent(event) for each queue change; onState(true|false) when the
     // stream opens or drops (EventSource reconnects by itself, replaying from Last-Event-ID).

@@ -1,11 +1,12 @@
 // The care console: queue, conversation, actions, live updates and keyboard shortcuts.
 "use strict";
 (function () {
-  const api = window.CareApi, R = window.CareRender;
+  const api = window.CareApi, R = window.CareRender, F = window.CareFlag;
   const $ = (id) => document.getElementById(id);
   const state = {
     me: null, agents: [], tickets: [], stats: null, tab: "waiting", selected: null,
     current: null, drafts: new Map(), clockSkew: 0, fetchedAt: 0, seen: new Set(), first: true,
+    flagged: new Map(),  // ticket id + "\n" + message text -> review proposal id (this session)
   };
   const now = () => Date.now() / 1000 + state.clockSkew;
 
@@ -129,7 +130,7 @@
     $("ticket-status").className = "status " + (held ? "mine" : t.status);
     $("ticket-wait").textContent = waitText(t.summary);
     const log = $("transcript"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    log.replaceChildren(...t.transcript.map((m) => R.message(m, me)));
+    log.replaceChildren(...t.transcript.map((m) => R.message(m, me, flagControl(t, m))));
     if (atBottom || log.dataset.ticket !== t.id) log.scrollTop = log.scrollHeight;
     log.dataset.ticket = t.id;
     $("why").replaceChildren(...R.why(t).filter(Boolean));
@@ -163,6 +164,31 @@
 
   const me = () => state.me && state.me.name;
   const can = (p) => !!state.me && state.me.permissions.includes(p);
+
+  // -- flag for FAQ (flag.js) ---------------------------------------------------------------------
+  // Follower messages of a conversation someone answered (claimed or closed) can be flagged as
+  // "should have been FAQ X" / "new FAQ" for the trainers' review list.
+  const flaggable = (t) => !!t && can("note") && (t.status === "claimed" || t.status === "resolved");
+  const flagKey = (id, text) => id + "\n" + F.norm(text);
+  function flagControl(t, m) {
+    if (!flaggable(t) || m.role !== "follower") return null;
+    return { done: state.flagged.get(flagKey(t.id, m.text)) || "",
+      onClick: () => openFlag(m.text) };
+  }
+  function openFlag(text) {
+    const t = state.current;
+    if (!flaggable(t)) return toast("Flag messages of a claimed or closed conversation.", "error");
+    F.open(t, text || F.defaultText(t)).catch(fail);
+  }
+  function markFlagged(t, text, pid) {
+    state.flagged.set(flagKey(t.id, text), pid);
+    if (state.current && state.current.id === t.id) renderTicket();
+  }
+  function flagged(t, text, proposal) {
+    markFlagged(t, text, proposal.id);
+    toast("Flagged for the trainers' review: " + proposal.id + " (" + (proposal.kind === "new_faq"
+      ? "new FAQ" + (proposal.key ? " " + proposal.key : "") : "examples for " + proposal.key) + ").", "ok");
+  }
 
   // -- actions ------------------------------------------------------------------------------------
   async function select(id) {
@@ -287,12 +313,13 @@
     const typing = e.target.matches("input, textarea, select");
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "reply") { e.preventDefault(); send(); return; }
     if (e.key === "Escape") { if (typing) e.target.blur(); return; }
-    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
     const keys = {
       j: () => move(1), k: () => move(-1), ArrowDown: () => move(1), ArrowUp: () => move(-1),
       c: claim, n: claimNext, e: () => close("resolve"), h: () => close("handback"), u: release,
       r: () => { if (!$("reply").disabled) $("reply").focus(); },
       o: () => { if (state.current) $("note-text").focus(); },
+      f: () => openFlag(),
       "1": () => setTab("waiting"), "2": () => setTab("mine"), "3": () => setTab("all"),
       "?": () => $("help").showModal(),
     };
@@ -308,6 +335,8 @@
       state.agents = (await api.agents()).agents;
     } catch (err) { return fail(err); }
     $("me").textContent = state.me.name + " · " + state.me.role;
+    $("review-link").hidden = !can("train");
+    F.init({ api, onDone: flagged, onKnown: markFlagged });
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);

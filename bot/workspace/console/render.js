@@ -92,12 +92,21 @@ window.CareRender = (function () {
     return Math.max(t.waiting_seconds, now - t.enqueued_at);
   }
 
-  function message(m, me) {
+  // One transcript message. flag (follower messages of a flaggable conversation):
+  // { done: proposal id or "", onClick } adds the "Flag for FAQ" control.
+  function message(m, me, flag) {
     const role = m.role || "system";
     const who = role === "agent" ? (m.agent === me ? "You" : (m.agent || "Agent")) : ROLE_LABEL[role] || role;
     const attachments = (m.attachments || []).map((a) => el("span", { class: "attachment" }, "📎 " + (a.type || "file")));
+    let control = null;
+    if (flag && role === "follower" && m.text) {
+      control = flag.done
+        ? el("span", { class: "flagged", title: "in the trainers' review list" }, "⚑ flagged " + flag.done)
+        : el("button", { type: "button", class: "flag-btn", title: "Flag for FAQ (f)" }, "⚑ Flag for FAQ");
+      if (!flag.done) control.addEventListener("click", flag.onClick);
+    }
     return el("li", { class: "msg " + role },
-      el("div", { class: "msg-meta" }, who + (m.ts ? " · " + clock(m.ts) : "")),
+      el("div", { class: "msg-meta" }, who + (m.ts ? " · " + clock(m.ts) : ""), control),
       el("div", { class: "msg-text" }, m.text || (attachments.length ? "" : "(empty message)")),
       attachments.length ? el("div", {}, attachments) : null);
   }
