@@ -1,34 +1,37 @@
-"""Rasa tracker and lock stores on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
+"""Rasa's tracker store on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
 
-- ``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
-  while a human owns the conversation (the tracker is paused) to the open ticket, so the agent
-  sees them; the bot itself stays silent.
-- ``FailSafeRedisLockStore``: Rasa's RedisLockStore that falls back to in-process locks while
-  Redis is unreachable, so the bot keeps answering FAQs (Rasa's own FailSafeTrackerStore does the
-  same for trackers).
+``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
+while a human owns the conversation (the tracker is paused) to the open ticket, so the agent sees
+them (the bot itself stays silent), and counts them (``paused`` in ``bot.metrics``). Its save
+skips Rasa's merge when the stored tracker is a prefix of the one saved (see ``_save_tracker``).
+
+The lock store is ``bot.rasa_lock.FailSafeRedisLockStore``. Importing this module (Rasa does,
+from ``endpoints.yml``, before it handles a message; ``bot.rasa_lock`` imports it too) applies
+``bot.rasa_speedups`` to the Rasa process.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import urlparse
 
 import redis
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
 
+from bot import metrics, rasa_speedups
 from bot.escalation.config import load_escalation_config
 from bot.escalation.decision import decide
 from bot.escalation.handoff import record_while_waiting
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
+
+rasa_speedups.apply()
 
 
 def redis_params(url: str | None = None) -> dict[str, Any]:
@@ -72,7 +75,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         return self._queue
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        await super().save(tracker, timeout)
+        await self._save_tracker(tracker, timeout)
         if not tracker.is_paused() or not tracker.events:
             return
         last = tracker.events[-1]
@@ -83,6 +86,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded
+            metrics.record(self.red, get_settings().queue_prefix, "paused")
             config = load_escalation_config(get_settings().escalation_config)
             metadata = {"message_id": last.message_id, **(last.metadata or {})}
             decision = decide(last.parse_data or {"text": last.text}, config, metadata=metadata)
@@ -101,44 +105,35 @@ class CarebotTrackerStore(RedisTrackerStore):
             logger.error(f"Could not forward a follower message to the ticket: {error}")
 
 
-class FailSafeRedisLockStore(LockStore):
-    """Redis lock store that degrades to in-process locks while Redis is down."""
+    async def _save_tracker(self, tracker: DialogueStateTracker, timeout: float | None) -> None:
+        """``RedisTrackerStore.save`` without its merge when the stored tracker's events start
+        this one's (the usual case: the lock store lets one instance at a time process a
+        conversation, and the saved tracker is the one loaded plus new events). Rasa's save
+        deserialises the stored tracker and replays it to find that out: 2-5x the cost of the
+        save itself. Otherwise (another session stored first, a concurrent writer) Rasa's merge
+        runs as before."""
+        await self.stream_events(tracker)
+        if not timeout and self.record_exp:
+            timeout = self.record_exp
+        key = self.key_prefix + tracker.sender_id
+        stored = self.red.get(key)
+        if stored is not None and not stored_is_prefix(stored, tracker):
+            prior = self.deserialise_tracker(tracker.sender_id, stored)
+            if prior is not None:
+                tracker = self._merge_trackers(prior, tracker)
+        self.red.set(key, self.serialise_tracker(tracker), ex=timeout)
 
-    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        kwargs = dict(endpoint_config.kwargs) if endpoint_config else {}
-        url = endpoint_config.url if endpoint_config and endpoint_config.url else None
-        params = redis_params(url)
-        self._redis = RedisLockStore(
-            host=params["host"],
-            port=params["port"],
-            db=params["db"],
-            password=params["password"],
-            key_prefix=kwargs.get("key_prefix"),
-            socket_timeout=float(kwargs.get("socket_timeout", 2)),
-        )
-        self._memory = InMemoryLockStore()
-        super().__init__()
 
-    def _fallback(self, error: Exception) -> None:
-        logger.error(f"Redis lock store unavailable ({error}); using in-process locks for now.")
-
-    def get_lock(self, conversation_id: str) -> TicketLock | None:
-        try:
-            return self._redis.get_lock(conversation_id)
-        except redis.RedisError as error:
-            self._fallback(error)
-            return self._memory.get_lock(conversation_id)
-
-    def delete_lock(self, conversation_id: str) -> None:
-        try:
-            self._redis.delete_lock(conversation_id)
-        except redis.RedisError as error:
-            self._fallback(error)
-        self._memory.delete_lock(conversation_id)
-
-    def save_lock(self, lock: TicketLock) -> None:
-        try:
-            self._redis.save_lock(lock)
-        except redis.RedisError as error:
-            self._fallback(error)
-            self._memory.save_lock(lock)
+def stored_is_prefix(stored: str | bytes, tracker: DialogueStateTracker) -> bool:
+    """Whether the stored tracker's events start ``tracker``'s (same types and timestamps; then
+    Rasa's merge returns ``tracker`` unchanged)."""
+    try:
+        events = json.loads(stored).get("events") or []
+    except (ValueError, AttributeError):
+        return False
+    if len(events) > len(tracker.events):
+        return False
+    for event, mine in zip(events, tracker.events, strict=False):  # a deque: no indexing
+        if event.get("event") != mine.type_name or event.get("timestamp") != mine.timestamp:
+            return False
+    return True

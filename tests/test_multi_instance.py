@@ -163,11 +163,10 @@ def test_a_burst_in_one_conversation_through_the_proxy(multi: Multi) -> None:
     _burst(multi, [multi.rest])
 
 
-@pytest.mark.xfail(strict=False, reason="Rasa 3.6's RedisLockStore issues tickets with GET then "
-                   "SET (not atomic): two instances can both take the first ticket; the atomic "
-                   "lock proposed for FailSafeRedisLockStore fixes it (docs/scaling.md)")
 def test_a_burst_in_one_conversation_on_both_instances_at_once(multi: Multi) -> None:
-    """The same burst sent straight to both instances, alternately (no proxy in between)."""
+    """The same burst sent straight to both instances, alternately (no proxy in between): the
+    atomic lock (``bot.rasa_lock``) serialises it across instances. Rasa 3.6's RedisLockStore
+    issues tickets with GET then SET, so two instances could both take the first ticket."""
     port = multi.settings.rasa_port
     _burst(multi, [f"http://127.0.0.1:{port + i}/webhooks/rest/webhook" for i in (1, 2)])
 
