@@ -61,7 +61,7 @@ def test_two_lock_stores_never_hold_one_conversation_at_once(redis_client: redis
     for conversation, held in spans.items():
         assert len(held) == 6, conversation
         held.sort()
-        for (_, end), (begin, _) in zip(held, held[1:]):
+        for (_, end), (begin, _) in zip(held, held[1:], strict=False):
             assert begin >= end, f"{conversation} held twice at once: {held}"
     store = RedisLockStore(**redis_params(redis_url))
     assert not any(redis_client.exists(store.key_prefix + c) for c in conversations)
