@@ -1,6 +1,6 @@
 """Load benchmark: simulated followers DM a running stack through Rasa's REST channel.
 
-    carebot bench load --senders 50 --messages 20 --rate 100 [--url http://localhost:5005]
+    carebot bench load --senders 50 --messages 20 [--think-ms 3000] [--url http://localhost:5005]
     .venv/bin/python bench/load_bench.py --senders 50 --messages 20   (same, without the CLI)
 
 Each simulated follower (``--senders``) holds its own conversations and sends ``--messages``
@@ -8,15 +8,24 @@ messages in all, one at a time, waiting for the reply before the next, like a pe
 FAQ questions, small talk and messages that escalate (complaints, damaged items, legal threats,
 "can I talk to a human"...), phrasings that are *not* in the training data. A conversation that
 escalates is over for the bot (a person owns it; the bot stays silent), so that follower's next
-message starts a new conversation. ``--rate R`` paces the followers so that together they offer
-R messages/s (each waits ``senders / R`` seconds between sends, ±30 % jitter, never less than the
-reply time); ``--rate 0`` sends the next message as soon as the reply arrives (saturation).
+message starts a new conversation.
+
+Think time (``--think-ms``, default 3000): after each reply a follower waits a time drawn
+uniformly from 0.5x to 1.5x that value before its next message (reading a one-line answer and
+typing a short question takes a person several seconds; 3 s on average is a fast, impatient
+follower, i.e. more load per follower than real traffic). Followers start at random moments
+within one think time. Then the same followers run **closed loop** (``--think-ms 0``: the next
+message as soon as the reply arrives): the saturation throughput of the stack at that
+concurrency (``saturation`` in the JSON; ``--no-saturation`` skips it). With no think time, a
+p95 of 50 ms at 50 senders would need 1,000 msg/s; with think time T the offered load is about
+``senders / T`` msg/s.
 
 Then, in the same run, the same load goes to **stock Rasa 3.6** (``rasa init``'s default
 pipeline and policies: DIET, ResponseSelector, FallbackClassifier, Memoization, TED, Rule),
 trained on the project's NLU data and domain with ``--stock-epochs`` (default 20; serving cost
-does not depend on epochs), with the project's endpoints (the same Redis tracker and lock stores)
-and the stock way of answering: rules ``faq -> utter_faq``, small talk -> its response, everything
+does not depend on epochs), with Rasa's own Redis tracker and lock stores on the same Redis (not
+carebot's stores: importing those would apply ``bot.rasa_speedups`` to stock Rasa too) and the
+stock way of answering: rules ``faq -> utter_faq``, small talk -> its response, everything
 else -> a hand-off response, all inside Rasa (no action server, no tone model, no decision, no
 ticket). ``--no-stock`` skips it; ``--stock-url`` uses one already running.
 
@@ -27,9 +36,9 @@ whatever instance served each message), and every escalated conversation has exa
 trackers deleted (``--keep`` keeps them).
 
 Prints one JSON object (``messages_per_s``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``errors``,
-``escalations``, ..., ``stock`` and ``ratio``) and writes ``bench/reports/load.md`` with a
-latency histogram (``load-latency.png``). Report the load average with the numbers: this machine
-is shared.
+``escalations``, CPU ms per message by process, ..., ``saturation``, ``stock`` and ``ratio``)
+and writes ``bench/reports/load.md`` with a latency histogram (``load-latency.png``). Report
+the load average with the numbers: this machine is shared.
 """
 
 from __future__ import annotations
@@ -173,8 +182,11 @@ class Phase:
     wall_s: float = 0.0
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    think_ms: float = 0.0
     cpu_s: float | None = None
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
     processes: int = 0
+    client_cpu_s: float = 0.0
     verify: dict[str, Any] = field(default_factory=dict)
 
     def conversations(self) -> dict[str, list[Sent]]:
@@ -195,6 +207,7 @@ class Phase:
             return None if v is None else round(v, d)
 
         data: dict[str, Any] = {
+            "think_ms": self.think_ms,
             "messages": n,
             "messages_per_s": r(n / self.wall_s if self.wall_s else 0.0),
             "p50_ms": r(percentile(good, 50)),
@@ -213,7 +226,11 @@ class Phase:
         }
         if self.cpu_s is not None and n:
             data["server_cpu_ms_per_message"] = r(1000 * self.cpu_s / n, 2)
+            data["cpu_ms_per_message_by_process"] = {
+                role: r(1000 * cpu / n, 2) for role, cpu in sorted(self.cpu_by_role.items())}
             data["server_processes"] = self.processes
+        if n:
+            data["client_cpu_ms_per_message"] = r(1000 * self.client_cpu_s / n, 2)
         if self.verify:
             data["verify"] = self.verify
         return data
@@ -241,23 +258,19 @@ async def _send(session: Any, url: str, sender: str, text: str, timeout: float,
     return True, "", len(replies), escalated
 
 
-async def _follower(i: int, run_id: str, session: Any, rest: str, messages: int, rate: float,
-                    senders: int, seed: int, timeout: float, prefixes: Sequence[str],
-                    out: list[Sent], t0: float) -> None:
+async def _follower(i: int, run_id: str, session: Any, rest: str, messages: int, think_ms: float,
+                    seed: int, timeout: float, prefixes: Sequence[str], out: list[Sent]) -> None:
     rng = random.Random(seed * 100_003 + i)
-    interval = senders / rate if rate > 0 else 0.0
-    next_at = t0 + rng.random() * interval
+    think = think_ms / 1000.0
+    if think:
+        await asyncio.sleep(rng.random() * think)  # followers do not start in step
     left, conv = messages, 0
     while left > 0:
         sender = f"{run_id}-f{i}-c{conv}"
         conv += 1
         for seq, (kind, text) in enumerate(conversation(rng)[:left]):
-            if interval:
-                delay = next_at - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                next_at = max(next_at, time.perf_counter() - interval) + interval * rng.uniform(
-                    0.7, 1.3)
+            if think and left < messages:  # reading the reply, typing the next message
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             start = time.perf_counter()
             ok, error, n, escalated = await _send(session, rest, sender, text, timeout, prefixes)
             out.append(Sent(sender, seq, kind, text, (time.perf_counter() - start) * 1000, ok,
@@ -267,7 +280,7 @@ async def _follower(i: int, run_id: str, session: Any, rest: str, messages: int,
                 break  # a person owns it now (or it failed): a new conversation next
 
 
-async def _run_followers(base: str, run_id: str, senders: int, messages: int, rate: float,
+async def _run_followers(base: str, run_id: str, senders: int, messages: int, think_ms: float,
                          seed: int, timeout: float, prefixes: Sequence[str]) -> tuple[list[Sent],
                                                                                      float]:
     import aiohttp
@@ -278,8 +291,7 @@ async def _run_followers(base: str, run_id: str, senders: int, messages: int, ra
     async with aiohttp.ClientSession(connector=connector) as session:
         t0 = time.perf_counter()
         await asyncio.gather(*[
-            _follower(i, run_id, session, rest, messages, rate, senders, seed, timeout, prefixes,
-                      out, t0)
+            _follower(i, run_id, session, rest, messages, think_ms, seed, timeout, prefixes, out)
             for i in range(senders)
         ])
         wall = time.perf_counter() - t0
@@ -333,28 +345,49 @@ def stack_processes(url: str) -> list[Any]:
     return [p for p in procs if p.pid not in mine]
 
 
-def _cpu(procs: Sequence[Any]) -> float:
-    total = 0.0
+def role(process: Any) -> str:
+    """What a serving process is: ``rasa``, ``actions``, ``proxy`` or ``other`` (the runner)."""
+    try:
+        cmd = " ".join(process.cmdline())
+    except Exception:  # noqa: BLE001 - a process may have gone
+        return "other"
+    if "rasa_sdk" in cmd or "run actions" in cmd:
+        return "actions"
+    if "proxy" in cmd:
+        return "proxy"
+    if "rasa" in cmd and " run" in cmd:
+        return "rasa"
+    return "other"
+
+
+def _cpu(procs: Sequence[Any]) -> dict[str, float]:
+    """CPU seconds (user + system) so far, summed by :func:`role`."""
+    total: dict[str, float] = {}
     for p in procs:
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            total[role(p)] = total.get(role(p), 0.0) + t.user + t.system
         except Exception:  # noqa: BLE001 - a process may have gone
             pass
     return total
 
 
-def run_phase(label: str, base: str, args: argparse.Namespace, prefixes: Sequence[str]) -> Phase:
-    run_id = f"load-{label}-{uuid.uuid4().hex[:6]}"
+def run_phase(label: str, base: str, args: argparse.Namespace, prefixes: Sequence[str],
+              think_ms: float) -> Phase:
+    run_id = f"load-{label}-{'t' if think_ms else 's'}-{uuid.uuid4().hex[:6]}"
     if args.warmup:
         asyncio.run(_warm_up(base, run_id, args.warmup, args.timeout))
     procs = stack_processes(base)
-    phase = Phase(label, base, load_before=os.getloadavg())
+    phase = Phase(label, base, load_before=os.getloadavg(), think_ms=think_ms)
     cpu0 = _cpu(procs)
+    client0 = time.process_time()
     phase.sent, phase.wall_s = asyncio.run(_run_followers(
-        base, run_id, args.senders, args.messages, args.rate, args.seed, args.timeout, prefixes))
+        base, run_id, args.senders, args.messages, think_ms, args.seed, args.timeout, prefixes))
+    phase.client_cpu_s = time.process_time() - client0
     if procs:
-        phase.cpu_s = _cpu(procs) - cpu0
+        cpu1 = _cpu(procs)
+        phase.cpu_by_role = {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in cpu1}
+        phase.cpu_s = sum(phase.cpu_by_role.values())
         phase.processes = len(procs)
     phase.load_after = os.getloadavg()
     return phase
@@ -571,8 +604,20 @@ def ensure_stock_model(settings: Any, epochs: int, log: Any = print) -> tuple[Pa
     return model, time.perf_counter() - start
 
 
+def stock_endpoints(redis_url: str) -> dict[str, Any]:
+    """Rasa's own Redis tracker and lock stores (``type: redis``) on ``redis_url``; no action
+    server. Not carebot's stores: importing ``bot.rasa_stores`` patches Rasa (speed-ups)."""
+    parsed = urlparse(redis_url)
+    store: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "localhost",
+                             "port": parsed.port or 6379,
+                             "db": int((parsed.path or "/0").lstrip("/") or 0)}
+    if parsed.password:
+        store["password"] = parsed.password
+    return {"tracker_store": dict(store), "lock_store": dict(store)}
+
+
 class StockServer:
-    """``rasa run`` of the stock model with the project's endpoints minus the action server."""
+    """``rasa run`` of the stock model with Rasa's own Redis stores (:func:`stock_endpoints`)."""
 
     def __init__(self, settings: Any, model: Path, port: int) -> None:
         import yaml
@@ -580,8 +625,7 @@ class StockServer:
         self.port = port
         self.url = f"http://localhost:{port}"
         work = settings.var_dir / "bench" / "stock"
-        endpoints = yaml.safe_load((settings.home / "endpoints.yml").read_text()) or {}
-        endpoints.pop("action_endpoint", None)
+        endpoints = stock_endpoints(settings.redis_url)
         path = work / "endpoints.yml"
         path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
         self.log = work / "rasa.log"
@@ -655,19 +699,25 @@ def write_load_report(result: dict[str, Any], phases: Sequence[Phase], args: arg
     rows = []
     for phase in phases:
         s = phase.summary()
+        by_role = s.get("cpu_ms_per_message_by_process") or {}
         rows.append([str(v) if v is not None else None for v in (
-            phase.label, s["messages"], s["messages_per_s"], s["p50_ms"], s["p95_ms"],
+            phase.label, f"{phase.think_ms:.0f}" if phase.think_ms else "0 (closed loop)",
+            s["messages"], s["messages_per_s"], s["p50_ms"], s["p95_ms"],
             s["p99_ms"], s["errors"], s["escalations"], s.get("server_cpu_ms_per_message"),
+            ", ".join(f"{k} {v}" for k, v in by_role.items()) or None,
+            s.get("client_cpu_ms_per_message"),
             " ".join(str(x) for x in s["loadavg_before"]))])
-    table = md_table(["stack", "messages", "msg/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-                      "escalations", "server CPU ms/msg", "load avg before"], rows)
+    table = md_table(["stack", "think ms", "messages", "msg/s", "p50 ms", "p95 ms", "p99 ms",
+                      "errors", "escalations", "server CPU ms/msg", "by process",
+                      "load generator CPU ms/msg", "load avg before"], rows)
     command = " ".join(["carebot bench load", *sys.argv[1:]]) if sys.argv else ""
     sections = [
         ("Run", f"Command: `{command}`  \nWhen: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
                 f"{machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at "
                 f"the end (the machine is shared: other work runs too).  \n"
-                f"{args.senders} followers x {args.messages} messages, offered rate "
-                f"{args.rate or 'unpaced (closed loop)'} msg/s, warm-up {args.warmup} messages."),
+                f"{args.senders} followers x {args.messages} messages, think time "
+                f"{args.think_ms:.0f} ms (0.5x-1.5x) then closed loop, warm-up {args.warmup} "
+                f"messages per phase."),
         ("Result", f"```json\n{json.dumps(result, indent=2, ensure_ascii=False)}\n```"),
         ("Side by side", table + f"\n\n![latency histogram]({png.name})"),
         ("What is compared", (
@@ -675,9 +725,10 @@ def write_load_report(result: dict[str, Any], phases: Sequence[Phase], args: arg
             "language guard; RulePolicy; every message through `action_respond` on the action "
             "server: decision, escalation to the Redis queue with a ticket, hand-off).  \n"
             f"**stock**: Rasa 3.6 `rasa init` default config, {args.stock_epochs} epochs, same "
-            "NLU data and domain, same Redis tracker and lock stores, answering with responses "
-            "from rules inside Rasa (`faq -> utter_faq`, small talk, hand-off texts): no action "
-            "server, no tone, no decision, no ticket. The point is the per-message serving cost."
+            "NLU data and domain, Rasa's own Redis tracker and lock stores, answering with "
+            "responses from rules inside Rasa (`faq -> utter_faq`, small talk, hand-off texts): "
+            "no action server, no tone, no decision, no ticket. The point is the per-message "
+            "serving cost."
             "\n\nserver CPU ms/msg: CPU time of the serving processes (Rasa, action servers, "
             "proxy) divided by messages; unlike latency it hardly depends on other load.")),
     ]
@@ -688,11 +739,19 @@ def write_load_report(result: dict[str, Any], phases: Sequence[Phase], args: arg
 # -- entry points -----------------------------------------------------------------------------
 
 
+DEFAULT_THINK_MS = 3000.0
+"""A fast follower: reads a one-line answer and types a short question in ~3 s (0.5x-1.5x)."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--senders", type=int, default=50, help="simulated followers (50)")
     parser.add_argument("--messages", type=int, default=20, help="messages per follower (20)")
-    parser.add_argument("--rate", type=float, default=100.0,
-                        help="offered messages/s, all followers together (100); 0 = unpaced")
+    parser.add_argument("--think-ms", type=float, default=DEFAULT_THINK_MS,
+                        help=f"mean think time of a follower between a reply and its next "
+                             f"message, ms ({DEFAULT_THINK_MS:.0f}; drawn from 0.5x-1.5x); "
+                             f"0 = closed loop")
+    parser.add_argument("--no-saturation", dest="saturation", action="store_false",
+                        help="skip the closed-loop (--think-ms 0) phase after the paced one")
     parser.add_argument("--url", help="the stack (default: CAREBOT_RASA_URL, :5005)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured messages first (20)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per message, seconds")
@@ -722,9 +781,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     prefixes = handoff_prefixes(settings.home)
     log = (lambda m: print(m, file=sys.stderr, flush=True))  # noqa: E731
 
-    def measure(label: str, url: str, tickets: bool) -> Phase:
-        log(f"bench load: {label}: {args.senders} followers x {args.messages} messages -> {url}")
-        phase = run_phase(label, url, args, prefixes)
+    def measure(label: str, url: str, tickets: bool, think_ms: float) -> Phase:
+        log(f"bench load: {label}: {args.senders} followers x {args.messages} messages, "
+            f"think {think_ms:.0f} ms -> {url}")
+        phase = run_phase(label, url, args, prefixes, think_ms)
         if args.verify:
             phase.verify = verify(phase, settings.rasa_token if label == "carebot" else "",
                                   redis_url, settings.queue_prefix, tickets)
@@ -735,7 +795,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"bench load: cleanup failed: {error}")
         return phase
 
-    phases = [measure("carebot", base, True)]
+    thinks = [args.think_ms] + ([0.0] if args.saturation and args.think_ms else [])
+    phases = [measure("carebot", base, True, t) for t in thinks]
     if args.stock:
         server = None
         if args.stock_url:
@@ -748,30 +809,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server.wait()
             stock_url = server.url
         try:
-            phases.append(measure("stock", stock_url, False))
+            phases += [measure("stock", stock_url, False, t) for t in thinks]
         finally:
             if server is not None:
                 server.stop()
 
-    main_phase = phases[0].summary()
+    summaries = {(p.label, p.think_ms): p.summary() for p in phases}
+    main_phase = summaries[("carebot", args.think_ms)]
     result: dict[str, Any] = {
         "url": base, "senders": args.senders, "messages_per_sender": args.messages,
-        "rate": args.rate, **main_phase,
+        **main_phase,
         "loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
     }
-    if len(phases) > 1:
-        stock = phases[1].summary()
+    if ("carebot", 0.0) in summaries and args.think_ms:
+        result["saturation"] = summaries[("carebot", 0.0)]
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a and b else None
+
+    if ("stock", args.think_ms) in summaries:
+        stock = summaries[("stock", args.think_ms)]
         result["stock"] = stock
-
-        def ratio(a: float | None, b: float | None) -> float | None:
-            return round(a / b, 2) if a and b else None
-
         result["ratio"] = {
             "messages_per_s": ratio(main_phase["messages_per_s"], stock["messages_per_s"]),
             "p95_ms_stock_over_carebot": ratio(stock["p95_ms"], main_phase["p95_ms"]),
             "server_cpu_stock_over_carebot": ratio(stock.get("server_cpu_ms_per_message"),
                                                    main_phase.get("server_cpu_ms_per_message")),
         }
+        if ("stock", 0.0) in summaries and "saturation" in result:
+            result["stock_saturation"] = summaries[("stock", 0.0)]
+            result["ratio"]["saturation_messages_per_s"] = ratio(
+                result["saturation"]["messages_per_s"],
+                result["stock_saturation"]["messages_per_s"])
     if not args.no_report:
         path = write_load_report(result, phases, args, Path(args.report_dir))
         result["report"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
