@@ -8,9 +8,10 @@ and Rasa imports that module from ``endpoints.yml`` before it handles any messag
   twice per message. Cached by type name: the same (first matching) class; unknown names still
   go the original way (``ValueError`` or the default).
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which checks the
-  schema itself against its meta-schema on every action call. The schema is a constant: its
-  validator is built once; the errors are the same (``best_match``, as ``validate`` does, with
-  Rasa's message suffix).
+  schema itself against its meta-schema on every action call, and then tries all 23 event
+  schemas of a ``oneOf`` for every event returned. The validator is built once, and a valid
+  response is recognised without the ``oneOf`` (:class:`ActionResultValidator`); an invalid one
+  gets jsonschema's own error (``best_match``, as ``validate`` does, with Rasa's suffix).
 - ``DaskGraphRunner.run`` schedules the NLU graph and the policy graph of every message through
   ``dask.get``: the same nodes get the same inputs, evaluated depth-first in this thread (what
   dask's synchronous scheduler does, minus its bookkeeping); the minimal schema per target list
@@ -71,22 +72,12 @@ def prebuild_action_result_validator() -> None:
     from rasa.shared.constants import DOCS_BASE_URL
 
     ORIGINALS["RemoteAction._validate_action_result"] = RemoteAction._validate_action_result
-    validators: list[Any] = []
-
-    def validator() -> Any:
-        if not validators:
-            from jsonschema import validators as jsonschema_validators
-
-            schema = RemoteAction.action_response_format_spec()
-            cls = jsonschema_validators.validator_for(schema)
-            cls.check_schema(schema)
-            validators.append(cls(schema))
-        return validators[0]
+    built: list[ActionResultValidator] = []
 
     def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
-        from jsonschema import exceptions
-
-        error = exceptions.best_match(validator().iter_errors(result))
+        if not built:
+            built.append(ActionResultValidator(RemoteAction.action_response_format_spec()))
+        error = built[0].first_error(result)
         if error is not None:
             error.message += (
                 f". Failed to validate Action server response from API, "
@@ -98,6 +89,56 @@ def prebuild_action_result_validator() -> None:
         return True
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+
+class ActionResultValidator:
+    """``jsonschema.validate`` of an action server response, minus its two costs: the schema
+    is checked against its meta-schema once (not per call), and valid responses skip the
+    ``oneOf`` over Rasa's 23 event schemas, which builds an error for each of the 22 that do not
+    match. Exact because the event schemas differ by ``"event": {"const": ...}`` and the outer
+    schema requires ``event`` to be a string: an event is valid iff it is valid against the outer
+    schema without ``oneOf`` *and* against the one branch its ``event`` names. A response that
+    fails that fast check is validated in full, so errors are jsonschema's own (``best_match``).
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        from jsonschema import validators as jsonschema_validators
+
+        cls = jsonschema_validators.validator_for(schema)
+        cls.check_schema(schema)
+        self.full = cls(schema)
+        event_schema = schema["properties"]["events"]["items"]
+        outer = {k: v for k, v in event_schema.items() if k != "oneOf"}
+        self.by_event: dict[str, Any] = {}
+        for branch in event_schema["oneOf"]:
+            name = branch["properties"]["event"]["const"]
+            assert name not in self.by_event, f"two event schemas for {name!r}"
+            self.by_event[name] = cls({"allOf": [outer, branch]})
+        self.responses = cls(schema["properties"]["responses"])
+        assert set(schema["properties"]) == {"events", "responses"}, "schema changed"
+
+    def valid_fast(self, result: Any) -> bool:
+        if not isinstance(result, dict):
+            return False
+        if "responses" in result and not self.responses.is_valid(result["responses"]):
+            return False
+        events = result.get("events", [])
+        if not isinstance(events, list):
+            return False
+        for event in events:
+            name = event.get("event") if isinstance(event, dict) else None
+            validator = self.by_event.get(name) if isinstance(name, str) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return True
+
+    def first_error(self, result: Any) -> Any:
+        """``None`` when valid, else the error ``jsonschema.validate`` would raise."""
+        from jsonschema import exceptions
+
+        if self.valid_fast(result):
+            return None
+        return exceptions.best_match(self.full.iter_errors(result))
 
 
 def run_graphs_without_dask() -> None:
