@@ -7,6 +7,8 @@ and Rasa imports that module from ``endpoints.yml`` before it handles any messag
   ``inspect.isabstract``) for *each* event of a tracker it deserialises; a tracker is loaded
   twice per message. Cached by type name: the same (first matching) class; unknown names still
   go the original way (``ValueError`` or the default).
+- ``Domain.is_empty`` (called for every message) builds an empty ``Domain`` to compare with:
+  built once.
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which checks the
   schema itself against its meta-schema on every action call, and then tries all 23 event
   schemas of a ``oneOf`` for every event returned. The validator is built once, and a valid
@@ -43,6 +45,7 @@ def apply() -> None:
     if getattr(rasa_events.Event, APPLIED, False):
         return
     cache_event_types()
+    compare_with_one_empty_domain()
     prebuild_action_result_validator()
     run_graphs_without_dask()
     reuse_http_sessions()
@@ -65,6 +68,20 @@ def cache_event_types() -> None:
         return found
 
     rasa_events.Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def compare_with_one_empty_domain() -> None:
+    from rasa.shared.core.domain import Domain
+
+    ORIGINALS["Domain.is_empty"] = Domain.is_empty
+    empty: list[dict[str, Any]] = []
+
+    def is_empty(self: Domain) -> bool:
+        if not empty:
+            empty.append(Domain.empty().as_dict())
+        return bool(self.as_dict() == empty[0])
+
+    Domain.is_empty = is_empty  # type: ignore[method-assign]
 
 
 def prebuild_action_result_validator() -> None:

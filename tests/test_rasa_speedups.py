@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_applied_once_on_import_of_the_stores_module() -> None:
     patched = DaskGraphRunner.run
     assert set(ORIGINALS) == {"Event.resolve_by_type", "RemoteAction._validate_action_result",
-                              "DaskGraphRunner.run", "EndpointConfig.session"}
+                              "DaskGraphRunner.run", "EndpointConfig.session",
+                              "Domain.is_empty"}
     assert patched is not ORIGINALS["DaskGraphRunner.run"]
     rasa_speedups.apply()  # a second call changes nothing
     assert DaskGraphRunner.run is patched
@@ -82,6 +83,15 @@ def test_trackers_deserialise_to_equal_events(monkeypatch: pytest.MonkeyPatch) -
     assert len(fast) == len(stored)
     assert [e.as_dict() for e in fast] == [e.as_dict() for e in slow]
     assert [type(e) for e in fast] == [type(e) for e in slow]
+
+
+def test_domain_emptiness_as_in_rasa() -> None:
+    from rasa.shared.core.domain import Domain
+
+    ours = Domain.load(str(ROOT / "config" / "domain"))
+    for domain in (ours, Domain.empty(), Domain.from_dict({"intents": ["greet"]}), ours):
+        assert domain.is_empty() == ORIGINALS["Domain.is_empty"](domain)
+    assert Domain.empty().is_empty() and not ours.is_empty()
 
 
 # -- RemoteAction._validate_action_result -------------------------------------------------------
