@@ -115,7 +115,6 @@ class CarebotTrackerStore(RedisTrackerStore):
         except redis.RedisError as error:
             logger.error(f"Could not forward a follower message to the ticket: {error}")
 
-
     async def _retrieve(
         self, sender_id: str, fetch_all_sessions: bool
     ) -> DialogueStateTracker | None:
