@@ -1,34 +1,47 @@
-"""Rasa tracker and lock stores on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
+"""Rasa's tracker store on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
 
-- ``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
-  while a human owns the conversation (the tracker is paused) to the open ticket, so the agent
-  sees them; the bot itself stays silent.
-- ``FailSafeRedisLockStore``: Rasa's RedisLockStore that falls back to in-process locks while
-  Redis is unreachable, so the bot keeps answering FAQs (Rasa's own FailSafeTrackerStore does the
-  same for trackers).
+``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
+while a human owns the conversation (the tracker is paused) to the open ticket, so the agent sees
+them (the bot itself stays silent), and counts them (``paused`` in ``bot.metrics``). It stores
+exactly what Rasa's store would, with less work per message:
+
+- a tracker it loaded (or saved) remembers the SHA-1 of the stored JSON; saving it again is one
+  compare-and-set script (store the new JSON if the stored one is still that one), instead of
+  Rasa's GET + deserialise + replay of the stored tracker to merge it. If the stored tracker
+  changed meanwhile, Rasa's merge runs, as before;
+- without that memory, the merge is skipped when the stored events are a prefix of the saved
+  tracker's (then Rasa's merge returns the tracker unchanged);
+- loading a single-session tracker does not rebuild it per session only to return the original.
+
+The lock store is ``bot.rasa_lock.FailSafeRedisLockStore``. Importing this module (Rasa does,
+from ``endpoints.yml``, before it handles a message; ``bot.rasa_lock`` imports it too) applies
+``bot.rasa_speedups`` to the Rasa process.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 from urllib.parse import urlparse
 
 import redis
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, UserUttered, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
 
+from bot import metrics, rasa_speedups
 from bot.escalation.config import load_escalation_config
 from bot.escalation.decision import decide
 from bot.escalation.handoff import record_while_waiting
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
+
+rasa_speedups.apply()
 
 
 def redis_params(url: str | None = None) -> dict[str, Any]:
@@ -59,6 +72,7 @@ class CarebotTrackerStore(RedisTrackerStore):
             **kwargs,
         )
         self._queue: Any = None
+        self._cas: Any = None
 
     def _agent_queue(self) -> Any:
         if self._queue is None:
@@ -72,7 +86,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         return self._queue
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        await super().save(tracker, timeout)
+        await self._save_tracker(tracker, timeout)
         if not tracker.is_paused() or not tracker.events:
             return
         last = tracker.events[-1]
@@ -83,6 +97,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded
+            metrics.record(self.red, get_settings().queue_prefix, "paused")
             config = load_escalation_config(get_settings().escalation_config)
             metadata = {"message_id": last.message_id, **(last.metadata or {})}
             decision = decide(last.parse_data or {"text": last.text}, config, metadata=metadata)
@@ -100,45 +115,108 @@ class CarebotTrackerStore(RedisTrackerStore):
         except redis.RedisError as error:
             logger.error(f"Could not forward a follower message to the ticket: {error}")
 
+    async def _retrieve(
+        self, sender_id: str, fetch_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Rasa's ``_retrieve``; the tracker remembers what was stored (see the module doc)."""
+        stored = self.red.get(self.key_prefix + sender_id)
+        if stored is None:
+            return None
+        tracker = self.deserialise_tracker(sender_id, stored)
+        if tracker is None or fetch_all_sessions:
+            _remember(tracker, stored)
+            return tracker
+        sessions = split_events(tracker.events, ActionExecuted,
+                                {"action_name": ACTION_SESSION_START_NAME},
+                                include_splitting_event=True)
+        if len(sessions) <= 1:
+            _remember(tracker, stored)
+            return tracker
+        return DialogueStateTracker.from_events(  # the last session, as Rasa builds it
+            tracker.sender_id, sessions[-1], tracker.slots.values(),
+            sender_source=tracker.sender_source, max_event_history=tracker._max_event_history)
 
-class FailSafeRedisLockStore(LockStore):
-    """Redis lock store that degrades to in-process locks while Redis is down."""
+    async def _save_tracker(self, tracker: DialogueStateTracker, timeout: float | None) -> None:
+        """``RedisTrackerStore.save``: same result, less work (see the module doc)."""
+        await self.stream_events(tracker)
+        if not timeout and self.record_exp:
+            timeout = self.record_exp
+        key = self.key_prefix + tracker.sender_id
+        serialised = self.serialise_tracker(tracker)
+        expected = _remembered(tracker)
+        if expected is not None:
+            if self._cas is None:
+                self._cas = self.red.register_script(SAVE_IF_UNCHANGED)
+            stored = self._cas(keys=[key], args=[expected, serialised, int(timeout or 0)])
+            if stored == 1:
+                _remember(tracker, serialised)
+                return
+        else:
+            stored = self.red.get(key)
+        merged = tracker
+        if stored is not None and not stored_is_prefix(stored, tracker):
+            prior = self.deserialise_tracker(tracker.sender_id, stored)
+            if prior is not None:
+                merged = self._merge_trackers(prior, tracker)
+                serialised = self.serialise_tracker(merged)
+        self.red.set(key, serialised, ex=timeout)
+        _remember(tracker, serialised if merged is tracker else None)
 
-    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        kwargs = dict(endpoint_config.kwargs) if endpoint_config else {}
-        url = endpoint_config.url if endpoint_config and endpoint_config.url else None
-        params = redis_params(url)
-        self._redis = RedisLockStore(
-            host=params["host"],
-            port=params["port"],
-            db=params["db"],
-            password=params["password"],
-            key_prefix=kwargs.get("key_prefix"),
-            socket_timeout=float(kwargs.get("socket_timeout", 2)),
-        )
-        self._memory = InMemoryLockStore()
-        super().__init__()
 
-    def _fallback(self, error: Exception) -> None:
-        logger.error(f"Redis lock store unavailable ({error}); using in-process locks for now.")
+SAVE_IF_UNCHANGED = """
+local stored = redis.call('GET', KEYS[1])
+if stored and redis.sha1hex(stored) ~= ARGV[1] then return stored end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+"""
+"""KEYS[1] tracker key; ARGV: SHA-1 of the JSON the tracker was loaded from (or last saved as),
+the new JSON, expiry seconds (0: none). Stores the new JSON and returns 1 if the stored JSON is
+still that one (or none is stored: Rasa stores without merging then), else returns the stored
+JSON (the caller merges, as Rasa does)."""
 
-    def get_lock(self, conversation_id: str) -> TicketLock | None:
-        try:
-            return self._redis.get_lock(conversation_id)
-        except redis.RedisError as error:
-            self._fallback(error)
-            return self._memory.get_lock(conversation_id)
+_MEMO = "_carebot_stored"
 
-    def delete_lock(self, conversation_id: str) -> None:
-        try:
-            self._redis.delete_lock(conversation_id)
-        except redis.RedisError as error:
-            self._fallback(error)
-        self._memory.delete_lock(conversation_id)
 
-    def save_lock(self, lock: TicketLock) -> None:
-        try:
-            self._redis.save_lock(lock)
-        except redis.RedisError as error:
-            self._fallback(error)
-            self._memory.save_lock(lock)
+def _remember(tracker: DialogueStateTracker | None, stored: str | bytes | None) -> None:
+    """Note on ``tracker`` which JSON is stored for it: its SHA-1, and how many events it had
+    then with the last one (so a tracker whose events were replaced is not taken for it)."""
+    if tracker is None:
+        return
+    if stored is None or tracker.events.maxlen is not None:
+        tracker.__dict__.pop(_MEMO, None)
+        return
+    raw = stored.encode("utf-8") if isinstance(stored, str) else stored
+    count = len(tracker.events)
+    last = tracker.events[-1] if count else None
+    tracker.__dict__[_MEMO] = (hashlib.sha1(raw).hexdigest(), count, last)
+
+
+def _remembered(tracker: DialogueStateTracker) -> str | None:
+    """The SHA-1 noted by :func:`_remember` if ``tracker`` still starts with the events it had."""
+    memo = tracker.__dict__.get(_MEMO)
+    if memo is None:
+        return None
+    digest, count, last = memo
+    events = tracker.events
+    if len(events) < count or (count and events[count - 1] is not last):
+        return None
+    return str(digest)
+
+
+def stored_is_prefix(stored: str | bytes, tracker: DialogueStateTracker) -> bool:
+    """Whether the stored tracker's events start ``tracker``'s (same types and timestamps; then
+    Rasa's merge returns ``tracker`` unchanged)."""
+    try:
+        events = json.loads(stored).get("events") or []
+    except (ValueError, AttributeError):
+        return False
+    if len(events) > len(tracker.events):
+        return False
+    for event, mine in zip(events, tracker.events, strict=False):  # a deque: no indexing
+        if event.get("event") != mine.type_name or event.get("timestamp") != mine.timestamp:
+            return False
+    return True
