@@ -85,7 +85,12 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
     own = len(rows)
     scorer = ToneScorer(config, None, None)  # type: ignore[arg-type]  # only _config is used
     rows += scorer._calm_examples(load_data(str(nlu_dir)))
-    model = ToneModel().fit(rows, c=float(config["C"]))
+    model = ToneModel().fit(
+        rows,
+        c=float(config["C"]),
+        feature_scale=float(config["feature_scale"]),
+        vader_weight=float(config["vader_weight"]),
+    )
     info = {
         "tone_source": f"trained from {', '.join(_shown(p) for p in paths)} "
         f"+ calm NLU examples of {_shown(nlu_dir)}",
