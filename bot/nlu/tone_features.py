@@ -49,7 +49,7 @@ INTENSIFIERS = frozenset(
 )
 CONTRAST = frozenset("but however though although yet except".split())
 # The number of dense columns ``Lexicon.features`` returns (checked by the tests).
-N_FEATURES = 27
+N_FEATURES = 28
 
 
 def _read_list(path: Path) -> list[str]:
@@ -129,6 +129,15 @@ class Lexicon:
                 found.append(" ".join(words[max(0, i - 3) : i + 1]))
         return found
 
+    def _negated_negative(self, words: list[str]) -> list[str]:
+        """Complaint words right after a negator ("not angry", "no complaints")."""
+        negative = {w for w in self.negative if " " not in w}
+        return [
+            f"{words[i - 1]} {w}"
+            for i, w in enumerate(words)
+            if i > 0 and w in negative and words[i - 1] in NEGATORS
+        ]
+
     def _cues(self, raw: str) -> dict[str, Any]:
         text = " ".join(raw.lower().split())
         words = _WORD.findall(text)
@@ -146,6 +155,7 @@ class Lexicon:
             "sarcasm": self._hits(text, tokens, self.sarcasm),
             "problem": self._hits(text, tokens, self.problem),
             "negated_positive": self._negated_positive(words),
+            "negated_negative": self._negated_negative(words),
             "negations": sum(1 for w in words if w in NEGATORS),
             "intensifiers": sum(1 for w in words if w in INTENSIFIERS),
             "contrast": sum(1 for w in words if w in CONTRAST),
@@ -168,7 +178,8 @@ class Lexicon:
         rows = []
         for raw in texts:
             c = self.cues(raw)
-            neg, pos, sar = len(c["negative"]), len(c["positive"]), len(c["sarcasm"])
+            neg = max(0, len(c["negative"]) - len(c["negated_negative"]))  # "not angry"
+            pos, sar = len(c["positive"]), len(c["sarcasm"])
             prob = len(c["problem"]) + len(c["durations"])
             emo = c["emoji"]
             v = c["vader"]
@@ -195,6 +206,7 @@ class Lexicon:
                     1.0 if compound <= -0.05 else 0.0,
                     min(c["negations"], 3) / 3,
                     min(len(c["negated_positive"]), 2) / 2,
+                    min(len(c["negated_negative"]), 2) / 2,
                     min(c["intensifiers"], 3) / 3,
                     min(c["contrast"], 2) / 2,
                     min(len(c["problem"]), 4) / 2,

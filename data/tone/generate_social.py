@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (phrase lists read better one row per line)
 """Writes ``data/tone/social.yml``: tone rows in social-media register, composed from the
 project's own phrase lists below (no external text; every phrase was written for carebot).
 
@@ -154,6 +155,82 @@ NEGATIVE = [
     "the politicians lie every single time", "can't believe how rude people are",
     "i hate mondays so much", "this headache won't go away", "i'm sick and stuck in bed",
 ]
+# -- second round: more registers and topics (everyday life, sport, music, news; replies) -----
+SUBJECTS = ["the hawks", "our team", "the new band", "that singer", "the show", "my favourite podcast",
+            "the city council", "the senator", "the local library", "the coffee place downtown",
+            "the new phone", "the museum", "the marathon", "the film festival", "the farmers market",
+            "the school board", "the sequel", "the tour", "the playoffs", "the new season"]  # fmt: skip
+NEUTRAL_MORE = [
+    "{subject} plays {place} {time}", "{subject} announced a new date {time}",
+    "{subject} is on tv {time}", "tickets for {subject} go on sale {time}",
+    "{subject} will be in {place} {time}", "reading about {subject} on the train",
+    "{subject} posted the schedule for {time}", "heard {subject} might change plans {time}",
+    "{subject} starts at 7 {time}", "{subject} was on the radio this morning",
+    "my dad keeps talking about {subject}", "{subject} has a new website",
+    "does anyone know when {subject} starts?", "is {subject} streaming anywhere {time}?",
+    "{subject} moved to {place}", "we might go see {subject} {time}",
+    "{subject} vote is {time}", "{subject} released a statement {time}",
+    "{handle} just sent the dm", "{handle} dm sent with my booking reference",
+    "{handle} confirmation number is KX7 44P", "{handle} ok, will do", "{handle} done, check your messages",
+    "{handle} flight 2210 from {place}", "{handle} it was the {time} flight", "{handle} yes that's the one",
+    "{handle} i'm in seat 14c", "{handle} i'll call back {time}", "{handle} sent you my email address",
+    "{handle} following up on my {thing}", "{handle} i booked through the website",
+    "{handle} is there a number i can call?", "{handle} do i need to print my boarding pass",
+    "{handle} my {thing} is under my husband's name", "{handle} we are a family of four",
+    "{handle} how early should i get to {place} {time}?", "{handle} can i bring my dog on the {thing}",
+    "{handle} just checked in for {place}", "{handle} my flight leaves {time}",
+    "the {thing} leaves from {place} at noon", "grabbing food before the {thing}",
+    "long weekend coming up, heading to {place}", "saw a plane land while i was on my run",
+    "flight attendant said we land in 20 minutes", "the captain says light turbulence ahead",
+    "bought a book at {place} for the trip", "first time in {place}, any food tips?",
+]
+POSITIVE_MORE = [
+    "{subject} was so good {time}", "can't wait to see {subject} {time}!", "{subject} never disappoints",
+    "so happy {subject} is back", "{subject} made my whole week", "loved every minute of {subject}",
+    "shout out to {subject}, you're the best", "{subject} was amazing last night",
+    "{handle} thanks for the reply, appreciate it", "{handle} you guys are the best",
+    "{handle} made it home safe, thank you", "{handle} thank you, that was easy",
+    "{handle} the crew were so kind to my kids", "{handle} great crew, great flight, thanks",
+    "{handle} best flight i've had in years", "{handle} thank you for finding my bag so fast",
+    "{handle} loving the new seats", "{handle} thanks for looking after us {time}",
+    "{handle} quick and painless, thank you", "{handle} thanks, you've been really helpful",
+    "{handle} the agent at {place} was wonderful", "{handle} thank you for the free drink",
+    "{handle} got the refund, thanks so much", "{handle} that was the smoothest check in ever",
+    "{handle} flying with you again {time}, can't wait", "{handle} thanks for keeping us posted",
+    "sunny and warm in {place}, perfect", "this is the best coffee in {place}",
+]
+NEGATIVE_MORE = [
+    "{handle} why is my {thing} still not here?", "{handle} how many times do i have to call?",
+    "{handle} is anyone actually working today?", "{handle} when are you going to answer me?",
+    "{handle} are you serious right now?", "{handle} how long do i have to wait?",
+    "{handle} can someone explain why my {thing} was cancelled?", "{handle} why does this keep happening?",
+    "{handle} what's the point of the app if it never works?", "{handle} where is my bag? it's been {dur}",
+    "{handle} why can't anyone give us a straight answer?", "{handle} do better", "{handle} get it together",
+    "{handle} unbelievable", "classic {handle}", "{handle} every single time", "{handle} fix this",
+    "{handle} sort it out", "{handle} not good enough", "{handle} shocking service", "{handle} pathetic",
+    "{handle} what a mess", "{handle} this is a disaster", "{handle} so frustrating",
+    "{handle} your hold music has been playing for {dur}", "{handle} the line at {place} is insane",
+    "{handle} gate agents at {place} were useless", "{handle} the flight attendant was so rude to my mom",
+    "{handle} no food, no water, no updates", "{handle} the toilet on board was broken",
+    "{handle} my seat didn't recline and the screen was dead", "{handle} i paid for extra legroom and didn't get it",
+    "{handle} i was promised a callback {dur} ago", "{handle} the agent hung up on me",
+    "{handle} it's been {dur} and my {thing} is still missing", "{handle} your website charged me twice",
+    "{handle} our {thing} was cancelled and we found out at the gate", "{handle} delayed, then cancelled, then rebooked for {time}",
+    "{handle} they won't let me change my {thing} without a huge fee", "{handle} my suitcase came back wet and torn",
+    "{handle} i missed my sister's wedding because of you", "{handle} i've never been treated so badly",
+    "{handle} all i got was a voucher for $10 after {dur}", "{handle} no one at the desk, no one on the phone",
+    "{handle} the system is down again?", "{handle} four hours on the tarmac with the kids",
+    "{subject} was a total letdown", "{subject} is a disgrace", "so over {subject}",
+    "{subject} ruined my night", "i can't stand {subject} anymore", "{subject} lied again",
+    "worst day ever, everything went wrong", "why does everything break at once",
+]
+BAD_MORE = [
+    "leaving my bag in {place}", "the {dur} delay", "the useless help", "cancelling my flight at midnight",
+    "putting me on a flight {time} instead of today", "the robotic answers", "keeping us on the plane for {dur}",
+    "losing my {thing}", "charging me for a seat next to my own kid", "the lovely {dur} wait",
+    "the warm welcome of a 2am gate change", "another voucher i can't use",
+]
+
 # Positive surface + a bad situation: sarcasm (labelled negative).
 SARCASM_FRAMES = [
     "great, {bad}", "oh great, {bad}", "love {bad}", "i just love {bad}", "so glad {bad}",
@@ -216,6 +293,19 @@ EMOJI = {
     "negative": ["", "", "", " 😡", " 😤", " 👎", " 😩", "!!", "!", "...", " 😭"],
     "sarcasm": ["", "", "", " 🙄", " 🙃", " 👏", " 😂", "...", " 💀", "!!", " #not"],
 }
+EMOJI_ONLY = [
+    (e * n, label, sarcastic)
+    for e, label, sarcastic in [
+        ("😡", "negative", False), ("🤬", "negative", False), ("👎", "negative", False),
+        ("😤", "negative", False), ("😠", "negative", False), ("💩", "negative", False),
+        ("🙄", "negative", True), ("🙃", "negative", True), ("🤡", "negative", True),
+        ("👍", "positive", False), ("❤️", "positive", False), ("🙌", "positive", False),
+        ("😍", "positive", False), ("🎉", "positive", False), ("😊", "positive", False),
+        ("🙂", "neutral", False), ("👀", "neutral", False), ("🤔", "neutral", False),
+        ("✈️", "neutral", False), ("📦", "neutral", False),
+    ]
+    for n in (1, 2, 3)
+]  # fmt: skip
 POS_TAGS = ["#thankyou", "#happy", "#blessed", "#love", "#awesome", "#goodtimes"]
 NEG_TAGS = ["#fail", "#worst", "#delayed", "#annoyed", "#nothappy", "#never again"]
 
@@ -223,6 +313,7 @@ NEG_TAGS = ["#fail", "#worst", "#delayed", "#annoyed", "#nothappy", "#never agai
 def _fill(template: str, rng: random.Random) -> str:
     values = {
         "handle": rng.choice(HANDLES),
+        "subject": rng.choice(SUBJECTS),
         "thing": rng.choice(THINGS),
         "place": rng.choice(PLACES),
         "time": rng.choice(TIMES),
@@ -272,6 +363,9 @@ def generate(seed: int = SEED) -> list[dict[str, object]]:
     rows = []
     rows += _rows("neutral", "neutral", False, 900, lambda: pick(NEUTRAL_STATEMENTS), rng)
     rows += _rows("neutral", "neutral", False, 500, lambda: pick(NEUTRAL_QUESTIONS), rng)
+    rows += _rows("neutral", "neutral", False, 700, lambda: pick(NEUTRAL_MORE), rng)
+    rows += _rows("positive", "positive", False, 450, lambda: pick(POSITIVE_MORE), rng)
+    rows += _rows("negative", "negative", False, 800, lambda: pick(NEGATIVE_MORE), rng)
     rows += _rows("positive", "positive", False, 700, lambda: pick(POSITIVE), rng)
     rows += _rows(
         "positive", "positive", False, 250,
@@ -279,10 +373,13 @@ def generate(seed: int = SEED) -> list[dict[str, object]]:
     )  # fmt: skip
     rows += _rows("negative", "negative", False, 1000, lambda: pick(NEGATIVE), rng)
     rows += _rows(
-        "sarcasm", "negative", True, 450,
-        lambda: pick(SARCASM_FRAMES).replace("{bad}", pick(BAD_SITUATIONS)), rng,
+        "sarcasm", "negative", True, 600,
+        lambda: pick(SARCASM_FRAMES).replace("{bad}", pick(BAD_SITUATIONS + BAD_MORE)), rng,
     )  # fmt: skip
     rows += _rows("sarcasm", "negative", True, 150, lambda: pick(SARCASM_STANDALONE), rng)
+    # Emoji-only messages (decide() reads them through the tone scores alone).
+    for symbols, label, sarcastic in EMOJI_ONLY:
+        rows.append({"text": symbols, "label": label, "sarcasm": sarcastic})
     return rows
 
 
