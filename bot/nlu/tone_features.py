@@ -27,6 +27,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 _WORD = re.compile(r"[a-z0-9*'/]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _HASHTAG = re.compile(r"#\w+")
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -121,12 +122,15 @@ class Lexicon:
         return found
 
     def _negated_positive(self, words: list[str]) -> list[str]:
-        """Positive words with a negator up to three words before them ("not happy")."""
+        """Positive words with a negator up to three words before them ("not happy",
+        "didn't really help")."""
         positive = set(self.positive)
         found = []
         for i, word in enumerate(words):
-            if word in positive and any(w in NEGATORS for w in words[max(0, i - 3) : i]):
-                found.append(" ".join(words[max(0, i - 3) : i + 1]))
+            if word in positive:
+                negators = [w for w in words[max(0, i - 3) : i] if w in NEGATORS]
+                if negators:
+                    found.append(f"{negators[-1]} … {word}")
         return found
 
     def _negated_negative(self, words: list[str]) -> list[str]:
@@ -139,6 +143,7 @@ class Lexicon:
         ]
 
     def _cues(self, raw: str) -> dict[str, Any]:
+        raw = raw.translate(_APOSTROPHES)  # phones type "don’t": the cues and VADER expect "don't"
         text = " ".join(raw.lower().split())
         words = _WORD.findall(text)
         tokens = set(words)
@@ -179,7 +184,8 @@ class Lexicon:
         for raw in texts:
             c = self.cues(raw)
             neg = max(0, len(c["negative"]) - len(c["negated_negative"]))  # "not angry"
-            pos, sar = len(c["positive"]), len(c["sarcasm"])
+            pos = max(0, len(c["positive"]) - len(c["negated_positive"]))  # "not happy"
+            sar = len(c["sarcasm"])
             prob = len(c["problem"]) + len(c["durations"])
             emo = c["emoji"]
             v = c["vader"]
@@ -230,7 +236,8 @@ class Lexicon:
         out += [
             f"{kind} emoji: {''.join(symbols)}" for kind, symbols in c["emoji"].items() if symbols
         ]
-        if c["positive"] and (
+        praise = len(c["positive"]) > len(c["negated_positive"])
+        if praise and (
             c["negative"] or c["problem"] or c["emoji"]["negative"] or c["emoji"]["sarcasm"]
         ):
             out.append("positive words next to a complaint")
