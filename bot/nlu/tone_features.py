@@ -28,6 +28,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 _WORD = re.compile(r"[a-z0-9*'/]+")
 _ELONGATED = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_CLAUSE = re.compile(r"[,.;:!?()\n]+|\s-\s|\bbut\b")
 _HASHTAG = re.compile(r"#\w+")
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -146,6 +147,7 @@ class Lexicon:
         raw = raw.translate(_APOSTROPHES)  # phones type "don’t": the cues and VADER expect "don't"
         text = " ".join(raw.lower().split())
         words = _WORD.findall(text)
+        clauses = _CLAUSE.split(text)
         tokens = set(words)
         letters = [c for c in raw if c.isalpha()]
         upper = sum(1 for c in letters if c.isupper())
@@ -159,8 +161,13 @@ class Lexicon:
             "positive": self._hits(text, tokens, self.positive),
             "sarcasm": self._hits(text, tokens, self.sarcasm),
             "problem": self._hits(text, tokens, self.problem),
-            "negated_positive": self._negated_positive(words),
-            "negated_negative": self._negated_negative(words),
+            # negation reaches to the end of its clause: "hasn't moved, love that" is not negated
+            "negated_positive": [
+                hit for clause in clauses for hit in self._negated_positive(_WORD.findall(clause))
+            ],
+            "negated_negative": [
+                hit for clause in clauses for hit in self._negated_negative(_WORD.findall(clause))
+            ],
             "negations": sum(1 for w in words if w in NEGATORS),
             "intensifiers": sum(1 for w in words if w in INTENSIFIERS),
             "contrast": sum(1 for w in words if w in CONTRAST),
