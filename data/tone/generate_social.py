@@ -148,7 +148,7 @@ NEGATIVE = [
     "{handle} what is going on with my {thing}???", "{handle} i'm so angry right now",
     "{handle} you ruined our holiday", "{handle} i'm done with you", "my {thing} is {dur} late",
     "{handle} flight delayed {dur}, missed the meeting", "{handle} my {thing} hasn't arrived",
-    "{handle} still waiting on my {thing}", "{handle} bag didn't make it to {place}",
+    "{handle} still waiting for my {thing} to turn up", "{handle} bag didn't make it to {place}",
     "{handle} they changed my seat without telling me", "{handle} got charged a fee for nothing",
     "sick of the traffic every single day", "this week has been awful", "so tired of this weather",
     "the referee ruined that game", "worst episode of the season", "my phone broke again",
