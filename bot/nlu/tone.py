@@ -2,7 +2,9 @@
 
 Adds ``tone = {"negative", "sarcasm", "label", "signals"}`` to every parsed message (and so to
 ``tracker.latest_message`` in the action server). Trained on the project's own tone corpus
-(``data/tone/*.yml``, see ``bot.nlu.tone_model``), not on the NLU intents.
+(``data/tone/*.yml``, see ``bot.nlu.tone_model``), not on the NLU intents; the cues, including
+VADER's lexicon scores (``vadersentiment``, MIT, lexicon inside the wheel), are in
+``bot.nlu.tone_features``.
 
 Rasa caches trained components by their config and NLU data; the tone corpus is neither, so
 ``carebot train`` forces a retrain when the corpus or the lexicons change.
