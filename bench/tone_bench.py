@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import html
+import re
 import shutil
 import sys
 import tarfile
@@ -54,6 +56,16 @@ SENTIMENT = {"negative", "neutral", "positive"}
 IRONY = {"ironic", "not_ironic"}
 TONE_REASONS = ("negative_tone", "sarcasm")
 TARGET = 0.90
+_LITERAL_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def clean_text(text: str) -> str:
+    """Undo two transport artefacts of the public tweet CSVs: HTML entities (``&amp;``, in
+    ~5% of airline tweets) and literal ``\\u2019`` / ``\\u002c`` escapes (in ~10% of TweetEval
+    sentiment rows: "don\\u2019t" would otherwise hide a negation from every cue). A follower's
+    message never arrives like that, so scoring the artefacts would measure the wrong thing."""
+    text = _LITERAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return html.unescape(text)
 
 
 # -- the tone model, as the shipped component trains it -------------------------------------
@@ -85,7 +97,12 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
     own = len(rows)
     scorer = ToneScorer(config, None, None)  # type: ignore[arg-type]  # only _config is used
     rows += scorer._calm_examples(load_data(str(nlu_dir)))
-    model = ToneModel().fit(rows, c=float(config["C"]))
+    model = ToneModel().fit(
+        rows,
+        c=float(config["C"]),
+        feature_scale=float(config["feature_scale"]),
+        vader_weight=float(config["vader_weight"]),
+    )
     info = {
         "tone_source": f"trained from {', '.join(_shown(p) for p in paths)} "
         f"+ calm NLU examples of {_shown(nlu_dir)}",
@@ -267,8 +284,10 @@ def _extra_column(path: Path, column: str, n: int) -> list[str]:
         reader = csv.DictReader(handle)
         if column not in (reader.fieldnames or []):
             return [""] * n
-        values = [
-            str(r.get(column) or "") for r in reader if " ".join(str(r.get("text") or "").split())
+        values = [  # the rows read_labelled_csv keeps: text and label both present
+            str(r.get(column) or "")
+            for r in reader
+            if " ".join(str(r.get("text") or "").split()) and str(r.get("label") or "").strip()
         ]
     return values[:n] if len(values) >= n else values + [""] * (n - len(values))
 
@@ -294,7 +313,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         model, info = train_tone_model(_project_path(args.config), _project_path(args.nlu_data))
     seconds_key = "tone_load_seconds" if args.model else "tone_train_seconds"
     info[seconds_key] = round(time.perf_counter() - start, 1)
-    scored = score_rows(model, [r.text for r in rows], config)
+    scored = score_rows(model, [clean_text(r.text) for r in rows], config)
     ms = [s["ms"] for s in scored]
     t = config.thresholds
     if kind == "sentiment":

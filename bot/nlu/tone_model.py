@@ -6,14 +6,15 @@ complaints count as negative), ``sarcasm`` the probability that a positive surfa
 complaint, ``signals`` the human-readable cues behind the scores (shown to the agent).
 
 Training data: ``data/tone/*.yml`` (``tone: [{text, label, sarcasm}]``), written by the project.
-Lexicons: ``bot/nlu/lexicons/*.txt``, written by the project.
+Cues and features: ``bot.nlu.tone_features`` (the project's lexicons in
+``bot/nlu/lexicons/*.txt`` + VADER's sentiment scores).
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -21,128 +22,9 @@ import numpy as np
 import yaml
 
 from bot.nlu.text_model import LinearTextModel
+from bot.nlu.tone_features import N_FEATURES, Lexicon, default_lexicon
 
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-_WORD = re.compile(r"[a-z0-9*'/]+")
-_ELONGATED = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
-
-
-def _read_list(path: Path) -> list[str]:
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            entries.append(line.lower())
-    return entries
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The cue lists in ``bot/nlu/lexicons``."""
-
-    negative: tuple[str, ...]
-    positive: tuple[str, ...]
-    sarcasm: tuple[str, ...]
-    emoji: dict[str, str]
-
-    @classmethod
-    def load(cls, directory: Path = LEXICON_DIR) -> Lexicon:
-        emoji: dict[str, str] = {}
-        for entry in _read_list(directory / "emoji.txt"):
-            symbol, _, kind = entry.partition(" ")
-            emoji[symbol] = kind.strip()
-        return cls(
-            negative=tuple(_read_list(directory / "negative.txt")),
-            positive=tuple(_read_list(directory / "positive.txt")),
-            sarcasm=tuple(_read_list(directory / "sarcasm.txt")),
-            emoji=emoji,
-        )
-
-    @staticmethod
-    def _hits(text: str, tokens: set[str], phrases: Iterable[str]) -> list[str]:
-        found = []
-        for phrase in phrases:
-            if " " in phrase or not phrase.isalnum():
-                if phrase in text:
-                    found.append(phrase)
-            elif phrase in tokens:
-                found.append(phrase)
-        return found
-
-    def cues(self, raw: str) -> dict[str, Any]:
-        """Every cue found in ``raw`` (counts and the matched entries); memoised, since the
-        polarity model, the sarcasm model and the signals all ask for the same message."""
-        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_cache", {})
-        found = cache.get(raw)
-        if found is None:
-            if len(cache) > 512:
-                cache.clear()
-            found = cache[raw] = self._cues(raw)
-        return found
-
-    def _cues(self, raw: str) -> dict[str, Any]:
-        text = " ".join(raw.lower().split())
-        tokens = set(_WORD.findall(text))
-        letters = [c for c in raw if c.isalpha()]
-        upper = sum(1 for c in letters if c.isupper())
-        emoji_kinds = {"negative": [], "sarcasm": [], "positive": []}  # type: dict[str, list[str]]
-        for symbol, kind in self.emoji.items():
-            if symbol in raw:
-                emoji_kinds.setdefault(kind, []).append(symbol)
-        return {
-            "negative": self._hits(text, tokens, self.negative),
-            "positive": self._hits(text, tokens, self.positive),
-            "sarcasm": self._hits(text, tokens, self.sarcasm),
-            "emoji": emoji_kinds,
-            "caps_ratio": upper / len(letters) if len(letters) >= 8 else 0.0,
-            "exclamations": raw.count("!"),
-            "questions": raw.count("?"),
-            "elongated": len(_ELONGATED.findall(raw)),
-        }
-
-    def features(self, texts: Sequence[str]) -> np.ndarray:
-        rows = []
-        for raw in texts:
-            c = self.cues(raw)
-            neg, pos, sar = len(c["negative"]), len(c["positive"]), len(c["sarcasm"])
-            emo = c["emoji"]
-            rows.append(
-                [
-                    min(neg, 4) / 2,
-                    min(pos, 4) / 2,
-                    min(sar, 3) / 1.5,
-                    min(len(emo["negative"]), 2),
-                    min(len(emo["sarcasm"]), 2),
-                    min(len(emo["positive"]), 2),
-                    1.0 if (pos or emo["positive"]) and (neg or emo["negative"]) else 0.0,
-                    c["caps_ratio"] if c["caps_ratio"] > 0.6 else 0.0,
-                    min(c["exclamations"], 4) / 4,
-                    min(c["questions"], 4) / 4,
-                    min(c["elongated"], 2) / 2,
-                ]
-            )
-        return np.asarray(rows, dtype=np.float64)
-
-    def signals(self, raw: str) -> list[str]:
-        """Readable reasons for an agent: which cues fired."""
-        c = self.cues(raw)
-        out = [f"negative word: {w}" for w in c["negative"][:4]]
-        out += [f"sarcasm marker: {w}" for w in c["sarcasm"][:3]]
-        out += [
-            f"{kind} emoji: {''.join(symbols)}" for kind, symbols in c["emoji"].items() if symbols
-        ]
-        if c["positive"] and (c["negative"] or c["emoji"]["negative"] or c["emoji"]["sarcasm"]):
-            out.append("positive words next to a complaint")
-        if c["caps_ratio"] > 0.6:
-            out.append("shouting (ALL CAPS)")
-        if c["exclamations"] >= 3:
-            out.append("many exclamation marks")
-        return out
-
-
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    return Lexicon.load()
+__all__ = ["Lexicon", "ToneModel", "default_lexicon", "load_corpus"]
 
 
 def load_corpus(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -172,15 +54,43 @@ class ToneModel:
     lexicon: Lexicon = field(default_factory=default_lexicon)
     polarity: LinearTextModel | None = None
     sarcasm: LinearTextModel | None = None
+    feature_scale: float = 1.0
+    """Multiplies the dense cue columns: larger = less regularised = cues weigh more than the
+    n-grams (which only know the corpus' wording)."""
+    vader_weight: float = 4.0
+    """``negative`` = sigmoid(logit(polarity model's P(negative)) - vader_weight * VADER compound).
+    The linear model learns from our corpus, where its own n-grams separate the labels, so it
+    leans on VADER less than unfamiliar text needs; this blend keeps a fixed share of the
+    general-purpose lexicon score in the result (0 = the linear model alone)."""
 
-    def fit(self, rows: Sequence[dict[str, Any]], c: float = 4.0) -> ToneModel:
+    def _dense(self, texts: Sequence[str]) -> np.ndarray:
+        return self.lexicon.features(texts) * self.feature_scale
+
+    def fit(
+        self,
+        rows: Sequence[dict[str, Any]],
+        c: float = 4.0,
+        feature_scale: float | None = None,
+        char_min_df: int = 1,
+        vader_weight: float | None = None,
+    ) -> ToneModel:
+        if vader_weight is not None:
+            if not 0 <= vader_weight <= 20:
+                raise ValueError(f"vader_weight={vader_weight}: expected 0..20")
+            self.vader_weight = float(vader_weight)
+        if feature_scale is not None:
+            if feature_scale <= 0:
+                raise ValueError(f"feature_scale={feature_scale}: expected > 0")
+            self.feature_scale = float(feature_scale)
         texts = [r["text"] for r in rows]
-        self.polarity = LinearTextModel(c=c, extra=self.lexicon.features).fit(
+        self.polarity = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
             texts, [r["label"] for r in rows]
         )
         sarcastic = ["yes" if r["sarcasm"] else "no" for r in rows]
         if len(set(sarcastic)) == 2:
-            self.sarcasm = LinearTextModel(c=c, extra=self.lexicon.features).fit(texts, sarcastic)
+            self.sarcasm = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
+                texts, sarcastic
+            )
         return self
 
     def score_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
@@ -194,7 +104,7 @@ class ToneModel:
         yes_i = self.sarcasm.labels.index("yes") if self.sarcasm is not None else 0
         out = []
         for i, text in enumerate(safe):
-            negative = float(pol[i, neg_i])
+            negative = self._blend(float(pol[i, neg_i]), text)
             sarcasm = float(sar[i, yes_i]) if sar is not None else 0.0
             out.append(
                 {
@@ -206,6 +116,14 @@ class ToneModel:
             )
         return out
 
+    def _blend(self, p_negative: float, text: str) -> float:
+        if not self.vader_weight:
+            return p_negative
+        p = min(max(p_negative, 1e-6), 1 - 1e-6)
+        compound = float(self.lexicon.cues(text)["vader"]["compound"])
+        logit = math.log(p / (1 - p)) - self.vader_weight * compound
+        return 1.0 / (1.0 + math.exp(-logit))
+
     def score(self, text: str) -> dict[str, Any]:
         return self.score_many([text])[0]
 
@@ -213,14 +131,29 @@ class ToneModel:
         if self.polarity is None:
             raise RuntimeError("tone model is not trained")
         self.polarity.save(directory / "polarity")
+        meta = {
+            "feature_scale": self.feature_scale,
+            "vader_weight": self.vader_weight,
+            "features": N_FEATURES,
+        }
+        (directory / "tone.json").write_text(json.dumps(meta))
         if self.sarcasm is not None:
             self.sarcasm.save(directory / "sarcasm")
 
     @classmethod
     def load(cls, directory: Path) -> ToneModel:
-        lexicon = default_lexicon()
-        model = cls(lexicon=lexicon)
-        model.polarity = LinearTextModel.load(directory / "polarity", extra=lexicon.features)
+        meta_path = directory / "tone.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"{meta_path}: tone model from an older carebot; retrain")
+        meta = json.loads(meta_path.read_text())
+        if int(meta.get("features", -1)) != N_FEATURES:
+            raise ValueError(f"{meta_path}: model built for other tone features; retrain")
+        model = cls(
+            lexicon=default_lexicon(),
+            feature_scale=float(meta["feature_scale"]),
+            vader_weight=float(meta["vader_weight"]),
+        )
+        model.polarity = LinearTextModel.load(directory / "polarity", extra=model._dense)
         if (directory / "sarcasm").exists():
-            model.sarcasm = LinearTextModel.load(directory / "sarcasm", extra=lexicon.features)
+            model.sarcasm = LinearTextModel.load(directory / "sarcasm", extra=model._dense)
         return model
