@@ -24,7 +24,7 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_SESSION_HOURS`` | ``12`` | how long a console sign-in lasts (hours, 1..720) |
 | ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
 | ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
-| ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up: Rasa 3.6's Redis lock store is not atomic across instances, see docs/scaling.md) or ``round_robin`` |
+| ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up, which keeps its tracker warm) or ``round_robin``; both are safe, the lock store (``bot.rasa_lock``) is atomic across instances |
 | ``CAREBOT_METRICS_TOKEN`` | empty | bearer token ``GET /metrics`` requires (workspace, proxy); empty = open |
 | ``CAREBOT_SPIKE_WINDOW_MINUTES`` | ``15`` | supervisor alerts (``bot.stats``): the window a spike is looked for in (1..1440) |
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
