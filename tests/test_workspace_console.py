@@ -395,3 +395,25 @@ def test_agent_flags_a_message_as_a_new_faq_with_the_keyboard(
     assert not page.locator("#flag-dialog").is_visible()
     assert len(review_list(stack, trainer)) == 1
     console.close()
+
+
+def test_supervisor_sees_deflection_and_a_spike_alert(
+    browser: Any, workspace_stack: WorkspaceStack, accounts: Accounts, redis_client: Any
+) -> None:
+    from bot.metrics import record
+
+    prefix = workspace_stack.settings.queue_prefix
+    for _ in range(3):
+        record(redis_client, prefix, "answered", response="utter_faq/returns")
+    record(redis_client, prefix, "escalated", reasons=["asked_for_human"])
+    console = Console(browser, workspace_stack)
+    console.sign_in(accounts.add("sam", "supervisor"), "sam")
+    page = console.page
+    page.wait_for_selector("#deflection:has-text('75%')")
+    assert page.locator("#alerts").is_hidden()  # 4 messages: under the spike minimum
+    for _ in range(12):  # an outage: angry followers, no history to compare with
+        record(redis_client, prefix, "escalated", reasons=["negative_tone"])
+    page.reload()
+    page.wait_for_selector("#alerts .banner:has-text(\"'negative_tone'\")")
+    assert "escalations in the last 15 min" in console.text("#alerts")
+    console.close()

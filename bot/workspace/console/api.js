@@ -44,6 +44,7 @@ window.CareApi = (function () {
     agents: () => call("GET", "/api/agents"),
     list: (status) => call("GET", "/api/tickets?status=" + (status || "open")),
     stats: () => call("GET", "/api/stats"),
+    overview: (minutes) => call("GET", "/api/overview?minutes=" + encodeURIComponent(minutes)),
     ticket: (id) => call("GET", t(id)),
     claimNext: () => call("POST", "/api/tickets/claim-next"),
     claim: (id) => call("POST", t(id) + "/claim"),
