@@ -95,7 +95,7 @@ def test_confident_faq_is_answered_without_a_ticket(services: Services) -> None:
 
 def test_negative_message_escalates_pauses_and_drafts(services: Services) -> None:
     events, messages = run(
-        tracker(parse("3 weeks and still nothing, useless", "faq/shipping_time", negative=0.9))
+        tracker(parse("3 weeks and still nothing, useless", "faq/shipping_time", negative=0.98))
     )
     assert [m["response"] for m in messages] == ["utter_handoff_sorry"]
     assert "wait" in messages[0]  # typical wait filled in
@@ -105,7 +105,7 @@ def test_negative_message_escalates_pauses_and_drafts(services: Services) -> Non
     assert ticket.channel == "rest" and ticket.sender == "follower-1"
     assert ticket.priority == 1
     assert "Standard shipping takes 3-5 business days." in ticket.draft
-    assert ticket.tone["negative"] == 0.9
+    assert ticket.tone["negative"] == 0.98
     texts = [turn["text"] for turn in ticket.transcript]
     assert texts[-2] == "3 weeks and still nothing, useless"
     notice = ticket.transcript[-1]  # the handoff notice, as the follower saw it

@@ -111,11 +111,13 @@ def test_ambiguous_when_margin_small(config: EscalationConfig) -> None:
 
 
 def test_negative_tone_escalates_even_on_a_faq(config: EscalationConfig) -> None:
-    d = decide(parse(text="3 weeks and STILL no package, useless", negative=0.9), config)
+    d = decide(parse(text="3 weeks and STILL no package, useless", negative=0.92), config)
     assert d.decision == "escalate"
     assert "negative_tone" in d.reasons
     assert d.faq == "shipping_time"  # the agent still sees what the bot would have said
-    assert d.priority == 1  # very negative → one level above negative_tone's 2
+    assert d.priority == 2  # negative_tone's own priority
+    furious = decide(parse(text="3 weeks and STILL no package, useless", negative=0.98), config)
+    assert furious.priority == 1  # very negative → one level more urgent
 
 
 def test_sincere_thanks_with_a_sarcasm_score_but_no_negativity_is_answered(
