@@ -73,3 +73,20 @@ def test_calibrated_model_keeps_its_ranking_and_persists_the_temperature(tmp_pat
     np.testing.assert_allclose(loaded.predict_proba(probe), p_cal, rtol=1e-6)
     # Many texts take the batched path: same numbers.
     np.testing.assert_allclose(loaded.predict_proba(probe * 5)[:4], p_cal, rtol=1e-6)
+
+
+def test_calibration_rounds_limit_the_extra_fits(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    texts, labels = _data()
+    calls: list[int] = []
+    original = LinearTextModel.fit
+
+    def counting_fit(self, t, lab):  # type: ignore[no-untyped-def]
+        calls.append(len(t))
+        return original(self, t, lab)
+
+    monkeypatch.setattr(LinearTextModel, "fit", counting_fit)
+    LinearTextModel(c=50.0, calibration_folds=4, calibration_rounds=1).fit(texts, labels)
+    assert calls == [24, 18]  # the model itself, then one fold model on 3/4 of the data
+    calls.clear()
+    LinearTextModel(c=50.0, calibration_folds=4).fit(texts, labels)
+    assert calls == [24, 18, 18, 18, 18]

