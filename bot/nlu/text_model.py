@@ -19,6 +19,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.calibration import fit_temperature, log_softmax, stratified_folds
+
 _SPACES = re.compile(r"\s+")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -70,6 +72,12 @@ class LinearTextModel:
     char_min_df: int = 1
     max_iter: int = 300
     class_weight: str | None = "balanced"
+    calibration_folds: int = 0
+    """``k`` ≥ 2: fit a softmax temperature on out-of-fold scores of a k-fold split."""
+    calibration_rounds: int = 0
+    """How many of the k folds to hold out in turn (0: all k, each costs one more fit; 1: one
+    fit on (k-1)/k of the data scores the remaining 1/k)."""
+    temperature: float = 1.0
     labels: list[str] = field(default_factory=list)
     extra: Callable[[Sequence[str]], np.ndarray] | None = field(default=None, repr=False)
     """Optional dense features from the raw texts (not persisted: the owner re-attaches)."""
@@ -97,15 +105,18 @@ class LinearTextModel:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> LinearTextModel:
         if len(texts) != len(labels) or not texts:
             raise ValueError("need the same, non-zero number of texts and labels")
-        normalised = [normalise(t) for t in texts]
-        self._vectorizers = self._make_vectorizers()
-        blocks = [v.fit_transform(normalised) for v in self._vectorizers]
-        if self.extra is not None:
-            blocks.append(sp.csr_matrix(self.extra(texts)))
-        matrix = sp.hstack(blocks, format="csr")
         distinct = sorted(set(labels))
         if len(distinct) < 2:
             raise ValueError("need at least two distinct labels to train")
+        dense = None if self.extra is None else np.asarray(self.extra(texts), dtype=np.float64)
+        if self.calibration_folds >= 2:
+            self.temperature = self._calibrate(texts, labels, dense)
+        normalised = [normalise(t) for t in texts]
+        self._vectorizers = self._make_vectorizers()
+        blocks = [v.fit_transform(normalised) for v in self._vectorizers]
+        if dense is not None:
+            blocks.append(sp.csr_matrix(dense))
+        matrix = sp.hstack(blocks, format="csr")
         model = LogisticRegression(
             C=self.c, max_iter=self.max_iter, class_weight=self.class_weight, solver="lbfgs"
         )
@@ -119,6 +130,46 @@ class LinearTextModel:
         self._coef = coef
         self._intercept = intercept
         return self
+
+    def _calibrate(
+        self, texts: Sequence[str], labels: Sequence[str], dense: np.ndarray | None
+    ) -> float:
+        """The temperature that makes out-of-fold probabilities honest (see ``calibration``)."""
+        folds = stratified_folds(labels, self.calibration_folds)
+        rows: dict[str, int] = {text: i for i, text in enumerate(texts)}
+
+        def cached(subset: Sequence[str]) -> np.ndarray:  # the dense features, computed once
+            assert dense is not None
+            return dense[[rows[text] for text in subset]]
+
+        all_labels = sorted(set(labels))
+        oof = np.zeros((len(texts), len(all_labels)))
+        truth = [-1] * len(texts)
+        rounds = self.calibration_rounds or self.calibration_folds
+        for fold in range(min(rounds, self.calibration_folds)):
+            train = [i for i, f in enumerate(folds) if f != fold]
+            held = [i for i, f in enumerate(folds) if f == fold]
+            if not held or len({labels[i] for i in train}) < 2:
+                continue
+            part = LinearTextModel(
+                c=self.c,
+                char_ngram_max=self.char_ngram_max,
+                char_min_df=self.char_min_df,
+                max_iter=self.max_iter,
+                class_weight=self.class_weight,
+                extra=None if dense is None else cached,
+            ).fit([texts[i] for i in train], [labels[i] for i in train])
+            raw = part.scores([texts[i] for i in held])
+            column = {label: j for j, label in enumerate(part.labels)}
+            fill = raw.min(axis=1, keepdims=True) - 10.0  # labels the part never saw: unlikely
+            for out_row, i in enumerate(held):
+                row = np.repeat(fill[out_row], len(all_labels))
+                for j, label in enumerate(all_labels):
+                    if label in column:
+                        row[j] = raw[out_row, column[label]]
+                oof[i] = row
+                truth[i] = all_labels.index(labels[i]) if labels[i] in column else -1
+        return fit_temperature(oof, truth)
 
     def _prepare_fast_path(self) -> None:
         """Analyzers, vocabularies and transposed weights for per-message scoring."""
@@ -161,22 +212,25 @@ class LinearTextModel:
             scores += dense @ self._coef_t[start : start + len(dense)]
         return scores
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw linear scores (before temperature and softmax), one row per text."""
         if self._coef is None or self._intercept is None:
             raise RuntimeError("model is not trained")
         if len(texts) <= 16:
-            scores = (
+            out = (
                 np.vstack([self._scores_one(t) for t in texts])
                 if texts
                 else np.zeros((0, len(self.labels)))
             )
         else:
-            scores = np.asarray(
+            out = np.asarray(
                 self.features(texts) @ self._coef.T + self._intercept, dtype=np.float64
             )
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities: ``softmax(scores / temperature)``."""
+        return np.exp(log_softmax(self.scores(texts) / self.temperature))
 
     # -- persistence: JSON + .npy, no pickle -------------------------------------------------
     def save(self, directory: Path) -> None:
@@ -187,6 +241,7 @@ class LinearTextModel:
             "c": self.c,
             "char_ngram_max": self.char_ngram_max,
             "char_min_df": self.char_min_df,
+            "temperature": self.temperature,
             "labels": self.labels,
             "vocabularies": [
                 {k: int(v) for k, v in vec.vocabulary_.items()} for vec in self._vectorizers
@@ -210,6 +265,7 @@ class LinearTextModel:
             char_ngram_max=meta["char_ngram_max"],
             char_min_df=meta["char_min_df"],
             extra=extra,
+            temperature=float(meta.get("temperature", 1.0)),
         )
         model.labels = list(meta["labels"])
         kinds = ("word", "char")
