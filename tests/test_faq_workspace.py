@@ -8,9 +8,7 @@ of the project data.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,19 +19,10 @@ import requests
 from bot.faq.store import FaqStore
 from bot.queue import AgentQueue
 from bot.workspace.accounts import Accounts
+from tests.fakes.workspace_process import workspace_process
 from tests.test_faq_review import RENT, RENT2, RENTAL_QUESTIONS, SHIP, SHIPPING_QUESTIONS
 from tests.test_faq_review import escalated as make_ticket
-from tests.test_faq_store import ROOT, copy_project
-
-
-def free_port() -> int:
-    """A port nobody listens on now (parallel test runs must not meet each other's server)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from tests.test_faq_store import copy_project
 
 LAUNCH = """
 import sys
@@ -62,34 +51,9 @@ def workspace(
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("CAREBOT_AGENT_TOKEN", None)
-    log = open(tmp_path / "workspace.log", "ab")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, (tmp_path / "workspace.log").read_text()[-2000:]
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+    command = [sys.executable, "-c", LAUNCH]
+    with workspace_process(command, env, tmp_path / "workspace.log") as url:
         yield url, home
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 class Api:
@@ -227,8 +191,11 @@ def test_every_review_route_is_documented_with_its_permission() -> None:
 
 
 def test_flag_checks_its_input_and_only_trainers_accept_what_agents_flag(
-    workspace: tuple[str, Path], redis_client: redis.Redis, redis_url: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    workspace: tuple[str, Path],
+    redis_client: redis.Redis,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, home = workspace
     accounts = Accounts(redis_client)

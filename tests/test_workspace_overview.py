@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import requests
 
 from bot.metrics import record
 from bot.workspace.accounts import Accounts
-from tests.fakes.live_app import free_port
+from tests.fakes.workspace_process import workspace_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def workspace_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("overview")
-    port = free_port()
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
@@ -33,30 +30,9 @@ def workspace_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> I
         "CAREBOT_SPIKE_MIN_COUNT": "5",
         "CAREBOT_RASA_URL": "http://127.0.0.1:9",
     }
-    with open(tmp / "workspace.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.workspace", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, (tmp / "workspace.log").read_text()[-2000:]
-                assert time.monotonic() < deadline, "workspace did not start"
-                try:
-                    if requests.get(url + "/healthz", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    command = [sys.executable, "-m", "bot.workspace", "--port"]
+    with workspace_process(command, env, tmp / "workspace.log") as url:
+        yield url
 
 
 def get(url: str, token: str | None, query: str = "") -> requests.Response:
