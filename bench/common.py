@@ -205,6 +205,15 @@ def per_class_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, floa
 # -- plots -----------------------------------------------------------------------------------
 
 
+def save_figure(fig: Any, path: Path) -> Path:
+    """Lay out, write (creating the folder) and close a matplotlib figure; ``path``."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    _pyplot().close(fig)
+    return path
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -239,11 +248,7 @@ def plot_risk_coverage(
     ax.grid(alpha=0.3)
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_confused_pairs(pairs: Sequence[tuple[str, str, int]], path: Path, title: str) -> Path:
@@ -255,11 +260,7 @@ def plot_confused_pairs(pairs: Sequence[tuple[str, str, int]], path: Path, title
     ax.set_yticklabels([f"{t} → {p}" for t, p, _ in shown], fontsize=7)
     ax.set_xlabel("test messages (true → predicted)")
     ax.set_title(title)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_xy(
@@ -289,11 +290,7 @@ def plot_xy(
     ax.grid(alpha=0.3)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 # -- reports ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from bench.common import machine, md_table, percentile, write_report
+from bench.common import machine, md_table, percentile, save_figure, write_report
 
 if TYPE_CHECKING:
     from bench.load_bench import Phase
@@ -41,11 +41,7 @@ def plot_histogram(phases: Sequence[Phase], path: Path) -> Path:
     ax.set_title("Reply latency per message (REST, waiting for each reply)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_load_report(result: dict[str, Any], phases: Sequence[Phase], args: argparse.Namespace,
