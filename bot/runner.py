@@ -77,9 +77,10 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None 
 class Runner:
     """Starts, watches and stops every carebot process."""
 
-    def __init__(self, settings: Settings, workspace: bool = True) -> None:
+    def __init__(self, settings: Settings, workspace: bool = True, sweeper: bool = True) -> None:
         self.settings = settings
         self.workspace = workspace
+        self.sweeper = sweeper
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.embedded: EmbeddedRedis | None = None
         self.stop_event = threading.Event()
@@ -135,7 +136,8 @@ class Runner:
                 logs / "workspace.log",
             )
             where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
-        threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
+        if self.sweeper:
+            threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
         return where
 
     def _actions_cmd(self, bindir: Path, port: int) -> list[str]:

@@ -53,7 +53,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         "CAREBOT_EMBEDDED_REDIS": "never",
     }
     settings = Settings.from_env(env)
-    runner = Runner(settings, workspace=False)
+    # No sweeper: this stack lives for the whole session on the shared test db, where the
+    # queue tests write tickets on a fake clock (2023). A real-time sweeper would expire their
+    # leases mid-test (CI saw NotHolder in test_metrics). The sweeper has its own tests, and
+    # test_e2e_redis_down runs a private stack with one.
+    runner = Runner(settings, workspace=False, sweeper=False)
     try:
         runner.start()
         yield Stack(settings)
