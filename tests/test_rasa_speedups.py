@@ -33,7 +33,7 @@ def test_applied_once_on_import_of_the_stores_module() -> None:
     patched = DaskGraphRunner.run
     assert set(ORIGINALS) == {"Event.resolve_by_type", "RemoteAction._validate_action_result",
                               "DaskGraphRunner.run", "EndpointConfig.session",
-                              "Domain.is_empty"}
+                              "Domain.is_empty", "RemoteAction._action_call_format"}
     assert patched is not ORIGINALS["DaskGraphRunner.run"]
     rasa_speedups.apply()  # a second call changes nothing
     assert DaskGraphRunner.run is patched
