@@ -1,4 +1,5 @@
-"""bot/faq/store.py and ``carebot faq list|show|add|edit|remove`` on a temporary copy of the data.
+"""bot/faq/store.py (with reader, nlu_file, domain_file, schema, from_file) and
+``carebot faq list|show|add|edit|remove`` on a temporary copy of the data.
 
 Every edit must be the smallest diff: comments, order and quoting of the files survive.
 """
@@ -17,7 +18,9 @@ import pytest
 import yaml
 
 from bot.faq import cli
-from bot.faq.store import FaqError, FaqStore, load_faq_file
+from bot.faq.from_file import load_faq_file
+from bot.faq.schema import FaqError
+from bot.faq.store import FaqStore
 from bot.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parent.parent

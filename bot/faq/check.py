@@ -29,7 +29,9 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from bot.faq.store import FAQ_PREFIX, RESPONSE_PREFIX, Example, FaqError, FaqStore
+from bot.faq.nlu_file import Example
+from bot.faq.schema import FAQ_PREFIX, RESPONSE_PREFIX, FaqError
+from bot.faq.store import FaqStore
 
 MIN_EXAMPLES = 10
 MAX_CONFUSION = 0.25

@@ -72,7 +72,7 @@ def _guard(key: str, examples: Sequence[str], answer: str | None, new: bool,
     if getattr(args, "no_check", False):
         return True
     from bot.faq.check import precheck
-    from bot.faq.store import check_key
+    from bot.faq.schema import check_key
 
     problems = precheck(_store(), check_key(key), examples, answer, new=new)
     for problem in problems:
@@ -83,7 +83,8 @@ def _guard(key: str, examples: Sequence[str], answer: str | None, new: bool,
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from bot.faq.store import clean_example, load_faq_file
+    from bot.faq.from_file import load_faq_file
+    from bot.faq.schema import clean_example
 
     store = _store()
     if args.from_file:
@@ -112,7 +113,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    from bot.faq.store import clean_example
+    from bot.faq.schema import clean_example
 
     store = _store()
     faq = store.get(args.key)
@@ -197,7 +198,7 @@ def _safe(fn: Any) -> Any:
 
     def wrapped(args: argparse.Namespace) -> int:
         from bot.faq.review import ReviewError
-        from bot.faq.store import FaqError
+        from bot.faq.schema import FaqError
 
         try:
             return int(fn(args) or 0)

@@ -31,7 +31,7 @@ def _err(message: str) -> None:
 
 
 def _store() -> Any:
-    from bot.faq.review import faq_store
+    from bot.faq.store import faq_store
 
     return faq_store(get_settings())
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from bot.faq.store import FaqError, FaqStore, check_key, clean_example
+from bot.faq.schema import FaqError, check_key, clean_example
+from bot.faq.store import FaqStore
 
 if TYPE_CHECKING:
     from bot.faq.review import ReviewStore
@@ -57,7 +58,8 @@ def flag(
     use_reply: bool = True,
 ) -> dict[str, Any]:
     """Put one follower message of ``ticket_id`` on the review list; the proposal it joined."""
-    from bot.faq.review import ReviewError, fingerprint
+    from bot.faq.review import ReviewError
+    from bot.faq.review_keys import fingerprint
     from bot.queue.errors import TicketNotFound
 
     try:

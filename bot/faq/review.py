@@ -5,57 +5,21 @@ accepts it (then it is written with :class:`bot.faq.store.FaqStore`, after the s
 checks as ``carebot faq add``), edits it, or rejects it. Every method returns JSON-ready
 dicts, for the CLI and for the workspace API (``bot/workspace/review_routes.py``).
 
-A proposal (``R-000001``):
-
-``kind``      ``examples`` (new examples for the existing FAQ ``key``) or ``new_faq``
-``key``       the FAQ key (proposed for ``new_faq``; the trainer may change it)
-``answer``    ``new_faq``: the proposed answer (an agent's reply: vet it!)
-``examples``  the examples that accepting writes (the trainer may edit them)
-``messages``  the escalated follower messages behind it: ``text``, ``ticket``, ``reasons``,
-              the agents' ``replies``, ``source`` (``escalation`` or ``flag``); a flag adds
-              ``flagged_by``, ``reply`` (the agent's reply to that message) and ``note``
-``status``    ``pending`` → ``accepted`` | ``rejected``
-
-Redis keys (prefix = ``CAREBOT_QUEUE_PREFIX``, default ``carebot``):
-
-==============================  ======  ===============================================
-``{p}:review:seq``              string  INCR counter behind proposal ids (``R-000042``)
-``{p}:review:item:{id}``        hash    one proposal (lists as JSON)
-``{p}:review:pending``          zset    pending proposal ids, score = created (unix s)
-``{p}:review:decided``          zset    accepted / rejected ids, score = decided (unix s)
-``{p}:review:seen``             hash    message fingerprint (ticket + normalised text) →
-                                        the proposal that holds it (never proposed twice)
-``{p}:review:lock:{id}``        string  held while a proposal is being accepted (60 s TTL)
-``{p}:review:events``           stream  audit: ``type id actor ts data`` (JSON);
-                                        ``MAXLEN ~ 10000``
-``{p}:review:training``         string  account training from the workspace
-                                        (``POST /api/review/train``; 900 s TTL)
-==============================  ======  ===============================================
+The proposal record (``R-000001``, its fields): :mod:`bot.faq.proposal`; the Redis keys and
+message fingerprints: :mod:`bot.faq.review_keys`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, List, Sequence
 
-from bot.faq.store import (
-    Change,
-    FaqError,
-    FaqStore,
-    check_key,
-    clean_answer,
-    clean_example,
-    topic_file,
-)
-
-KINDS = ("examples", "new_faq")
-STATUSES = ("pending", "accepted", "rejected")
-_JSON_FIELDS = ("examples", "messages", "alternatives", "result")
+from bot.faq.proposal import KINDS, as_text, from_hash, new_proposal, to_hash
+from bot.faq.review_keys import ReviewKeys, fingerprint
+from bot.faq.schema import FaqError, check_key, clean_answer, clean_example, topic_file
+from bot.faq.store import Change, FaqStore
 
 
 class ReviewError(ValueError):
@@ -66,53 +30,8 @@ class ReviewError(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
-class ReviewKeys:
-    prefix: str = "carebot"
-
-    def _k(self, *parts: str) -> str:
-        return ":".join((self.prefix, "review", *parts))
-
-    @property
-    def seq(self) -> str:
-        return self._k("seq")
-
-    def item(self, pid: str) -> str:
-        return self._k("item", pid)
-
-    @property
-    def pending(self) -> str:
-        return self._k("pending")
-
-    @property
-    def decided(self) -> str:
-        return self._k("decided")
-
-    @property
-    def seen(self) -> str:
-        return self._k("seen")
-
-    def lock(self, pid: str) -> str:
-        return self._k("lock", pid)
-
-    @property
-    def events(self) -> str:
-        return self._k("events")
-
-
-def fingerprint(ticket: str, text: str) -> str:
-    """Identity of one escalated message: its ticket and its text as the model sees it."""
-    from bot.nlu.text_model import normalise
-
-    return hashlib.sha1(f"{ticket}\x00{normalise(text)}".encode()).hexdigest()[:20]
-
-
-def _s(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 class ReviewStore:
-    """The review list of one Redis (see the module docstring for the keys)."""
+    """The review list of one Redis (its keys: :class:`bot.faq.review_keys.ReviewKeys`)."""
 
     def __init__(self, redis: Any, prefix: str = "carebot",
                  clock: Callable[[], float] = time.time) -> None:
@@ -126,23 +45,7 @@ class ReviewStore:
         raw = self.redis.hgetall(self.keys.item(pid))
         if not raw:
             raise ReviewError(f"no proposal {pid!r}", code=404)
-        data: dict[str, Any] = {_s(k): _s(v) for k, v in raw.items()}
-        for name in _JSON_FIELDS:
-            data[name] = json.loads(data[name]) if data.get(name) else (
-                {} if name == "result" else [])
-        for name in ("created_at", "updated_at", "decided_at", "score"):
-            if data.get(name):
-                data[name] = float(data[name])
-        data["needs_examples"] = self._needs(data)
-        return data
-
-    @staticmethod
-    def _needs(data: dict[str, Any]) -> int:
-        from bot.faq.check import MIN_EXAMPLES
-
-        if data.get("kind") != "new_faq":
-            return 0
-        return max(0, MIN_EXAMPLES - len(data.get("examples") or []))
+        return from_hash(raw)
 
     def list(self, status: str = "pending", limit: int = 100) -> List[dict[str, Any]]:
         """Proposals: ``pending`` oldest first, ``decided`` (accepted + rejected) newest first,
@@ -159,7 +62,7 @@ class ReviewStore:
         out = []
         for pid in ids:
             try:
-                item = self.get(_s(pid))
+                item = self.get(as_text(pid))
             except ReviewError:
                 continue
             if status in ("accepted", "rejected") and item["status"] != status:
@@ -179,10 +82,10 @@ class ReviewStore:
     def events(self, count: int = 100) -> List[dict[str, Any]]:
         out: List[dict[str, Any]] = []
         for entry_id, fields in self.redis.xrevrange(self.keys.events, count=count):
-            event: dict[str, Any] = {_s(k): _s(v) for k, v in fields.items()}
+            event: dict[str, Any] = {as_text(k): as_text(v) for k, v in fields.items()}
             event["data"] = json.loads(event.get("data") or "{}")
             event["ts"] = float(event.get("ts") or 0)
-            event["event_id"] = _s(entry_id)
+            event["event_id"] = as_text(entry_id)
             out.append(event)
         return out
 
@@ -194,19 +97,6 @@ class ReviewStore:
                                      "data": json.dumps(data, ensure_ascii=False)},
                   maxlen=10000, approximate=True)
 
-    def _fields(self, data: dict[str, Any]) -> dict[str, str]:
-        out = {}
-        for name, value in data.items():
-            if name == "needs_examples":
-                continue
-            if name in _JSON_FIELDS:
-                out[name] = json.dumps(value, ensure_ascii=False)
-            elif value is None:
-                out[name] = ""
-            else:
-                out[name] = str(value)
-        return out
-
     def create(self, proposal: dict[str, Any], actor: str = "carebot") -> dict[str, Any]:
         """Store a new pending proposal; its messages are marked seen."""
         kind = proposal.get("kind")
@@ -214,19 +104,9 @@ class ReviewStore:
             raise ReviewError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
         now = self.clock()
         pid = f"R-{int(self.redis.incr(self.keys.seq)):06d}"
-        data = {
-            "id": pid, "kind": kind, "status": "pending", "key": proposal.get("key") or "",
-            "topic": proposal.get("topic") or "", "answer": proposal.get("answer") or "",
-            "answer_source": proposal.get("answer_source") or "",
-            "examples": list(proposal.get("examples") or []),
-            "messages": list(proposal.get("messages") or []),
-            "alternatives": list(proposal.get("alternatives") or []),
-            "score": proposal.get("score") or 0.0, "source": proposal.get("source") or "suggest",
-            "created_at": now, "updated_at": now, "decided_at": "", "decided_by": "",
-            "note": "", "result": {},
-        }
+        data = new_proposal(pid, kind, proposal, now)
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self.keys.item(pid), mapping=self._fields(data))
+        pipe.hset(self.keys.item(pid), mapping=to_hash(data))
         pipe.zadd(self.keys.pending, {pid: now})
         for message in data["messages"]:
             pipe.hset(self.keys.seen, fingerprint(message.get("ticket", ""), message["text"]), pid)
@@ -285,7 +165,7 @@ class ReviewStore:
                     change(item)
                     item["updated_at"] = self.clock()
                     pipe.multi()
-                    pipe.hset(key, mapping=self._fields(item))
+                    pipe.hset(key, mapping=to_hash(item))
                     self._log(pipe, event, pid, actor, data)
                     pipe.execute()
                     return self.get(pid)
@@ -423,7 +303,7 @@ class ReviewStore:
             self._decided(pid, float(accepted["decided_at"]))
             return accepted
         finally:
-            if _s(self.redis.get(self.keys.lock(pid)) or "") == token:
+            if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
 
     def flag(
@@ -453,7 +333,3 @@ def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:
     client = redis or redis_lib.Redis.from_url(settings.redis_url, decode_responses=True,
                                                socket_timeout=10)
     return ReviewStore(client, prefix=settings.queue_prefix)
-
-
-def faq_store(settings: Any) -> FaqStore:
-    return FaqStore(Path(settings.home), lock_path=Path(settings.var_dir) / "faq.lock")

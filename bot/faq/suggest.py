@@ -27,8 +27,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bot.faq.review import ReviewStore, fingerprint
-from bot.faq.store import FAQ_PREFIX, KEY_PATTERN, FaqError, FaqStore, clean_example
+from bot.faq.review import ReviewStore
+from bot.faq.review_keys import fingerprint
+from bot.faq.schema import FAQ_PREFIX, KEY_PATTERN, FaqError, clean_example
+from bot.faq.store import FaqStore
 
 REASONS = ("low_confidence", "ambiguous")
 MIN_SIMILARITY = 0.2

@@ -26,7 +26,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.faq.review import ReviewError, ReviewStore, faq_store
+from bot.faq.review import ReviewError, ReviewStore
+from bot.faq.store import faq_store
 from bot.workspace.api import ok, payload
 from bot.workspace.auth import authenticate, principal, requires, workspace
 from bot.workspace.errors import ApiError, invalid
