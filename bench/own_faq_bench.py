@@ -34,7 +34,7 @@ def story_texts(directory: Path) -> list[tuple[str, str]]:
 
 
 def run(model: Path, escalation: Path, stories: Path, extra: Sequence[float]) -> dict[str, Any]:
-    from bench.nlu_bench import Evaluator
+    from bench.nlu_eval import Evaluator
     from bot.escalation.config import load_escalation_config
     from bot.escalation.decision import decide
 

@@ -108,7 +108,7 @@ def test_bench_nlu_baseline_side_by_side(tmp_path: Path) -> None:
 def test_baseline_config_and_epoch_timing(tmp_path: Path) -> None:
     import yaml
 
-    from bench.nlu_bench import BASELINE_CONFIG, epoch_seconds
+    from bench.nlu_train import BASELINE_CONFIG, epoch_seconds
 
     config = yaml.safe_load(BASELINE_CONFIG.format(epochs=7))
     names = [c["name"] for c in config["pipeline"]]

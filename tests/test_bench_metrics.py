@@ -10,8 +10,9 @@ import yaml
 
 from bench import common
 from bench.common import Row
-from bench.nlu_bench import clean_example, nlu_metrics, write_training_data
-from bench.tone_bench import irony_metrics, sentiment_metrics
+from bench.nlu_eval import nlu_metrics
+from bench.nlu_train import clean_example, write_training_data
+from bench.tone_score import irony_metrics, sentiment_metrics
 
 
 def test_accuracy_precision_recall_f1_macro_f1() -> None:

@@ -14,7 +14,8 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from bot.proxy import Proxy, conversation_key, parse_address
+from bot.proxy.routing import conversation_key, parse_address
+from bot.proxy.server import Proxy
 from tests.fakes.live_app import free_port
 
 

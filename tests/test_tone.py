@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 import yaml
 
-from bench.tone_bench import clean_text, train_tone_model
+from bench.tone_bench import clean_text
+from bench.tone_train import train_tone_model
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import decide
 from bot.nlu.tone_features import N_FEATURES, default_lexicon
