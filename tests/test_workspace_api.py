@@ -204,6 +204,7 @@ def test_decide_is_the_same_as_the_cli(people: People) -> None:
     assert res.json() == json.loads(cli.stdout.strip().splitlines()[-1])
     assert res.json()["decision"] == "escalate"
     faq = people.api("ana").post("/api/decide", json={"text": "how long does shipping take"})
+    assert faq.status_code == 200, faq.text
     assert faq.json()["decision"] == "answer"
     assert people.api("ana").post("/api/decide", json={"text": 3}).status_code == 422
     bad_meta = people.api("ana").post("/api/decide", json={"text": "x", "metadata": []})
