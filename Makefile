@@ -62,8 +62,8 @@ bench-queue: install ## queue benchmark: escalate→claim→resolve cycles, 20 a
 	$(PY) bench/queue_bench.py --agents 20 --tickets 5000 --redis-url $${CAREBOT_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
 
 bench-nlu: install ## answering + out-of-scope on BANKING77 (80/20 dev split) and CLINC150 (dev)
-	$(CAREBOT) bench nlu --train $(DATA)/banking77/train.csv --dev-split 0.2 --name banking77
-	$(CAREBOT) bench nlu --train $(DATA)/clinc150/train.csv --test $(DATA)/clinc150/dev.csv --name clinc150
+	$(CAREBOT) bench nlu --train $(DATA)/banking77/train.csv --dev-split 0.2 --sweep --name banking77
+	$(CAREBOT) bench nlu --train $(DATA)/clinc150/train.csv --test $(DATA)/clinc150/dev.csv --sweep --name clinc150
 
 bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval (evaluation only)
 	$(CAREBOT) bench tone --test $(DATA)/airline_sentiment/dev.csv
