@@ -54,7 +54,7 @@ lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests bench
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy bot actions
+	$(VENV)/bin/mypy bot actions tests bench
 
 check: lint typecheck ## ruff + mypy
 

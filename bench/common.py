@@ -178,7 +178,7 @@ def risk_coverage(confidences: Sequence[float | None], correct: Sequence[bool]) 
         right += 1 if correct[i] else 0
         last_of_tie = k == len(order) or confidences[order[k]] != confidences[i]
         if last_of_tie:
-            points.append(CurvePoint(float(confidences[i]), k / n, right / k))  # type: ignore
+            points.append(CurvePoint(float(confidences[i]), k / n, right / k))  # type: ignore[arg-type]
     return points
 
 

@@ -159,7 +159,9 @@ def test_bench_cli_registers_subcommands() -> None:
     assert args.bench_cmd == "tone" and args.test == "b.csv"
 
 
-def test_bench_tone_irony_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_bench_tone_irony_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Irony labels: the same CLI, a tiny tone model (the real training is tested above)."""
     from bench import tone_bench
     from bot import bench_cli

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.nlu.calibration import fit_temperature, log_softmax, stratified_folds
 from bot.nlu.text_model import LinearTextModel
@@ -75,12 +77,14 @@ def test_calibrated_model_keeps_its_ranking_and_persists_the_temperature(tmp_pat
     np.testing.assert_allclose(loaded.predict_proba(probe * 5)[:4], p_cal, rtol=1e-6)
 
 
-def test_calibration_rounds_limit_the_extra_fits(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_calibration_rounds_limit_the_extra_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     texts, labels = _data()
     calls: list[int] = []
     original = LinearTextModel.fit
 
-    def counting_fit(self, t, lab):  # type: ignore[no-untyped-def]
+    def counting_fit(
+        self: LinearTextModel, t: Sequence[str], lab: Sequence[str]
+    ) -> LinearTextModel:
         calls.append(len(t))
         return original(self, t, lab)
 

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import redis
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
@@ -45,7 +46,9 @@ def test_settings_fail_loudly_and_take_credentials() -> None:
     ).api_base == ("https://graph.facebook.com/v19.0")
 
 
-def test_deduplicator(redis_url, redis_client, caplog) -> None:
+def test_deduplicator(
+    redis_url: str, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
     dedup = Deduplicator(redis_factory(redis_url), ttl_seconds=60)
     assert dedup.first_time("whatsapp", "wamid.1") is True
     assert dedup.first_time("whatsapp", "wamid.1") is False
@@ -109,7 +112,7 @@ def _channels_from(path: str) -> list:
     return [class_from_module_path(key).from_credentials(value) for key, value in entries.items()]
 
 
-def test_credentials_social_yml_loads_like_rasa_run(monkeypatch) -> None:
+def test_credentials_social_yml_loads_like_rasa_run(monkeypatch: pytest.MonkeyPatch) -> None:
     path = str(Path(__file__).resolve().parent.parent / "config" / "credentials.social.yml")
     for name in SOCIAL_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -20,7 +21,7 @@ from tests.fakes.payloads import (
     meta_signature,
     post,
 )
-from tests.fakes.platforms import FakePlatform
+from tests.fakes.platforms import Credentials, FakePlatform
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -30,7 +31,7 @@ class Env(MetaEnv):
 
 
 @pytest.fixture
-def make_env(serve_channel, creds) -> Callable[..., Env]:
+def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
     def settings(fake: FakePlatform) -> InstagramSettings:
         return InstagramSettings(
             access_token=creds.token,
@@ -43,7 +44,7 @@ def make_env(serve_channel, creds) -> Callable[..., Env]:
 
 
 @pytest.fixture
-def env(make_env) -> Env:
+def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
 
 
@@ -135,7 +136,7 @@ async def _emoji_reply(message: UserMessage) -> None:
     await message.output_channel.send_text_message(message.sender_id, text)
 
 
-def test_long_reply_split_by_bytes(make_env) -> None:
+def test_long_reply_split_by_bytes(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_emoji_reply)
     env.send(instagram_text("88", "thanks", "aWd_long"))
     env.app.drain()
@@ -156,7 +157,7 @@ async def _buttons(message: UserMessage) -> None:
     )
 
 
-def test_quick_replies(make_env) -> None:
+def test_quick_replies(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_buttons)
     env.send(instagram_text("99", "help", "aWd_qr"))
     [sent] = env.fake.wait_for(1)

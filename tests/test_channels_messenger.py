@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -23,7 +24,7 @@ from tests.fakes.payloads import (
     meta_signature,
     post,
 )
-from tests.fakes.platforms import FakePlatform
+from tests.fakes.platforms import Credentials, FakePlatform
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -33,7 +34,7 @@ class Env(MetaEnv):
 
 
 @pytest.fixture
-def make_env(serve_channel, creds) -> Callable[..., Env]:
+def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
     def settings(fake: FakePlatform) -> MessengerSettings:
         return MessengerSettings(
             page_access_token=creds.token,
@@ -46,7 +47,7 @@ def make_env(serve_channel, creds) -> Callable[..., Env]:
 
 
 @pytest.fixture
-def env(make_env) -> Env:
+def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
 
 
@@ -118,7 +119,7 @@ def test_malformed_and_oversized_payloads(env: Env) -> None:
 
 
 def test_oversized_chunked_body_refused_while_streaming(env: Env) -> None:
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         for _ in range(40):  # 40 × 64 KiB = 2.5 MiB, no Content-Length
             yield b"x" * 65536
 
@@ -176,7 +177,7 @@ async def _reply_with_buttons(message: UserMessage) -> None:
     await message.output_channel.send_text_with_buttons(message.sender_id, "Pick one:", buttons)
 
 
-def test_quick_replies_native_and_fallback(make_env) -> None:
+def test_quick_replies_native_and_fallback(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply_with_buttons)
     env.send(messenger_text("333", "3", "m_q1"))
     [native] = env.fake.wait_for(1)
@@ -197,7 +198,7 @@ async def _long_reply(message: UserMessage) -> None:
     await message.output_channel.send_text_message(message.sender_id, text)
 
 
-def test_long_reply_split_within_limit(make_env) -> None:
+def test_long_reply_split_within_limit(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_long_reply)
     env.send(messenger_text("444", "returns?", "m_long"))
     env.app.drain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +14,21 @@ import requests
 
 from bot.channels import registry
 from bot.channels.failures import record_failure, spool_path
+from bot.channels.idempotency import Deduplicator
 from bot.channels.messenger import MessengerInput
 from bot.channels.outbound import DeliveryFailed, SendClient, split_message, utf8_len
 from bot.channels.settings import ChannelConfigError, MessengerSettings
 from bot.channels.telegram import telegram_throttle
 from bot.channels.x import x_throttle
-from bot.queue import AgentQueue
+from bot.queue import AgentQueue, Ticket
 from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN, fast_client
+from tests.fakes.live_app import LiveApp, Reply
 from tests.fakes.payloads import body_of, messenger_text, meta_signature, post
 from tests.fakes.platforms import Credentials, FakePlatform
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
+
+PlatformFactory = Callable[[str], FakePlatform]
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -65,7 +70,7 @@ def test_split_with_byte_measure_keeps_code_points_whole() -> None:
 # --- SendClient against the fake platforms -------------------------------------------------------
 
 
-def test_5xx_then_success_is_retried(platform_factory) -> None:
+def test_5xx_then_success_is_retried(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("messenger")
     fake.fail_next(2, status=503)
     client = SendClient("messenger")
@@ -77,7 +82,7 @@ def test_5xx_then_success_is_retried(platform_factory) -> None:
     assert [r.status for r in fake.requests] == [503, 503, 200]
 
 
-def test_connection_reset_then_success(platform_factory) -> None:
+def test_connection_reset_then_success(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("telegram")
     fake.reset_next(1)
     client = SendClient("telegram")
@@ -86,7 +91,7 @@ def test_connection_reset_then_success(platform_factory) -> None:
     assert [r.status for r in fake.requests] == [-1, 200]
 
 
-def test_exhausted_retries_raise_delivery_failed(platform_factory) -> None:
+def test_exhausted_retries_raise_delivery_failed(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("whatsapp")
     fake.fail_next(10, status=500)
     client = fast_client("whatsapp")
@@ -100,7 +105,7 @@ def test_exhausted_retries_raise_delivery_failed(platform_factory) -> None:
     assert "test-token" not in str(info.value)
 
 
-def test_permanent_4xx_is_not_retried(platform_factory) -> None:
+def test_permanent_4xx_is_not_retried(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("messenger")
     client = SendClient("messenger")
     with pytest.raises(DeliveryFailed) as info:
@@ -113,7 +118,7 @@ def test_permanent_4xx_is_not_retried(platform_factory) -> None:
     assert len(fake.requests) == 1
 
 
-def test_429_retry_after_header_honoured(platform_factory) -> None:
+def test_429_retry_after_header_honoured(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("messenger")
     fake.throttle_next(seconds=1)
     client = SendClient("messenger")
@@ -127,7 +132,7 @@ def test_429_retry_after_header_honoured(platform_factory) -> None:
     assert second.at - first.at >= 1.0
 
 
-def test_telegram_429_retry_after_in_body_honoured(platform_factory) -> None:
+def test_telegram_429_retry_after_in_body_honoured(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("telegram")
     fake.throttle_next(seconds=1)
     client = SendClient("telegram", throttle_hook=telegram_throttle)
@@ -139,7 +144,9 @@ def test_telegram_429_retry_after_in_body_honoured(platform_factory) -> None:
     assert second.at - first.at >= 1.0
 
 
-def test_x_429_rate_limit_reset_honoured(platform_factory, creds) -> None:
+def test_x_429_rate_limit_reset_honoured(
+    platform_factory: PlatformFactory, creds: Credentials
+) -> None:
     from requests_oauthlib import OAuth1
 
     fake = platform_factory("x")
@@ -156,7 +163,7 @@ def test_x_429_rate_limit_reset_honoured(platform_factory, creds) -> None:
     assert second.at >= 1.0 + int(first.at) - 0.001  # not before the window reset
 
 
-def test_retry_after_beyond_cap_fails_at_once(platform_factory) -> None:
+def test_retry_after_beyond_cap_fails_at_once(platform_factory: PlatformFactory) -> None:
     fake = platform_factory("messenger")
     fake.throttle_next(seconds=120)
     client = SendClient("messenger", retry_after_cap=30)
@@ -169,7 +176,14 @@ def test_retry_after_beyond_cap_fails_at_once(platform_factory) -> None:
 # --- through the channel: retries, non-blocking, recorded failures ------------------------------
 
 
-def _messenger(dedup, platform_factory, serve, creds, client=None, reply=None):
+def _messenger(
+    dedup: Deduplicator,
+    platform_factory: PlatformFactory,
+    serve: Callable[..., LiveApp],
+    creds: Credentials,
+    client: SendClient | None = None,
+    reply: Reply | None = None,
+) -> tuple[FakePlatform, LiveApp, Callable[[str, str], requests.Response]]:
     fake = platform_factory("messenger")
     settings = MessengerSettings(creds.token, APP_SECRET, VERIFY_TOKEN, fake.api_base)
     channel = MessengerInput(settings, deduplicator=dedup, client=client)
@@ -185,7 +199,10 @@ def _messenger(dedup, platform_factory, serve, creds, client=None, reply=None):
 
 
 def test_round_trip_retries_5xx_and_webhook_answers_fast(
-    dedup, platform_factory, serve, creds
+    dedup: Deduplicator,
+    platform_factory: PlatformFactory,
+    serve: Callable[..., LiveApp],
+    creds: Credentials,
 ) -> None:
     fake, app, send = _messenger(dedup, platform_factory, serve, creds)
     fake.throttle_next(seconds=1)
@@ -203,14 +220,18 @@ def test_round_trip_retries_5xx_and_webhook_answers_fast(
     assert 429 in [r.status for r in fake.requests] and 500 in [r.status for r in fake.requests]
 
 
-def _ticket_for(redis_client: redis.Redis, sender: str):
+def _ticket_for(redis_client: redis.Redis, sender: str) -> Ticket:
     queue = AgentQueue(redis_client)
     [ticket] = [t for t in queue.list(None) if t.sender == sender]
     return queue.get(ticket.id)
 
 
 def test_undeliverable_reply_lands_on_a_ticket(
-    dedup, platform_factory, serve, creds, redis_client
+    dedup: Deduplicator,
+    platform_factory: PlatformFactory,
+    serve: Callable[..., LiveApp],
+    creds: Credentials,
+    redis_client: redis.Redis,
 ) -> None:
     fake, app, send = _messenger(
         dedup, platform_factory, serve, creds, client=fast_client("messenger")
@@ -227,7 +248,11 @@ def test_undeliverable_reply_lands_on_a_ticket(
 
 
 def test_permanent_refusal_is_recorded_once(
-    dedup, platform_factory, serve, creds, redis_client
+    dedup: Deduplicator,
+    platform_factory: PlatformFactory,
+    serve: Callable[..., LiveApp],
+    creds: Credentials,
+    redis_client: redis.Redis,
 ) -> None:
     fake, app, send = _messenger(dedup, platform_factory, serve, creds)
     fake.fail_next(1, status=403)  # e.g. outside Messenger's 24-hour window
@@ -238,7 +263,9 @@ def test_permanent_refusal_is_recorded_once(
     assert "outside of allowed window" in ticket.transcript[-1]["error"]
 
 
-def test_failure_spooled_when_redis_is_down(channel_env: Path, caplog) -> None:
+def test_failure_spooled_when_redis_is_down(
+    channel_env: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR):
         assert (
             record_failure(
@@ -262,7 +289,7 @@ def test_failure_spooled_when_redis_is_down(channel_env: Path, caplog) -> None:
     assert "UNDELIVERABLE REPLY" in caplog.text
 
 
-def test_record_failure_returns_ticket_id(channel_env, redis_client) -> None:
+def test_record_failure_returns_ticket_id(channel_env: Path, redis_client: redis.Redis) -> None:
     ticket_id = record_failure("telegram", "77", "hi", "telegram: Forbidden")
     assert ticket_id and AgentQueue(redis_client).get(ticket_id).sender == "77"
 
@@ -271,13 +298,18 @@ def test_record_failure_returns_ticket_id(channel_env, redis_client) -> None:
 
 
 @pytest.fixture
-def telegram_fake():
+def telegram_fake() -> Iterator[FakePlatform]:
     fake = FakePlatform("telegram", Credentials(token="7345123456:AAHdqTcvCH1vGWJxfSeof")).start()
     yield fake
     fake.stop()
 
 
-def test_registry_send_text(channel_env, telegram_fake, monkeypatch, redis_client) -> None:
+def test_registry_send_text(
+    channel_env: Path,
+    telegram_fake: FakePlatform,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_client: redis.Redis,
+) -> None:
     fake = telegram_fake
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.creds.token)
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", "abc")
@@ -300,7 +332,7 @@ def test_registry_send_text(channel_env, telegram_fake, monkeypatch, redis_clien
 
 
 def test_spooled_failure_reaches_the_queue_when_redis_returns(
-    channel_env: Path, redis_client
+    channel_env: Path, redis_client: redis.Redis
 ) -> None:
     from bot.queue import AgentQueue, Spool
 

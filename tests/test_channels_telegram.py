@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -45,7 +46,7 @@ def creds() -> Credentials:
 
 
 @pytest.fixture
-def make_env(serve_channel) -> Callable[..., Env]:
+def make_env(serve_channel: Callable[..., Any]) -> Callable[..., Env]:
     def settings(fake: FakePlatform) -> TelegramSettings:
         return TelegramSettings(
             bot_token=BOT_TOKEN,
@@ -58,7 +59,7 @@ def make_env(serve_channel) -> Callable[..., Env]:
 
 
 @pytest.fixture
-def env(make_env) -> Env:
+def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
 
 
@@ -220,7 +221,7 @@ async def _reply(message: UserMessage) -> None:
         await message.output_channel.send_text_with_buttons(message.sender_id, "Choose:", buttons)
 
 
-def test_inline_keyboard_and_callback(make_env) -> None:
+def test_inline_keyboard_and_callback(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply)
     env.send(telegram_message(872330030, CHAT, 50, text="menu"))
     [sent] = env.fake.wait_for(1)
@@ -239,7 +240,7 @@ def test_inline_keyboard_and_callback(make_env) -> None:
     assert env.fake.requests[1].json == {"callback_query_id": "cbq872330031"}
 
 
-def test_long_reply_split_in_utf16_units(make_env) -> None:
+def test_long_reply_split_in_utf16_units(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply)
     env.send(telegram_message(872330040, CHAT, 60, text="long"))
     env.app.drain()
@@ -249,7 +250,7 @@ def test_long_reply_split_in_utf16_units(make_env) -> None:
     assert all(r.status == 200 for r in env.fake.requests)
 
 
-def test_image_reply_uses_send_photo(make_env) -> None:
+def test_image_reply_uses_send_photo(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply)
     env.send(telegram_message(872330050, CHAT, 70, text="photo"))
     [sent] = env.fake.wait_for(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ from tests.fakes.payloads import (
     whatsapp_status,
     whatsapp_text,
 )
-from tests.fakes.platforms import FakePlatform
+from tests.fakes.platforms import Credentials, FakePlatform
 
 WA_ID = "16315551181"
 
@@ -34,12 +35,12 @@ class Env(MetaEnv):
     def text(self, text: str, wamid: str) -> requests.Response:
         return self.send(whatsapp_text(self.pnid, WA_ID, text, wamid))
 
-    def message(self, wamid: str, kind: str, content: dict) -> requests.Response:
+    def message(self, wamid: str, kind: str, content: Any) -> requests.Response:
         return self.send(whatsapp_message(self.pnid, WA_ID, wamid, kind, content))
 
 
 @pytest.fixture
-def make_env(serve_channel, creds) -> Callable[..., Env]:
+def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
     def settings(fake: FakePlatform) -> WhatsAppSettings:
         return WhatsAppSettings(
             access_token=creds.token,
@@ -53,7 +54,7 @@ def make_env(serve_channel, creds) -> Callable[..., Env]:
 
 
 @pytest.fixture
-def env(make_env) -> Env:
+def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
 
 
@@ -172,7 +173,7 @@ async def _buttons(message: UserMessage) -> None:
     await message.output_channel.send_text_with_buttons(message.sender_id, "Which one?", buttons)
 
 
-def test_reply_buttons_native_up_to_three(make_env) -> None:
+def test_reply_buttons_native_up_to_three(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_buttons)
     env.text("3", "wamid.b3")
     [native] = env.fake.wait_for(1)
@@ -206,7 +207,7 @@ async def _long(message: UserMessage) -> None:
         await message.output_channel.send_text_message(message.sender_id, text)
 
 
-def test_long_reply_split(make_env) -> None:
+def test_long_reply_split(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_long)
     env.text("refund?", "wamid.long")
     env.app.drain()

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from bot.channels.settings import XSettings
 from bot.channels.x import XInput, crc_response_token
 from tests.fakes.channel_env import ChannelEnv
 from tests.fakes.payloads import body_of, post, x_dm, x_photo, x_signature
-from tests.fakes.platforms import FakePlatform
+from tests.fakes.platforms import Credentials, FakePlatform
 
 BRAND = "3001969357"
 FOLLOWER = "2244994945"
@@ -32,12 +33,12 @@ class Env(ChannelEnv):
         sig = x_signature(body, secret or self.secret)
         return {"x-twitter-webhooks-signature": sig}
 
-    def dm(self, text: str, event_id: str, sender: str = FOLLOWER, **kw) -> requests.Response:
+    def dm(self, text: str, event_id: str, sender: str = FOLLOWER, **kw: Any) -> requests.Response:
         return self.send(x_dm(BRAND, sender, text, event_id, **kw))
 
 
 @pytest.fixture
-def make_env(serve_channel, creds) -> Callable[..., Env]:
+def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
     def settings(fake: FakePlatform) -> XSettings:
         return XSettings(
             consumer_key=creds.consumer_key,
@@ -52,7 +53,7 @@ def make_env(serve_channel, creds) -> Callable[..., Env]:
 
 
 @pytest.fixture
-def env(make_env) -> Env:
+def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
 
 
@@ -172,7 +173,7 @@ async def _reply(message: UserMessage) -> None:
         )
 
 
-def test_buttons_as_plain_text_and_long_split(make_env) -> None:
+def test_buttons_as_plain_text_and_long_split(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply)
     env.dm("buttons", "901")
     [sent] = env.fake.wait_for(1)
@@ -184,7 +185,7 @@ def test_buttons_as_plain_text_and_long_split(make_env) -> None:
     assert all(r.status == 201 for r in env.fake.requests)
 
 
-def test_image_reply_degrades_to_link(make_env) -> None:
+def test_image_reply_degrades_to_link(make_env: Callable[..., Env]) -> None:
     env = make_env(reply=_reply)
     env.dm("photo", "950")
     [sent] = env.fake.wait_for(1)

@@ -123,6 +123,7 @@ def test_paused_conversation_records_messages_and_stays_silent(
     assert is_handoff(stack.texts(s, "i need to talk to a human about my order"))
     queue = queue_for(redis_client)
     ticket_id = queue.open_ticket_id("rest", s)
+    assert ticket_id is not None
     assert stack.texts(s, "how long does shipping take") == []
     assert stack.texts(s, "hello?? anyone there, this is useless") == []
     ticket = queue.get(ticket_id)

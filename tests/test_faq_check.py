@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -148,13 +148,14 @@ def test_answers_over_a_channel_limit(home: Path, answer: str, channels: list[st
 
 
 def test_channel_limits_are_the_channels_own() -> None:
+    from bot.channels.delivery import SocialOutput
     from bot.channels.instagram import InstagramOutput
     from bot.channels.messenger import MessengerOutput
     from bot.channels.telegram import TelegramOutput
     from bot.channels.whatsapp import WhatsAppOutput
     from bot.channels.x import XOutput
 
-    classes = {
+    classes: dict[str, type[SocialOutput[Any]]] = {
         "messenger": MessengerOutput,
         "instagram": InstagramOutput,
         "whatsapp": WhatsAppOutput,

@@ -107,4 +107,5 @@ def test_escalations_to_an_answering_bot(
     # a second train with nothing changed does not start Rasa
     code = cli.main(["train"])
     assert code == 0 and "model is up to date" in capsys.readouterr().out
-    assert os.path.samefile(latest_model(models), model)  # type: ignore[arg-type]
+    latest = latest_model(models)
+    assert latest is not None and os.path.samefile(latest, model)

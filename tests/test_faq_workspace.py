@@ -216,7 +216,7 @@ def test_flag_checks_its_input_and_only_trainers_accept_what_agents_flag(
     assert flag(Api(url, "cbt_" + "x" * 43), faq="shipping_time").status_code == 401
 
     # Bad input: 422 (or 404 / 409) with a message saying what, and nothing is proposed.
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"faq": "no_such_faq"}, 422, "no FAQ 'no_such_faq'"),
         ({"faq": "Not A Key!"}, 422, "key"),
         ({"faq": 7}, 422, "'faq' must be an FAQ key"),

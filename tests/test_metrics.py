@@ -270,6 +270,7 @@ def _serve_route(settings: Settings, client: redis.Redis) -> tuple[str, Callable
         server = await app.create_server(
             host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
         )
+        assert server is not None  # return_asyncio_server=True: never None
         await server.startup()
         await server.after_start()
         return server

@@ -94,7 +94,8 @@ def test_concurrent_escalations_of_one_conversation_make_one_ticket(
 
     def bot(i: int) -> None:
         barrier.wait()
-        results.append(tuple(queues[i].escalate(make_escalation("u1", reasons=[f"r{i}"]))))  # type: ignore[arg-type]
+        result = queues[i].escalate(make_escalation("u1", reasons=[f"r{i}"]))
+        results.append((result.ticket_id, result.created))
 
     run_threads(AGENTS, bot)
     assert len({tid for tid, _ in results}) == 1

@@ -298,7 +298,8 @@ def test_release_keeps_the_place_in_the_queue(queue: AgentQueue, clock: FakeCloc
     first = queue.escalate(make_escalation("u1", priority=3)).ticket_id
     clock.advance(1)
     second = queue.escalate(make_escalation("u2", priority=3)).ticket_id
-    assert queue.claim_next("alice").id == first  # type: ignore[union-attr]
+    claimed = queue.claim_next("alice")
+    assert claimed is not None and claimed.id == first
     clock.advance(1)
     third = queue.escalate(make_escalation("u3", priority=3)).ticket_id
     with pytest.raises(NotHolder):

@@ -57,7 +57,8 @@ def test_expired_leases_are_recovered_without_a_sweeper(
     # claim on an expired lease takes it over
     assert queue.claim(b, "carol").claimed_by == "carol"
     # claim_next requeues expired leases first, then pops the head
-    assert queue.claim_next("dave").id == a  # type: ignore[union-attr]
+    claimed = queue.claim_next("dave")
+    assert claimed is not None and claimed.id == a
     assert event_types(queue, a)[-2:] == ["lease_expired", "claimed"]
     assert event_types(queue, b)[-2:] == ["lease_expired", "claimed"]
 
@@ -216,7 +217,8 @@ def test_a_non_decoding_client_works(
     q = AgentQueue(raw, clock=clock)
     tid = q.escalate(make_escalation("u1")).ticket_id
     assert q.open_ticket_id("whatsapp", "u1") == tid
-    assert q.claim_next("alice").id == tid  # type: ignore[union-attr]
+    claimed = q.claim_next("alice")
+    assert claimed is not None and claimed.id == tid
     with pytest.raises(AlreadyClaimed) as info:
         q.claim(tid, "bob")
     assert info.value.holder == "alice"

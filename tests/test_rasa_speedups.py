@@ -180,7 +180,7 @@ def test_random_action_results_validate_exactly_as_rasa(monkeypatch: pytest.Monk
     monkeypatch.setattr(cls, "check_schema", classmethod(lambda *args, **kwargs: None))
     rng = random.Random(8)
     action = RemoteAction("action_respond", None)
-    outcomes = Counter()
+    outcomes: Counter[bool] = Counter()
     for _ in range(1000):
         result: Any = {}
         if rng.random() < 0.9:

@@ -8,7 +8,7 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable, Coroutine
 
 import pytest
 import redis
@@ -28,7 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.rasa_stores import CarebotTrackerStore, redis_params
 
 ROOT = Path(__file__).resolve().parent.parent
-Scenario = Callable[[Any, Any, str, list[float]], Awaitable[None]]
+Scenario = Callable[[Any, Any, str, list[float]], Coroutine[Any, Any, None]]
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,7 @@ def test_the_compare_and_set_path_is_taken(domain: Domain, redis_url: str,
         calls.append(str(args[0]))
         return original(*args, **kwargs)
 
-    store.red.execute_command = counting  # type: ignore[method-assign]
+    store.red.execute_command = counting
 
     async def one_message() -> None:
         tracker = await store.retrieve(sender)

@@ -44,6 +44,7 @@ def test_summary_counts_waiting_until_the_first_reply(
 def _error(exc: Exception) -> tuple[int, dict[str, Any]]:
     request: Any = SimpleNamespace(method="POST", path="/api/x")
     res = JsonErrorHandler().default(request, exc)
+    assert res.body is not None
     return res.status, json.loads(res.body)
 
 

@@ -30,7 +30,7 @@ E = TypeVar("E", bound=ChannelEnv)
 @pytest.fixture
 def channel_env(
     redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+) -> Iterator[Path]:
     """REDIS_URL → the test db; CAREBOT_VAR_DIR → tmp. Returns the spool directory."""
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))

@@ -78,7 +78,7 @@ class LiveApp:
         return f"{self.base_url}/webhooks/{channel}/{path}"
 
     def _run(self, coro: Awaitable[Any], timeout: float = 15.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def start(self) -> LiveApp:
         self._thread.start()
@@ -87,6 +87,7 @@ class LiveApp:
             server = await self.app.create_server(
                 host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
             )
+            assert server is not None  # return_asyncio_server=True: never None
             await server.startup()
             await server.before_start()
             await server.after_start()
@@ -100,7 +101,7 @@ class LiveApp:
 
         async def wait_all() -> None:
             for channel in self.channels:
-                await channel.drain(timeout)  # type: ignore[attr-defined]
+                await channel.drain(timeout)
 
         self._run(wait_all(), timeout + 5)
 
