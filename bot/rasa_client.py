@@ -40,18 +40,10 @@ class RasaClient:
             if send_bot_messages
             else {}
         )
-        try:
-            response = self._session.post(
-                f"{self.url}/conversations/{quote(sender, safe='')}/tracker/events",
-                json=events,
-                params=self._params(**extra),
-                timeout=self.timeout,
-            )
-        except requests.RequestException as error:
-            raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
-        if response.status_code >= 400:
-            raise RasaUnavailable(f"Rasa refused the events ({response.status_code})")
-        return dict(response.json())
+        return self._conversation(
+            "POST", sender, "/tracker/events", "the events", json=events,
+            params=self._params(**extra),
+        )
 
     def agent_message(self, sender: str, text: str, agent: str) -> dict[str, Any]:
         """Record an agent's reply in the tracker and deliver it through the channel."""
@@ -68,14 +60,22 @@ class RasaClient:
         )
 
     def tracker(self, sender: str) -> dict[str, Any]:
+        return self._conversation("GET", sender, "/tracker", "the request", params=self._params())
+
+    def _conversation(
+        self, method: str, sender: str, path: str, what: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """``method`` on ``/conversations/<sender><path>``, the JSON answer; ``RasaUnavailable``
+        when Rasa cannot be reached or refuses ``what`` (named in the error)."""
         try:
-            response = self._session.get(
-                f"{self.url}/conversations/{quote(sender, safe='')}/tracker",
-                params=self._params(),
+            response = self._session.request(
+                method,
+                f"{self.url}/conversations/{quote(sender, safe='')}{path}",
                 timeout=self.timeout,
+                **kwargs,
             )
         except requests.RequestException as error:
             raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
         if response.status_code >= 400:
-            raise RasaUnavailable(f"Rasa refused the request ({response.status_code})")
+            raise RasaUnavailable(f"Rasa refused {what} ({response.status_code})")
         return dict(response.json())

@@ -63,7 +63,10 @@ def _telegram_secret(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class _EnvSettings:
-    """Base: load fields from env vars named in ``ENV``; fields with defaults are optional."""
+    """Base: load fields from env vars named in ``ENV``; fields with defaults are optional.
+
+    ``CHECKS`` validate a field's value; every platform's ``api_base`` must be an http(s) URL
+    (its trailing slash dropped), with no entry in ``CHECKS``."""
 
     ENV: ClassVar[dict[str, str]] = {}
     CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {}
@@ -93,7 +96,7 @@ class _EnvSettings:
                 if field.default is dataclasses.MISSING:
                     problems.append(f"{var} is not set")
                 continue
-            check = cls.CHECKS.get(field.name)
+            check = _url if field.name == "api_base" else cls.CHECKS.get(field.name)
             error = check(value) if check else None
             if error:
                 problems.append(f"{var} {error}")
@@ -122,7 +125,6 @@ class MessengerSettings(_EnvSettings):
         "verify_token": "MESSENGER_VERIFY_TOKEN",
         "api_base": "MESSENGER_API_BASE",
     }
-    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"api_base": _url}
 
     @property
     def send_token(self) -> str:
@@ -146,7 +148,6 @@ class InstagramSettings(_EnvSettings):
         "verify_token": "INSTAGRAM_VERIFY_TOKEN",
         "api_base": "INSTAGRAM_API_BASE",
     }
-    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"api_base": _url}
 
     @property
     def send_token(self) -> str:
@@ -172,10 +173,7 @@ class WhatsAppSettings(_EnvSettings):
         "phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
         "api_base": "WHATSAPP_API_BASE",
     }
-    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {
-        "api_base": _url,
-        "phone_number_id": _digits,
-    }
+    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"phone_number_id": _digits}
 
 
 @dataclass(frozen=True)
@@ -198,10 +196,7 @@ class XSettings(_EnvSettings):
         "user_id": "X_USER_ID",
         "api_base": "X_API_BASE",
     }
-    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {
-        "api_base": _url,
-        "user_id": _digits,
-    }
+    CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {"user_id": _digits}
 
 
 @dataclass(frozen=True)
@@ -221,7 +216,6 @@ class TelegramSettings(_EnvSettings):
         "api_base": "TELEGRAM_API_BASE",
     }
     CHECKS: ClassVar[dict[str, Callable[[str], str | None]]] = {
-        "api_base": _url,
         "bot_token": _telegram_token,
         "secret_token": _telegram_secret,
     }

@@ -50,14 +50,16 @@ def flag(
     ticket_id: str,
     text: str,
     agent: str,
-    *,
     faq: str | None = None,
     store: FaqStore | None = None,
+    *,
     key: str | None = None,
     note: str = "",
     use_reply: bool = True,
 ) -> dict[str, Any]:
-    """Put one follower message of ``ticket_id`` on the review list; the proposal it joined."""
+    """Put one follower message of ``ticket_id`` on the review list; the proposal it joined.
+
+    Also ``ReviewStore.flag`` (``review`` is then ``self``)."""
     from bot.faq.review import ReviewError
     from bot.faq.review_keys import fingerprint
     from bot.queue.errors import TicketNotFound

@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterable, List, Sequence
 
+from bot.faq.flag import flag as flag_message
 from bot.faq.proposal import KINDS, as_text, from_hash, new_proposal, to_hash
 from bot.faq.review_keys import ReviewKeys, fingerprint
 from bot.faq.schema import FaqError, check_key, clean_answer, clean_example, topic_file
@@ -306,25 +307,9 @@ class ReviewStore:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
 
-    def flag(
-        self,
-        queue: Any,
-        ticket_id: str,
-        text: str,
-        agent: str,
-        faq: str | None = None,
-        store: FaqStore | None = None,
-        *,
-        key: str | None = None,
-        note: str = "",
-        use_reply: bool = True,
-    ) -> dict[str, Any]:
-        """An agent says a conversation's message "should have been FAQ ``faq``"
-        (``faq=None``: "new FAQ"); see :func:`bot.faq.flag.flag`."""
-        from bot.faq.flag import flag
-
-        return flag(self, queue, ticket_id, text, agent, faq=faq, store=store, key=key,
-                    note=note, use_reply=use_reply)
+    # An agent says a conversation's message "should have been FAQ ``faq``" (``faq=None``:
+    # "new FAQ"); see :func:`bot.faq.flag.flag`.
+    flag = flag_message
 
 
 def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:

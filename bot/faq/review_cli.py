@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.faq.cli_base import (
     TRAINER_ROLES,
-    Denied,
     _edit_in_editor,
     _err,
     _identity,
@@ -136,70 +135,54 @@ def _after_review(args: argparse.Namespace, accepted: int) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from bot.faq.review import ReviewError
-
+    """(Refusals and denied identities are reported by ``bot.faq.cli._safe``.)"""
     review = _review()
     action = args.review_cmd or "list"
-    try:
-        if action == "list":
-            status = getattr(args, "status", "pending")
-            items = review.list(status, limit=getattr(args, "limit", 100))
-            if getattr(args, "json", False):
-                _print_json(items)
-            else:
-                for item in items:
-                    print(_proposal_text(item))
-                if not items:
-                    print(f"(no {status} proposals)")
-            return 0
-        if action == "show":
-            item = review.get(args.id)
-            _print_json(item) if args.json else print(_proposal_text(item, full=True))
-            return 0
-        actor = _identity(args, TRAINER_ROLES)
-        store = _store()
-        if action == "interactive":
-            return _interactive(args, review, store, actor)
-        if action == "accept":
-            item = review.accept(args.id, actor, store, key=args.key, answer=args.answer,
-                                 examples=args.example, topic=args.topic)
-            print(_proposal_text(item, full=True))
-            return _maybe_train(args)
-        if action == "edit":
-            item = review.edit(args.id, actor, kind=args.kind, key=args.key, answer=args.answer,
-                               examples=args.example, add_examples=args.add_example or [],
-                               remove_examples=args.remove_example or [], topic=args.topic)
-            print(_proposal_text(item, full=True))
-            return 0
-        if action == "reject":
-            item = review.reject(args.id, actor, args.reason or "")
-            print(_proposal_text(item))
-            return 0
-    except ReviewError as error:
-        _err(str(error))
-        return 1
-    except Denied as error:
-        _err(str(error))
-        return error.code
+    if action == "list":
+        status = getattr(args, "status", "pending")
+        items = review.list(status, limit=getattr(args, "limit", 100))
+        if getattr(args, "json", False):
+            _print_json(items)
+        else:
+            for item in items:
+                print(_proposal_text(item))
+            if not items:
+                print(f"(no {status} proposals)")
+        return 0
+    if action == "show":
+        item = review.get(args.id)
+        _print_json(item) if args.json else print(_proposal_text(item, full=True))
+        return 0
+    actor = _identity(args, TRAINER_ROLES)
+    store = _store()
+    if action == "interactive":
+        return _interactive(args, review, store, actor)
+    if action == "accept":
+        item = review.accept(args.id, actor, store, key=args.key, answer=args.answer,
+                             examples=args.example, topic=args.topic)
+        print(_proposal_text(item, full=True))
+        return _maybe_train(args)
+    if action == "edit":
+        item = review.edit(args.id, actor, kind=args.kind, key=args.key, answer=args.answer,
+                           examples=args.example, add_examples=args.add_example or [],
+                           remove_examples=args.remove_example or [], topic=args.topic)
+        print(_proposal_text(item, full=True))
+        return 0
+    if action == "reject":
+        item = review.reject(args.id, actor, args.reason or "")
+        print(_proposal_text(item))
+        return 0
     return 2
 
 
 def cmd_flag(args: argparse.Namespace) -> int:
-    from bot.faq.review import ReviewError
-
+    """(Refusals and denied identities are reported by ``bot.faq.cli._safe``.)"""
     if bool(args.faq) == bool(args.new):
         _err("give --faq KEY (\"should have been FAQ KEY\") or --new (\"new FAQ\")")
         return 2
-    try:
-        agent = _identity(args, None)
-        item = _review().flag(_queue(), args.ticket, args.message, agent,
-                              faq=args.faq, store=_store(), key=args.key,
-                              note=args.note or "", use_reply=not args.no_reply)
-    except ReviewError as error:
-        _err(str(error))
-        return 1
-    except Denied as error:
-        _err(str(error))
-        return error.code
+    agent = _identity(args, None)
+    item = _review().flag(_queue(), args.ticket, args.message, agent,
+                          faq=args.faq, store=_store(), key=args.key,
+                          note=args.note or "", use_reply=not args.no_reply)
     print(_proposal_text(item))
     return 0

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Callable, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -35,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_encoder import dense_features
+from bot.nlu.stored import StoredComponent
 from bot.nlu.text_model import LinearTextModel
 
 logger = logging.getLogger(__name__)
@@ -53,8 +53,10 @@ def split_label(label: str) -> tuple[str, str | None]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(StoredComponent[LinearTextModel], IntentClassifier):
     """Intent classification and FAQ response selection with one linear model."""
+
+    missing_model_warning = "LinearIntentClassifier: no trained model found; predicting nothing."
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -75,28 +77,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def required_packages() -> List[str]:
         return ["sklearn"]
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: LinearTextModel | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        return cls(config, model_storage, resource)
 
     @staticmethod
     def label_of(example: Message) -> str | None:
@@ -129,29 +109,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.persist()
         return self._resource
 
-    def persist(self) -> None:
-        if self._model is None:
-            return
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
+    def _save_model(self, model: LinearTextModel, directory: Path) -> None:
+        model.save(directory)
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LinearIntentClassifier:
-        extra = dense_features({**cls.get_default_config(), **config})  # fails loudly
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = LinearTextModel.load(directory, extra=extra)
-        except (ValueError, FileNotFoundError):
-            logger.warning("LinearIntentClassifier: no trained model found; predicting nothing.")
-            model = None
-        return cls(config, model_storage, resource, model=model)
+    def _model_reader(cls, config: Dict[str, Any]) -> Callable[[Path], LinearTextModel]:
+        extra = dense_features(config)  # fails loudly
+        return lambda directory: LinearTextModel.load(directory, extra=extra)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:

@@ -14,15 +14,16 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List
+from typing import Any, Callable, Dict, Iterable, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.stored import StoredComponent
 
 LANGUAGE_KEY = "language"
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -64,7 +65,7 @@ def assess(text: str, vocabulary: Iterable[str] | set[str], min_words: int = 3) 
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
-class LanguageGuard(GraphComponent):
+class LanguageGuard(StoredComponent[set[str]]):
     """Flags messages the bot cannot read (other languages or scripts)."""
 
     @staticmethod
@@ -76,54 +77,29 @@ class LanguageGuard(GraphComponent):
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: set[str] | None = None,
+        model: set[str] | None = None,
     ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._vocabulary = vocabulary or _read_common()
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageGuard:
-        return cls(config, model_storage, resource)
+        super().__init__(config, model_storage, resource, model or _read_common())
 
     def train(self, training_data: TrainingData) -> Resource:
         vocabulary = _read_common()
         for example in training_data.training_examples:
             vocabulary.update(_words(example.get(TEXT) or ""))
-        self._vocabulary = vocabulary
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / "vocabulary.json").write_text(json.dumps(sorted(vocabulary)))
+        self._model = vocabulary
+        self.persist()
         return self._resource
 
+    def _save_model(self, model: set[str], directory: Path) -> None:
+        (directory / "vocabulary.json").write_text(json.dumps(sorted(model)))
+
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LanguageGuard:
-        try:
-            with model_storage.read_from(resource) as directory:
-                words = json.loads((Path(directory) / "vocabulary.json").read_text())
-                vocabulary: set[str] | None = set(words)
-        except (ValueError, FileNotFoundError):
-            vocabulary = None
-        return cls(config, model_storage, resource, vocabulary=vocabulary)
+    def _model_reader(cls, config: Dict[str, Any]) -> Callable[[Path], set[str]]:
+        return lambda directory: set(json.loads((directory / "vocabulary.json").read_text()))
 
     def process(self, messages: List[Message]) -> List[Message]:
+        vocabulary = self._model or set()  # never empty: __init__ falls back to common words
         for message in messages:
-            verdict = assess(
-                message.get(TEXT) or "", self._vocabulary, int(self._config["min_words"])
-            )
+            verdict = assess(message.get(TEXT) or "", vocabulary, int(self._config["min_words"]))
             message.set(LANGUAGE_KEY, verdict, add_to_output=True)
         return messages
 

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.stored import StoredComponent
 from bot.nlu.tone_model import ToneModel, load_corpus
 
 logger = logging.getLogger(__name__)
@@ -32,8 +31,10 @@ TONE_KEY = "tone"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
-class ToneScorer(GraphComponent):
+class ToneScorer(StoredComponent[ToneModel]):
     """Scores negative tone and sarcasm of each message."""
+
+    missing_model_warning = "ToneScorer: no trained model found; tone will not be scored."
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -47,28 +48,6 @@ class ToneScorer(GraphComponent):
             "calm_intents": ["faq", "greet", "goodbye", "bot_challenge"],
             "positive_intents": ["thanks"],
         }
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: ToneModel | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ToneScorer:
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         corpus = self._config["corpus"]
@@ -86,8 +65,7 @@ class ToneScorer(GraphComponent):
             feature_scale=float(self._config["feature_scale"]),
             vader_weight=float(self._config["vader_weight"]),
         )
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(Path(directory))
+        self.persist()
         logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
         return self._resource
 
@@ -106,22 +84,12 @@ class ToneScorer(GraphComponent):
                 rows.append({"text": text, "label": "positive", "sarcasm": False})
         return rows
 
+    def _save_model(self, model: ToneModel, directory: Path) -> None:
+        model.save(directory)
+
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> ToneScorer:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model: ToneModel | None = ToneModel.load(Path(directory))
-        except (ValueError, FileNotFoundError):
-            logger.warning("ToneScorer: no trained model found; tone will not be scored.")
-            model = None
-        return cls(config, model_storage, resource, model=model)
+    def _model_reader(cls, config: Dict[str, Any]) -> Callable[[Path], ToneModel]:
+        return ToneModel.load
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
