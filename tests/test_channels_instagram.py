@@ -11,7 +11,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.instagram import InstagramInput
 from bot.channels.settings import InstagramSettings
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import APP_SECRET, META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     body_of,
     instagram_attachment,
@@ -21,7 +22,7 @@ from tests.fakes.payloads import (
     meta_signature,
     post,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -32,20 +33,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> InstagramSettings:
-        return InstagramSettings(
-            access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, InstagramInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"access_token": creds.token, **META_AUTH}
+    return env_maker(serve_channel, Env, InstagramInput, InstagramSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:

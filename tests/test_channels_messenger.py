@@ -13,7 +13,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import MessengerSettings
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import APP_SECRET, META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     PAGE_ID,
     body_of,
@@ -24,7 +25,7 @@ from tests.fakes.payloads import (
     meta_signature,
     post,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -35,20 +36,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> MessengerSettings:
-        return MessengerSettings(
-            page_access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None, **kw: serve_channel(Env, MessengerInput, settings, reply, **kw)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"page_access_token": creds.token, **META_AUTH}
+    return env_maker(serve_channel, Env, MessengerInput, MessengerSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:

@@ -11,7 +11,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import WhatsAppSettings
 from bot.channels.whatsapp import WhatsAppInput
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import APP_SECRET, META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     body_of,
     meta_signature,
@@ -20,7 +21,7 @@ from tests.fakes.payloads import (
     whatsapp_status,
     whatsapp_text,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 WA_ID = "16315551181"
 
@@ -41,21 +42,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> WhatsAppSettings:
-        return WhatsAppSettings(
-            access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            phone_number_id=creds.phone_number_id,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, WhatsAppInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"access_token": creds.token, "phone_number_id": creds.phone_number_id, **META_AUTH}
+    return env_maker(serve_channel, Env, WhatsAppInput, WhatsAppSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:

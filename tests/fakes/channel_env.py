@@ -19,6 +19,7 @@ from tests.fakes.platforms import FakePlatform
 
 APP_SECRET = "app-secret-0123456789"
 VERIFY_TOKEN = "verify-me-please"
+META_AUTH = {"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}  # Meta settings fields
 
 
 @dataclass

@@ -108,6 +108,28 @@ def serve_channel(
     return make
 
 
+def env_maker(
+    serve_channel: Callable[..., Any],
+    env_cls: type[E],
+    input_cls: type[WebhookInput[Any]],
+    settings_cls: Callable[..., Any],
+    **fields: Any,
+) -> Callable[..., E]:
+    """A module's ``make_env(reply=None, **kwargs)``: serves ``input_cls`` configured with
+    ``settings_cls(**fields, api_base=<the fake platform's>)`` and wraps it in ``env_cls``."""
+
+    def settings(fake: FakePlatform) -> Any:
+        return settings_cls(**fields, api_base=fake.api_base)
+
+    return lambda reply=None, **kw: serve_channel(env_cls, input_cls, settings, reply, **kw)
+
+
+@pytest.fixture
+def env(make_env: Callable[..., ChannelEnv]) -> ChannelEnv:
+    """The module's channel (its ``make_env`` fixture) with echo replies."""
+    return make_env()
+
+
 def fast_client(channel: str, **kwargs: object) -> SendClient:
     """A SendClient with short backoff (retry tests stay fast; Retry-After is still honoured)."""
     options: dict = {"backoff_base": 0.05, "backoff_cap": 0.2, **kwargs}
