@@ -41,6 +41,10 @@ class ChannelEnv:
         """The platform's authentication headers for ``body`` (none by default)."""
         return {}
 
+    def post_raw(self, body: bytes, secret: Any = None) -> requests.Response:
+        """POST raw ``body`` (not JSON-encoded), signed with ``secret`` (None: the right one)."""
+        return post(self.url, body, self.headers_for(body, secret))
+
     def send(
         self, payload: object, secret: Any = None, headers: dict[str, str] | None = None
     ) -> requests.Response:

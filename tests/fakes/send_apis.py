@@ -12,7 +12,7 @@ import itertools
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import unquote
 
 from oauthlib.oauth1 import Client as OAuth1Client
@@ -62,15 +62,8 @@ def x_problem(status: int, title: str, detail: str | None = None) -> tuple[int, 
     }
 
 
-class Request(NamedTuple):
-    """One request to a send API, as the handlers of ``SendApi`` see it."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any
-    host: str
+# One request as the handlers of ``SendApi`` see it: method, path, query, headers, body, host.
+Request = tuple[str, str, dict[str, str], dict[str, str], Any, str]
 
 
 class SendApi:
@@ -97,7 +90,7 @@ class SendApi:
         handler = getattr(
             self, f"_{self.platform if self.platform != 'instagram' else 'messenger'}"
         )
-        status, payload = handler(Request(method, path, query, headers, body, host))
+        status, payload = handler((method, path, query, headers, body, host))
         return status, payload, {}
 
     def _check_text(self, text: Any) -> str | None:
