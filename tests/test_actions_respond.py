@@ -26,12 +26,18 @@ DOMAIN = {
 }
 
 
+DOWN_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+
+
+def settings_for(redis_url: str, var_dir: Path) -> Settings:
+    return Settings.from_env(
+        {"REDIS_URL": redis_url, "CAREBOT_VAR_DIR": str(var_dir), "CAREBOT_HOME": str(ROOT)}
+    )
+
+
 @pytest.fixture
 def services(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings.from_env(
-        {"REDIS_URL": redis_url, "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_HOME": str(ROOT)}
-    )
-    svc = Services(settings)
+    svc = Services(settings_for(redis_url, tmp_path))
     reset_services(svc)
     yield svc
     reset_services(None)
@@ -146,14 +152,7 @@ def test_repeated_failure_is_flagged(services: Services) -> None:
 
 
 def test_redis_down_spools_and_still_tells_the_follower(tmp_path: Path) -> None:
-    settings = Settings.from_env(
-        {
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-            "CAREBOT_VAR_DIR": str(tmp_path),
-            "CAREBOT_HOME": str(ROOT),
-        }
-    )
-    reset_services(Services(settings))
+    reset_services(Services(settings_for(DOWN_REDIS_URL, tmp_path)))
     try:
         events, messages = run(
             tracker(parse("you people are useless", "faq/shipping_time", negative=0.95))
@@ -173,13 +172,7 @@ def test_redis_down_spools_and_still_tells_the_follower(tmp_path: Path) -> None:
 def test_spooled_escalation_is_delivered_when_redis_returns(
     tmp_path: Path, redis_client: redis.Redis, redis_url: str
 ) -> None:
-    down = Settings.from_env(
-        {
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-            "CAREBOT_VAR_DIR": str(tmp_path),
-            "CAREBOT_HOME": str(ROOT),
-        }
-    )
+    down = settings_for(DOWN_REDIS_URL, tmp_path)
     reset_services(Services(down))
     try:
         run(tracker(parse("damaged!!", "damaged_item")))

@@ -11,17 +11,17 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.instagram import InstagramInput
 from bot.channels.settings import InstagramSettings
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     body_of,
     instagram_attachment,
     instagram_text,
     messenger_reaction,
     messenger_text,
-    meta_signature,
     post,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -32,20 +32,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> InstagramSettings:
-        return InstagramSettings(
-            access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, InstagramInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"access_token": creds.token, **META_AUTH}
+    return env_maker(serve_channel, Env, InstagramInput, InstagramSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:
@@ -85,15 +73,9 @@ def test_forged_signature_and_bad_payloads(env: Env) -> None:
     assert env.send(payload, secret="wrong").status_code == 403
     assert post(env.url, body_of(payload), {}).status_code == 403
     bad = b"\xff\xfe not json"
-    assert (
-        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
-        == 400
-    )
+    assert env.post_raw(bad).status_code == 400
     big = b"{" + b" " * (1024 * 1024 + 1) + b"}"
-    assert (
-        post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code
-        == 413
-    )
+    assert env.post_raw(big).status_code == 413
     env.app.drain()
     assert env.messages == []
 

@@ -13,7 +13,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import MessengerSettings
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     PAGE_ID,
     body_of,
@@ -21,10 +22,9 @@ from tests.fakes.payloads import (
     messenger_echo,
     messenger_reaction,
     messenger_text,
-    meta_signature,
     post,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -35,20 +35,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> MessengerSettings:
-        return MessengerSettings(
-            page_access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None, **kw: serve_channel(Env, MessengerInput, settings, reply, **kw)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"page_access_token": creds.token, **META_AUTH}
+    return env_maker(serve_channel, Env, MessengerInput, MessengerSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:
@@ -101,19 +89,12 @@ def test_forged_and_missing_signature_rejected(env: Env, caplog: pytest.LogCaptu
 
 def test_malformed_and_oversized_payloads(env: Env) -> None:
     bad = b'{"object": "page", "entry": [}'
-    assert (
-        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
-        == 400
-    )
+    assert env.post_raw(bad).status_code == 400
     not_object = b"[1, 2]"
-    sig = meta_signature(not_object, APP_SECRET)
-    assert post(env.url, not_object, {"X-Hub-Signature-256": sig}).status_code == 400
+    assert env.post_raw(not_object).status_code == 400
     assert env.send({"object": "page", "entry": {"id": "x"}}).status_code == 400
     huge = json.dumps({"object": "page", "pad": "x" * (1024 * 1024)}).encode()
-    assert (
-        post(env.url, huge, {"X-Hub-Signature-256": meta_signature(huge, APP_SECRET)}).status_code
-        == 413
-    )
+    assert env.post_raw(huge).status_code == 413
     env.app.drain()
     assert env.messages == []
 

@@ -176,35 +176,41 @@ def test_retry_after_beyond_cap_fails_at_once(platform_factory: PlatformFactory)
 # --- through the channel: retries, non-blocking, recorded failures ------------------------------
 
 
-def _messenger(
+MessengerParts = tuple[FakePlatform, LiveApp, Callable[[str, str], requests.Response]]
+
+
+@pytest.fixture
+def messenger(
     dedup: Deduplicator,
     platform_factory: PlatformFactory,
     serve: Callable[..., LiveApp],
     creds: Credentials,
-    client: SendClient | None = None,
-    reply: Reply | None = None,
-) -> tuple[FakePlatform, LiveApp, Callable[[str, str], requests.Response]]:
-    fake = platform_factory("messenger")
-    settings = MessengerSettings(creds.token, APP_SECRET, VERIFY_TOKEN, fake.api_base)
-    channel = MessengerInput(settings, deduplicator=dedup, client=client)
-    app = serve([channel]) if reply is None else serve([channel], reply=reply)
+) -> Callable[..., MessengerParts]:
+    """``messenger(client=None, reply=None)`` → (fake Graph, live app, ``send(text, mid)``)."""
 
-    def send(text: str, mid: str) -> requests.Response:
-        body = body_of(messenger_text("4242", text, mid))
-        return post(
-            app.url("messenger"), body, {"X-Hub-Signature-256": meta_signature(body, APP_SECRET)}
-        )
+    def make(client: SendClient | None = None, reply: Reply | None = None) -> MessengerParts:
+        fake = platform_factory("messenger")
+        settings = MessengerSettings(creds.token, APP_SECRET, VERIFY_TOKEN, fake.api_base)
+        channel = MessengerInput(settings, deduplicator=dedup, client=client)
+        app = serve([channel]) if reply is None else serve([channel], reply=reply)
 
-    return fake, app, send
+        def send(text: str, mid: str) -> requests.Response:
+            body = body_of(messenger_text("4242", text, mid))
+            return post(
+                app.url("messenger"),
+                body,
+                {"X-Hub-Signature-256": meta_signature(body, APP_SECRET)},
+            )
+
+        return fake, app, send
+
+    return make
 
 
 def test_round_trip_retries_5xx_and_webhook_answers_fast(
-    dedup: Deduplicator,
-    platform_factory: PlatformFactory,
-    serve: Callable[..., LiveApp],
-    creds: Credentials,
+    messenger: Callable[..., MessengerParts],
 ) -> None:
-    fake, app, send = _messenger(dedup, platform_factory, serve, creds)
+    fake, app, send = messenger()
     fake.throttle_next(seconds=1)
     fake.fail_next(1, status=500)
     started = time.time()
@@ -227,15 +233,10 @@ def _ticket_for(redis_client: redis.Redis, sender: str) -> Ticket:
 
 
 def test_undeliverable_reply_lands_on_a_ticket(
-    dedup: Deduplicator,
-    platform_factory: PlatformFactory,
-    serve: Callable[..., LiveApp],
-    creds: Credentials,
+    messenger: Callable[..., MessengerParts],
     redis_client: redis.Redis,
 ) -> None:
-    fake, app, send = _messenger(
-        dedup, platform_factory, serve, creds, client=fast_client("messenger")
-    )
+    fake, app, send = messenger(client=fast_client("messenger"))
     fake.fail_next(4, status=500)
     assert send("where is my refund", "m_fail").status_code == 200
     app.drain()
@@ -248,13 +249,10 @@ def test_undeliverable_reply_lands_on_a_ticket(
 
 
 def test_permanent_refusal_is_recorded_once(
-    dedup: Deduplicator,
-    platform_factory: PlatformFactory,
-    serve: Callable[..., LiveApp],
-    creds: Credentials,
+    messenger: Callable[..., MessengerParts],
     redis_client: redis.Redis,
 ) -> None:
-    fake, app, send = _messenger(dedup, platform_factory, serve, creds)
+    fake, app, send = messenger()
     fake.fail_next(1, status=403)  # e.g. outside Messenger's 24-hour window
     send("hello?", "m_perm")
     app.drain()

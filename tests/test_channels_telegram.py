@@ -13,6 +13,7 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels.settings import TelegramSettings
 from bot.channels.telegram import TelegramInput, command_text
 from tests.fakes.channel_env import ChannelEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     post,
     telegram_callback,
@@ -20,7 +21,7 @@ from tests.fakes.payloads import (
     telegram_message,
     telegram_photo,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 SECRET = "s3cr3t-Token_value"
 BOT_TOKEN = "7345123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -47,20 +48,8 @@ def creds() -> Credentials:
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any]) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> TelegramSettings:
-        return TelegramSettings(
-            bot_token=BOT_TOKEN,
-            secret_token=SECRET,
-            bot_name="BrandCareBot",
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, TelegramInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"bot_token": BOT_TOKEN, "secret_token": SECRET, "bot_name": "BrandCareBot"}
+    return env_maker(serve_channel, Env, TelegramInput, TelegramSettings, **fields)
 
 
 def test_round_trip_text(env: Env) -> None:

@@ -11,16 +11,16 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.settings import WhatsAppSettings
 from bot.channels.whatsapp import WhatsAppInput
-from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, MetaEnv
+from tests.fakes.channel_env import META_AUTH, VERIFY_TOKEN, MetaEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import (
     body_of,
-    meta_signature,
     post,
     whatsapp_message,
     whatsapp_status,
     whatsapp_text,
 )
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 WA_ID = "16315551181"
 
@@ -41,21 +41,8 @@ class Env(MetaEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> WhatsAppSettings:
-        return WhatsAppSettings(
-            access_token=creds.token,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            phone_number_id=creds.phone_number_id,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, WhatsAppInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {"access_token": creds.token, "phone_number_id": creds.phone_number_id, **META_AUTH}
+    return env_maker(serve_channel, Env, WhatsAppInput, WhatsAppSettings, **fields)
 
 
 def test_verification_handshake(env: Env) -> None:
@@ -97,15 +84,9 @@ def test_forged_signature_malformed_oversized(env: Env) -> None:
     assert env.send(payload, secret="guess").status_code == 403
     assert post(env.url, body_of(payload), {"X-Hub-Signature-256": "sha256="}).status_code == 403
     bad = b'{"object": "whatsapp_business_account", "entry": [{"changes": "nope"}]}'
-    assert (
-        post(env.url, bad, {"X-Hub-Signature-256": meta_signature(bad, APP_SECRET)}).status_code
-        == 400
-    )
+    assert env.post_raw(bad).status_code == 400
     big = b'{"a": "' + b"x" * (1024 * 1024) + b'"}'
-    assert (
-        post(env.url, big, {"X-Hub-Signature-256": meta_signature(big, APP_SECRET)}).status_code
-        == 413
-    )
+    assert env.post_raw(big).status_code == 413
     env.app.drain()
     assert env.messages == []
 

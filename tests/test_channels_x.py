@@ -15,8 +15,9 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels.settings import XSettings
 from bot.channels.x import XInput, crc_response_token
 from tests.fakes.channel_env import ChannelEnv
+from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import body_of, post, x_dm, x_photo, x_signature
-from tests.fakes.platforms import Credentials, FakePlatform
+from tests.fakes.platforms import Credentials
 
 BRAND = "3001969357"
 FOLLOWER = "2244994945"
@@ -39,22 +40,14 @@ class Env(ChannelEnv):
 
 @pytest.fixture
 def make_env(serve_channel: Callable[..., Any], creds: Credentials) -> Callable[..., Env]:
-    def settings(fake: FakePlatform) -> XSettings:
-        return XSettings(
-            consumer_key=creds.consumer_key,
-            consumer_secret=creds.consumer_secret,
-            access_token=creds.access_token,
-            access_token_secret=creds.access_token_secret,
-            user_id=BRAND,
-            api_base=fake.api_base,
-        )
-
-    return lambda reply=None: serve_channel(Env, XInput, settings, reply)
-
-
-@pytest.fixture
-def env(make_env: Callable[..., Env]) -> Env:
-    return make_env()
+    fields = {
+        "consumer_key": creds.consumer_key,
+        "consumer_secret": creds.consumer_secret,
+        "access_token": creds.access_token,
+        "access_token_secret": creds.access_token_secret,
+        "user_id": BRAND,
+    }
+    return env_maker(serve_channel, Env, XInput, XSettings, **fields)
 
 
 def test_crc_challenge_exact_value(env: Env) -> None:
@@ -117,20 +110,10 @@ def test_forged_missing_signature_malformed_oversized(env: Env) -> None:
         post(env.url, body_of(payload), {"x-twitter-webhooks-signature": hexsig}).status_code == 403
     )
     bad = b"{not json"
-    assert (
-        post(
-            env.url, bad, {"x-twitter-webhooks-signature": x_signature(bad, env.secret)}
-        ).status_code
-        == 400
-    )
+    assert env.post_raw(bad).status_code == 400
     assert env.send({"direct_message_events": {"a": 1}}).status_code == 400
     big = b'{"x": "' + b"a" * (1024 * 1024) + b'"}'
-    assert (
-        post(
-            env.url, big, {"x-twitter-webhooks-signature": x_signature(big, env.secret)}
-        ).status_code
-        == 413
-    )
+    assert env.post_raw(big).status_code == 413
     env.app.drain()
     assert env.messages == []
 

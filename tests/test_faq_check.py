@@ -10,8 +10,7 @@ import pytest
 from bot.faq import cli
 from bot.faq.check import CHANNEL_LIMITS, check
 from bot.faq.store import FaqStore
-from bot.settings import reset_settings
-from tests.test_faq_store import copy_project
+from tests.fakes.project import copy_project, project_home
 
 DELIVERY_TWIN = [  # a near-duplicate of faq/shipping_time under another key
     "how many days until my parcel arrives",
@@ -31,12 +30,7 @@ DELIVERY_TWIN = [  # a near-duplicate of faq/shipping_time under another key
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    project = copy_project(tmp_path / "project")
-    monkeypatch.setenv("CAREBOT_HOME", str(project))
-    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
-    reset_settings()
-    yield project
-    reset_settings()
+    yield from project_home(tmp_path, monkeypatch)
 
 
 def errors(home: Path, kind: str) -> list[str]:

@@ -19,11 +19,10 @@ from bot.faq.review import ReviewStore
 from bot.faq.store import FaqStore
 from bot.faq.suggest import suggest
 from bot.queue import AgentQueue
-from bot.settings import reset_settings
 from bot.training import latest_model
+from tests.fakes.project import ROOT, project_home
 from tests.test_faq_review import RENT, RENT2, RENTAL_QUESTIONS, SHIP, SHIPPING_QUESTIONS
 from tests.test_faq_review import escalated as make_ticket
-from tests.test_faq_store import ROOT, copy_project
 
 MORE_RENTAL = [  # what a trainer adds in review so the new FAQ has 10 examples
     "rent a sleeping bag?",
@@ -46,14 +45,7 @@ PARAPHRASES = [
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[Path]:
-    project = copy_project(tmp_path / "project")
-    monkeypatch.setenv("CAREBOT_HOME", str(project))
-    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.delenv("CAREBOT_AGENT_TOKEN", raising=False)
-    reset_settings()
-    yield project
-    reset_settings()
+    yield from project_home(tmp_path, monkeypatch, redis_url)
 
 
 @pytest.mark.timeout(600)

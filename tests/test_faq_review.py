@@ -19,8 +19,8 @@ from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import FaqStore
 from bot.faq.suggest import collect, suggest
 from bot.queue import AgentQueue, Escalation
-from bot.settings import reset_settings
-from tests.test_faq_store import copy_project, diff
+from tests.fakes.project import project_home
+from tests.test_faq_store import diff
 
 SHIP = (
     "Hi! Standard shipping takes 3–5 business days and Express 1–2 business days. Orders "
@@ -79,14 +79,7 @@ def escalated(
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[Path]:
-    project = copy_project(tmp_path / "project")
-    monkeypatch.setenv("CAREBOT_HOME", str(project))
-    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.delenv("CAREBOT_AGENT_TOKEN", raising=False)
-    reset_settings()
-    yield project
-    reset_settings()
+    yield from project_home(tmp_path, monkeypatch, redis_url)
 
 
 @pytest.fixture

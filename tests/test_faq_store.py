@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +20,8 @@ from bot.faq import cli
 from bot.faq.from_file import load_faq_file
 from bot.faq.schema import FaqError
 from bot.faq.store import FaqStore
-from bot.settings import reset_settings
+from tests.fakes.project import ROOT, project_home
 
-ROOT = Path(__file__).resolve().parent.parent
 ANSWER = (
     "We don't rent out gear, but our ReWear shop sells quality used gear at lower "
     "prices: ridgeline-outfitters.example/rewear"
@@ -42,21 +40,9 @@ EXAMPLES = [
 ]
 
 
-def copy_project(dest: Path) -> Path:
-    for name in ("config", "data"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copy(ROOT / "endpoints.yml", dest / "endpoints.yml")
-    return dest
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    project = copy_project(tmp_path / "project")
-    monkeypatch.setenv("CAREBOT_HOME", str(project))
-    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
-    reset_settings()
-    yield project
-    reset_settings()
+    yield from project_home(tmp_path, monkeypatch)
 
 
 def diff(home: Path, rel: str) -> list[str]:

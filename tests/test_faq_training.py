@@ -15,7 +15,7 @@ import pytest
 
 from bot import training
 from bot.training import ReloadFailed, inputs, reload_model
-from tests.test_faq_store import ROOT, copy_project
+from tests.fakes.project import ROOT, copy_project
 
 
 def test_a_home_with_only_config_and_data_hashes_like_the_project(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ import requests
 from bot.faq.store import FaqStore
 from bot.queue import AgentQueue
 from bot.workspace.accounts import Accounts
+from tests.fakes.project import copy_project
 from tests.fakes.workspace_process import workspace_process
 from tests.test_faq_review import RENT, RENT2, RENTAL_QUESTIONS, SHIP, SHIPPING_QUESTIONS
 from tests.test_faq_review import escalated as make_ticket
-from tests.test_faq_store import copy_project
 
 LAUNCH = """
 import sys

@@ -13,6 +13,7 @@ from aiohttp import web
 from bench import load_followers
 from bench.load_bench import role
 from bench.load_stock import stock_endpoints
+from tests.fakes.http_server import serve_post
 
 HANDOFF = "I've passed this to a teammate"
 
@@ -34,19 +35,10 @@ def _run(think_ms: float, senders: int = 3, messages: int = 7,
         pauses.append(seconds)
 
     async def scenario() -> list[Any]:
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
+        async with serve_post("/webhooks/rest/webhook", webhook) as url:
             sent, _ = await load_followers.run_followers(
-                f"http://127.0.0.1:{port}", "t", senders, messages, think_ms, seed, 10.0, [HANDOFF])
+                url, "t", senders, messages, think_ms, seed, 10.0, [HANDOFF])
             return sent
-        finally:
-            await runner.cleanup()
 
     original = load_followers.asyncio
     load_followers.asyncio = types.SimpleNamespace(  # type: ignore[assignment]

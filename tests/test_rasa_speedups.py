@@ -25,6 +25,7 @@ from rasa.utils.endpoints import EndpointConfig
 import bot.rasa_stores  # noqa: F401 - importing the tracker store applies the patches
 from bot import rasa_speedups
 from bot.rasa_speedups import ORIGINALS
+from tests.fakes.http_server import serve_post
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -276,27 +277,20 @@ def test_action_calls_reuse_one_connection() -> None:
         return web.json_response({"echo": body["n"], "auth": request.headers.get("Authorization")})
 
     async def scenario() -> tuple[list[Any], list[Any]]:
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook",
-                                      basic_auth={"username": "u", "password": "p"})
-            answers = [await endpoint.request(json={"n": n}, method="post") for n in range(3)]
-            other = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-            answers.append(await other.request(json={"n": 3}, method="post"))
-            async with endpoint.session() as session:
-                assert not session.closed  # borrowed, still open after the block
-            assert not session.closed
-            return answers, [session]
-        finally:
-            await endpoint.__dict__["_carebot_session"][1].close()
-            await other.__dict__["_carebot_session"][1].close()
-            await runner.cleanup()
+        async with serve_post("/webhook", webhook) as url:
+            try:
+                endpoint = EndpointConfig(f"{url}/webhook",
+                                          basic_auth={"username": "u", "password": "p"})
+                answers = [await endpoint.request(json={"n": n}, method="post") for n in range(3)]
+                other = EndpointConfig(f"{url}/webhook")
+                answers.append(await other.request(json={"n": 3}, method="post"))
+                async with endpoint.session() as session:
+                    assert not session.closed  # borrowed, still open after the block
+                assert not session.closed
+                return answers, [session]
+            finally:
+                await endpoint.__dict__["_carebot_session"][1].close()
+                await other.__dict__["_carebot_session"][1].close()
 
     answers, _ = asyncio.run(scenario())
     assert [a["echo"] for a in answers] == [0, 1, 2, 3]

@@ -22,6 +22,7 @@ import bot.rasa_stores  # noqa: F401 - importing the tracker store applies the p
 from bot.escalation.handoff import transcript_from_events
 from bot.rasa_speedups import ORIGINALS, dumps, slim_events
 from bot.rasa_stores import CarebotTrackerStore
+from tests.fakes.http_server import serve_post
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,20 +143,13 @@ def test_action_requests_carry_the_same_body() -> None:
         return web.json_response({"events": []})
 
     async def scenario() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-        try:
-            for value in VALUES[:3]:
-                await endpoint.request(json={"v": value}, method="post")
-        finally:
-            await endpoint.__dict__["_carebot_session"][1].close()
-            await runner.cleanup()
+        async with serve_post("/webhook", webhook) as url:
+            endpoint = EndpointConfig(f"{url}/webhook")
+            try:
+                for value in VALUES[:3]:
+                    await endpoint.request(json={"v": value}, method="post")
+            finally:
+                await endpoint.__dict__["_carebot_session"][1].close()
 
     asyncio.run(scenario())
     assert received == [json.loads(json.dumps({"v": v})) for v in VALUES[:3]]

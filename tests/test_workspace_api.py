@@ -14,15 +14,7 @@ import redis
 import requests
 
 from bot.rasa_client import RasaClient
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    People,
-    WorkspaceStack,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    people_fixture,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import People, WorkspaceStack, escalate, open_ticket
 
 FAQ_AGAIN = "how long is delivery usually"
 

@@ -12,15 +12,7 @@ import requests
 
 from bot.workspace.accounts import Accounts
 from bot.workspace.openapi import PATHS
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    People,
-    WorkspaceStack,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    people_fixture,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import People, WorkspaceStack, escalate, open_ticket
 
 UNAUTHORIZED = {"error": "unauthorized", "message": "Sign in with your agent token."}
 FORBIDDEN = {"error": "forbidden", "message": "Your role does not allow this."}

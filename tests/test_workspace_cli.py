@@ -11,15 +11,7 @@ from bot.runner import Runner
 from bot.settings import reset_settings
 from bot.workspace.accounts import Accounts, digest
 from tests.conftest import make_escalation
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    People,
-    WorkspaceStack,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    people_fixture,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import WorkspaceStack, escalate, open_ticket
 
 
 @pytest.fixture

@@ -15,13 +15,7 @@ import redis
 
 from bot.workspace.accounts import Accounts
 from tests.fakes.browser import Console, browser_fixture, playwright_fixture  # noqa: F401
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    WorkspaceStack,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import WorkspaceStack, escalate, open_ticket
 
 
 def review_list(stack: WorkspaceStack, token: str) -> list[dict[str, Any]]:

@@ -23,13 +23,7 @@ from tests.fakes.browser import (  # noqa: F401  (fixtures)
     launch,
     playwright_fixture,
 )
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    WorkspaceStack,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import WorkspaceStack, escalate, open_ticket
 
 FAQ_AGAIN = "how long is delivery usually"
 

@@ -15,14 +15,7 @@ import requests
 from bot.queue import AgentQueue
 from bot.workspace.events import Event, parse_id
 from tests.conftest import make_escalation
-from tests.test_workspace_support import (  # noqa: F401  (fixtures)
-    People,
-    accounts_fixture,
-    escalate,
-    open_ticket,
-    people_fixture,
-    workspace_stack_fixture,
-)
+from tests.test_workspace_support import People, escalate, open_ticket
 
 
 class EventReader:

@@ -2,9 +2,10 @@
 
 ``workspace_stack`` starts ``carebot workspace`` (the real CLI, as ``carebot run`` does) on a
 test port, next to the session's running bot (the ``stack`` fixture of ``tests/stack.py``:
-action server + Rasa on test ports, test Redis db). Test modules import the fixtures from here
-(``*_fixture`` functions registered under their short names); pytest makes one instance per
-importing module, so the workspace process itself is a session-wide singleton.
+action server + Rasa on test ports, test Redis db). ``tests/conftest.py`` loads this module as a
+plugin, so the fixtures (``*_fixture`` functions registered under their short names) are there
+for every test module; test modules import only the helpers. The workspace process itself is a
+session-wide singleton.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from tests.fakes.platforms import FakePlatform
 
 APP_SECRET = "app-secret-0123456789"
 VERIFY_TOKEN = "verify-me-please"
+META_AUTH = {"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}  # Meta settings fields
 
 
 @dataclass
@@ -39,6 +40,10 @@ class ChannelEnv:
     def headers_for(self, body: bytes, secret: Any) -> dict[str, str]:
         """The platform's authentication headers for ``body`` (none by default)."""
         return {}
+
+    def post_raw(self, body: bytes, secret: Any = None) -> requests.Response:
+        """POST raw ``body`` (not JSON-encoded), signed with ``secret`` (None: the right one)."""
+        return post(self.url, body, self.headers_for(body, secret))
 
     def send(
         self, payload: object, secret: Any = None, headers: dict[str, str] | None = None

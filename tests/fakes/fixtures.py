@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import pytest
 import redis
@@ -51,34 +51,47 @@ def creds() -> Credentials:
     return Credentials()
 
 
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Stoppable)
+P = ParamSpec("P")
+
+
+def stopped_after(start: Callable[P, S]) -> Iterator[Callable[P, S]]:
+    """For a factory fixture (``yield from``): yields ``start``, which starts one thing per call;
+    once the test is done, stops every thing it started."""
+    started: list[S] = []
+
+    def make(*args: P.args, **kwargs: P.kwargs) -> S:
+        thing = start(*args, **kwargs)
+        started.append(thing)
+        return thing
+
+    yield make
+    for thing in started:
+        thing.stop()
+
+
 @pytest.fixture
 def platform_factory(creds: Credentials) -> Iterator[Callable[[str], FakePlatform]]:
     """``make("whatsapp")`` → a started fake send API (stopped after the test)."""
-    started: list[FakePlatform] = []
 
     def make(name: str) -> FakePlatform:
-        fake = FakePlatform(name, creds).start()
-        started.append(fake)
-        return fake
+        return FakePlatform(name, creds).start()
 
-    yield make
-    for fake in started:
-        fake.stop()
+    yield from stopped_after(make)
 
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., LiveApp]]:
     """``serve([channel], reply=...)`` → a live Sanic app with Rasa's channel registration."""
-    apps: list[LiveApp] = []
 
     def make(channels: list[InputChannel], reply: Reply | None = echo_reply) -> LiveApp:
-        app = LiveApp(channels, FakeAgent(reply)).start()
-        apps.append(app)
-        return app
+        return LiveApp(channels, FakeAgent(reply)).start()
 
-    yield make
-    for app in apps:
-        app.stop()
+    yield from stopped_after(make)
 
 
 @pytest.fixture
@@ -106,6 +119,28 @@ def serve_channel(
         return env_cls(app, fake, channel)
 
     return make
+
+
+def env_maker(
+    serve_channel: Callable[..., Any],
+    env_cls: type[E],
+    input_cls: type[WebhookInput[Any]],
+    settings_cls: Callable[..., Any],
+    **fields: Any,
+) -> Callable[..., E]:
+    """A module's ``make_env(reply=None, **kwargs)``: serves ``input_cls`` configured with
+    ``settings_cls(**fields, api_base=<the fake platform's>)`` and wraps it in ``env_cls``."""
+
+    def settings(fake: FakePlatform) -> Any:
+        return settings_cls(**fields, api_base=fake.api_base)
+
+    return lambda reply=None, **kw: serve_channel(env_cls, input_cls, settings, reply, **kw)
+
+
+@pytest.fixture
+def env(make_env: Callable[..., ChannelEnv]) -> ChannelEnv:
+    """The module's channel (its ``make_env`` fixture) with echo replies."""
+    return make_env()
 
 
 def fast_client(channel: str, **kwargs: object) -> SendClient:

@@ -62,6 +62,10 @@ def x_problem(status: int, title: str, detail: str | None = None) -> tuple[int, 
     }
 
 
+# One request as the handlers of ``SendApi`` see it: method, path, query, headers, body, host.
+Request = tuple[str, str, dict[str, str], dict[str, str], Any, str]
+
+
 class SendApi:
     """One platform's send API."""
 
@@ -86,7 +90,7 @@ class SendApi:
         handler = getattr(
             self, f"_{self.platform if self.platform != 'instagram' else 'messenger'}"
         )
-        status, payload = handler(method, path, query, headers, body, host)
+        status, payload = handler((method, path, query, headers, body, host))
         return status, payload, {}
 
     def _check_text(self, text: Any) -> str | None:
@@ -96,15 +100,8 @@ class SendApi:
             return "long"
         return None
 
-    def _messenger(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        host: str,
-    ) -> tuple[int, Any]:
+    def _messenger(self, req: Request) -> tuple[int, Any]:
+        method, path, query, _, body, _ = req
         if method != "POST" or path != f"/{GRAPH_VERSION}/me/messages":
             return graph_error("Unknown path components: " + path, 2500)
         if query.get("access_token") != self.creds.token:
@@ -131,15 +128,8 @@ class SendApi:
             return graph_error("(#100) Quick reply title must be at most 20 characters", 100)
         return 200, {"recipient_id": body["recipient"]["id"], "message_id": "m_" + uuid.uuid4().hex}
 
-    def _whatsapp(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        host: str,
-    ) -> tuple[int, Any]:
+    def _whatsapp(self, req: Request) -> tuple[int, Any]:
+        method, path, _, headers, body, _ = req
         if method != "POST" or path != f"/{GRAPH_VERSION}/{self.creds.phone_number_id}/messages":
             return graph_error("Unsupported post request. Object with ID does not exist", 100)
         if headers.get("authorization") != f"Bearer {self.creds.token}":
@@ -180,15 +170,8 @@ class SendApi:
             "messages": [{"id": "wamid." + uuid.uuid4().hex}],
         }
 
-    def _x(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        host: str,
-    ) -> tuple[int, Any]:
+    def _x(self, req: Request) -> tuple[int, Any]:
+        method, path, _, headers, body, host = req
         parts = path.strip("/").split("/")
         if (
             method != "POST"
@@ -248,15 +231,8 @@ class SendApi:
         )
         return expected.get("oauth_signature") == params.get("oauth_signature")
 
-    def _telegram(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        host: str,
-    ) -> tuple[int, Any]:
+    def _telegram(self, req: Request) -> tuple[int, Any]:
+        _, path, _, _, body, _ = req
         prefix = f"/bot{self.creds.token}/"
         if not path.startswith("/bot"):
             return telegram_error(404, "Not Found")
