@@ -79,7 +79,7 @@ def test_agent_answers_a_live_escalation_and_hands_the_follower_back(
     reply.fill(edited)
     reply.press("Control+Enter")
     page.wait_for_selector("#transcript .msg.agent:has-text('Ana here')")
-    assert [m["text"] for m in stack.wait_inbox(who)] == [edited]
+    assert stack.wait_reply(who) == edited
 
     # A new follower message appears in the open conversation, live.
     assert stack.texts(who, "ok thanks, order 4417") == []

@@ -57,6 +57,20 @@ class WorkspaceStack(Stack):
             time.sleep(0.2)
         return got
 
+    def wait_reply(self, sender: str, timeout: float = 15.0, settle: float = 0.6) -> str:
+        """The text a follower got over REST, whole. Rasa's REST channel delivers each paragraph
+        (``\\n\\n``) as its own message, so after the first part arrives this keeps reading until
+        nothing new comes for ``settle`` seconds, then joins the parts as they were written."""
+        got = self.wait_inbox(sender, timeout)
+        quiet_since = time.monotonic()
+        while got and time.monotonic() - quiet_since < settle:
+            more = self.inbox(sender)
+            if more:
+                got += more
+                quiet_since = time.monotonic()
+            time.sleep(0.1)
+        return "\n\n".join(str(m["text"]) for m in got)
+
     def client(self, token: str | None) -> Api:
         return Api(self.url, token)
 
