@@ -50,6 +50,20 @@ def _context() -> ExecutionContext:
     return ExecutionContext(GraphSchema({}), "test")
 
 
+PROBES = ["when will my order arrive", "i want my money back", "hello!"]
+
+
+def parse_both(trained: LinearIntentClassifier, loaded: LinearIntentClassifier) -> list[Message]:
+    """The probes through the trained and the re-loaded component: same intents and confidences
+    (the model survived persist → load); returns the re-loaded component's messages."""
+    before = trained.process([Message(data={TEXT: t}) for t in PROBES])
+    after = loaded.process([Message(data={TEXT: t}) for t in PROBES])
+    for a, b in zip(before, after, strict=True):
+        assert a.get(INTENT)["name"] == b.get(INTENT)["name"]
+        assert a.get(INTENT)["confidence"] == pytest.approx(b.get(INTENT)["confidence"], rel=1e-5)
+    return after
+
+
 def test_train_persist_load_and_process_with_calibration_and_embeddings(tmp_path: Path) -> None:
     encoder_dir = tiny_bert(tmp_path / "bert")
     config = {"C": 20.0, "calibration_folds": 3, "sentence_encoder": str(encoder_dir),
@@ -63,12 +77,7 @@ def test_train_persist_load_and_process_with_calibration_and_embeddings(tmp_path
     loaded = LinearIntentClassifier.load(
         {**LinearIntentClassifier.get_default_config(), **config}, storage, resource, _context()
     )
-    probes = ["when will my order arrive", "i want my money back", "hello!"]
-    before = trained.process([Message(data={TEXT: t}) for t in probes])
-    after = loaded.process([Message(data={TEXT: t}) for t in probes])
-    for a, b in zip(before, after, strict=True):
-        assert a.get(INTENT)["name"] == b.get(INTENT)["name"]
-        assert a.get(INTENT)["confidence"] == pytest.approx(b.get(INTENT)["confidence"], rel=1e-5)
+    after = parse_both(trained, loaded)
     names = [m.get(INTENT)["name"] for m in after]
     assert names == ["faq", "faq", "greet"]
     keys = [m.get("response_selector")["faq"]["response"]["intent_response_key"] for m in after]
