@@ -76,17 +76,11 @@ class EmbeddingCache:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         known = self._read()
         keys = [text_key(t) for t in texts]
-        missing = sorted({i for i, k in enumerate(keys) if k not in known})
-        first_of: dict[bytes, int] = {}
-        todo = [i for i in missing if first_of.setdefault(keys[i], i) == i]
-        fresh = self.encoder([texts[i] for i in todo]) if todo else None
-        if fresh is not None:
-            for row, i in enumerate(todo):
-                known[keys[i]] = fresh[row]
-        vectors = np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros(
-            (0, 0), dtype=np.float32
-        )
-        logger.info("embeddings: %d cached, %d encoded", len(keys) - len(todo), len(todo))
+        new = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        if new:
+            known.update(zip(new, self.encoder(list(new.values())), strict=True))
+        logger.info("embeddings: %d cached, %d encoded", len(keys) - len(new), len(new))
         unique = list(dict.fromkeys(keys))
-        self._write(unique, np.stack([known[k] for k in unique]) if unique else vectors)
-        return vectors
+        if new or len(unique) != len(known):  # keep exactly this training's texts
+            self._write(unique, np.stack([known[k] for k in unique]) if unique else np.zeros(0))
+        return np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros(0)

@@ -17,6 +17,7 @@ Cost: ~21 MFLOP per token (fp32); a 15-token message is a few ms of one core.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import math
@@ -290,21 +291,19 @@ class SentenceEncoder:
 
 SINGLE_THREAD_BELOW = 16
 """Batches of at most this many texts are live messages: the first one pins the process's BLAS
-to one thread, for good. Their matrix products are small and memory-bound, so a second thread
-buys little, and when the other core is busy (another request, Redis, the action server) it
+to one thread, for good. Their matrix products are small (one row per token), so a second
+thread buys little, and when the other core is busy (another request, Redis, the action server) it
 costs a lot: one 17-token message with the other core loaded took 47 ms wall / 56 ms CPU on
 OpenBLAS's two threads against 12 ms / 12 ms on one. Switching back and forth per message is
 worse still (OpenBLAS's woken threads spin: 5.3 ms CPU per parsed message against 2.7 ms wall),
 so a serving process stays on one thread; training processes (large batches) keep them all."""
 
-_PINNED: list[Any] = []
+@functools.cache
+def pin_blas_to_one_thread() -> Any:
+    """Once per process; threadpoolctl (a scikit-learn dependency) finds the loaded BLAS."""
+    from threadpoolctl import threadpool_limits
 
-
-def pin_blas_to_one_thread() -> None:
-    if not _PINNED:  # threadpoolctl (a scikit-learn dependency) finds the loaded BLAS
-        from threadpoolctl import threadpool_limits
-
-        _PINNED.append(threadpool_limits(limits=1, user_api="blas"))
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 _ENCODERS: dict[str, SentenceEncoder] = {}
