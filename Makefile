@@ -13,6 +13,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
+	browser \
 	bench bench-queue bench-nlu bench-tone bench-load clean
 
 help: ## list every target
@@ -39,7 +40,10 @@ train: install ## train the bot (only when data or config changed)
 validate: install ## rasa data validate (domain, NLU, rules, stories)
 	$(CAREBOT) validate
 
-test-py: install ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
+browser: ## Debian's Chromium for the console's browser tests (apt, when root or sudo)
+	@scripts/ensure-chromium
+
+test-py: install browser ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
 	$(PY) -m pytest -q
 
 test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors

@@ -11,15 +11,15 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import get_services
-from bot import metrics
+from bot.conversation import on_follower_message
 from bot.escalation.decision import decide
 from bot.escalation.handoff import (
     build_escalation,
     handoff_response,
-    record_while_waiting,
     transcript_from_events,
     wait_text,
 )
+from bot.stats import metrics
 
 logger = logging.getLogger(__name__)
 FAILURES_SLOT = "carebot_failures"
@@ -48,15 +48,9 @@ class ActionRespond(Action):
         # down): the message goes on the ticket and the bot stays silent.
         if services.open_ticket(channel, sender):
             try:
-                record_while_waiting(
-                    services.queue,
-                    decision,
-                    channel=channel,
-                    sender=sender,
-                    text=text,
-                    metadata=metadata,
-                    responses=responses,
-                    config=services.config,
+                on_follower_message(
+                    services.queue, parse, services.config, channel=channel, sender=sender,
+                    metadata=metadata, responses=responses, decision=decision,
                 )
                 metrics.hook(services, "on_ticket", decision)
                 return [ConversationPaused()]

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 import redis
 
+from bot import redis as bot_redis
 from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
@@ -29,12 +30,7 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(
-            self.settings.redis_url,
-            decode_responses=True,
-            socket_timeout=2,
-            socket_connect_timeout=2,
-        )
+        return bot_redis.client(self.settings.redis_url)
 
     @cached_property
     def queue(self) -> AgentQueue:

@@ -308,8 +308,8 @@ def command_line() -> str:
     """The command as a person would type it (relative paths kept as given)."""
     argv = list(sys.argv) or [""]
     program = Path(argv[0]).name
-    if program == "bench_cli.py":
-        head = ".venv/bin/python -m bot.bench_cli"
+    if program == "cli.py":
+        head = ".venv/bin/python -m bench.cli"
     elif program in ("carebot", "nlu_bench.py", "tone_bench.py"):
         head = "carebot" if program == "carebot" else f".venv/bin/python bench/{program}"
     else:

@@ -1,10 +1,10 @@
 """NLU quality benchmark: train the project's pipeline on any labelled CSV, run the real decision
 code on every test row, print one JSON object and write a Markdown report with plots.
 
-    .venv/bin/python -m bot.bench_cli bench nlu \
+    .venv/bin/python -m bench.cli bench nlu \
         --train ../shared/datasets/clinc150/train.csv --test ../shared/datasets/clinc150/dev.csv
 
-(``carebot bench nlu ...`` once the lead wires ``bot.bench_cli.register`` into ``bot/cli.py``.)
+(``carebot bench nlu ...`` once the lead wires ``bench.cli.register`` into ``bot/cli.py``.)
 
 What happens:
 
@@ -16,7 +16,7 @@ What happens:
    (which has no answer, so ``decide()`` escalates it); ``drop`` leaves them out.
 2. ``rasa train nlu`` with ``--config`` (default ``config/config.yml``), cwd = project root (the
    ToneScorer reads ``data/tone``), its cache in the temp dir.
-3. The model is loaded with Rasa's ``Agent`` (as ``bot.interpreter`` does); each test row is
+3. The model is loaded with Rasa's ``Agent`` (as ``bot.model.interpreter`` does); each test row is
    parsed and passed to ``bot.escalation.decision.decide`` with ``config/escalation.yml``.
    ``decide()`` answers a plain intent only when it has a vetted response (``smalltalk:`` map),
    so in ``intent`` mode (and for the baseline, which always uses plain intents) the bench gives

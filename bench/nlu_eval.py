@@ -32,7 +32,7 @@ TARGET_PRECISION = 0.99
 
 def quiet_rasa() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from bot.interpreter import quiet_rasa_logging
+    from bot.model.interpreter import quiet_rasa_logging
 
     quiet_rasa_logging()
     for name in ("rasa", "tensorflow", "absl"):

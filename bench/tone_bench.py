@@ -1,8 +1,8 @@
 """Tone benchmark: the project's tone component and ``decide()``'s tone gates on a labelled CSV.
 
-    .venv/bin/python -m bot.bench_cli bench tone --test ../shared/datasets/airline_sentiment/dev.csv
+    .venv/bin/python -m bench.cli bench tone --test ../shared/datasets/airline_sentiment/dev.csv
 
-The tone model is trained exactly as the shipped ``bot.nlu.tone.ToneScorer`` trains it: the
+The tone model is trained exactly as the shipped ``bot.nlu.tone.component.ToneScorer`` trains it: the
 project's corpus (``data/tone``) plus the project's NLU examples of FAQ questions and small talk as
 calm rows (``ToneScorer._calm_examples``), with the component's settings from ``--config``. It
 never sees the test data. ``--model models/X.tar.gz`` scores with the ToneScorer inside a trained

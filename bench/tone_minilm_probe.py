@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     from sklearn.linear_model import LogisticRegression
 
     from bench.tone_train import train_tone_model
-    from bot.nlu.sentence_encoder import SentenceEncoder, locate_model
-    from bot.nlu.tone import ToneScorer
-    from bot.nlu.tone_model import load_corpus
+    from bot.nlu.encoder.minilm import SentenceEncoder, locate_model
+    from bot.nlu.tone.component import ToneScorer
+    from bot.nlu.tone.model import load_corpus
 
     config_path = ROOT / args.config
     shipped, _ = train_tone_model(config_path, ROOT / "data/nlu")

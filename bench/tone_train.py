@@ -1,5 +1,5 @@
 """Tone benchmark, the tone model (``bench/tone_bench.py``): trained exactly as the shipped
-``bot.nlu.tone.ToneScorer`` trains it (the project's corpus plus the calm NLU examples, the
+``bot.nlu.tone.component.ToneScorer`` trains it (the project's corpus plus the calm NLU examples, the
 component's settings from the Rasa config), or loaded from a trained Rasa model.
 """
 
@@ -18,7 +18,7 @@ from bench.common import ROOT
 
 def tone_component_config(config_path: Path) -> dict[str, Any]:
     """The ToneScorer entry of the Rasa config merged over the component's defaults."""
-    from bot.nlu.tone import ToneScorer
+    from bot.nlu.tone.component import ToneScorer
 
     raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     entry: dict[str, Any] = {}
@@ -32,8 +32,8 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
     """``ToneScorer.train`` without Rasa's graph: same corpus, same calm rows, same C."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.nlu.tone import ToneScorer
-    from bot.nlu.tone_model import ToneModel, load_corpus
+    from bot.nlu.tone.component import ToneScorer
+    from bot.nlu.tone.model import ToneModel, load_corpus
 
     config = tone_component_config(config_path)
     corpus = config["corpus"]
@@ -66,7 +66,7 @@ def _shown(path: Path) -> str:
 
 def load_tone_model(model_tar: Path) -> tuple[Any, dict[str, Any]]:
     """The ToneScorer inside a trained Rasa model (``models/*.tar.gz``)."""
-    from bot.nlu.tone_model import ToneModel
+    from bot.nlu.tone.model import ToneModel
 
     target = Path(tempfile.mkdtemp(prefix="carebot-tone-"))
     try:

@@ -12,7 +12,7 @@ from bot.queue import AgentQueue, Escalation, Keys
 
 pytest_plugins = (
     "tests.stack",  # the `stack` fixture: a running bot for end-to-end tests
-    "tests.test_workspace_support",  # `workspace_stack`, `accounts`, `people`
+    "tests.workspace.test_workspace_support",  # `workspace_stack`, `accounts`, `people`
 )
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"

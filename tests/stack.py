@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from bot.runner import Runner
+from bot.process.runner import Runner
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from bot import redis as bot_redis
 from bot.channels import settings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _redis_client(url: str) -> redis.Redis:
     with _lock:
         client = _clients.get(url)
         if client is None:
-            client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0)
+            client = bot_redis.client(url, decode=False)
             _clients[url] = client
         return client
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import redis
 
+from bot import redis as bot_redis
+
 logger = logging.getLogger(__name__)
 
 RedisFactory = Callable[[], redis.Redis]
@@ -22,7 +24,7 @@ def redis_factory(url: str) -> RedisFactory:
     """A factory for a client with short timeouts, so a dead Redis cannot stall a webhook."""
 
     def build() -> redis.Redis:
-        return redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+        return bot_redis.client(url, decode=False, timeout=1.0)
 
     return build
 

@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import redis as bot_redis
 from bot.channels.base import neutralise_text
 from bot.settings import get_settings
 
@@ -50,7 +51,7 @@ def neutralising(on_new_message: Handler) -> Handler:
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_timeout=2)
+    return bot_redis.client(get_settings().redis_url)
 
 
 def inbox_key(sender: str) -> str:

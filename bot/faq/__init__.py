@@ -11,10 +11,10 @@
   edit / reject, JSON-ready for the workspace; :mod:`bot.faq.proposal` (one proposal's
   fields) and :mod:`bot.faq.review_keys` (its Redis keys, message fingerprints);
 - :mod:`bot.faq.flag`: an agent's "should have been FAQ X" / "new FAQ" flag of a message;
-- :mod:`bot.faq.cli`: ``carebot faq …`` (list/show/add/edit/remove/check and the parser),
-  :mod:`bot.faq.review_cli` (suggest/review/flag), :mod:`bot.faq.cli_base` (shared helpers,
+- :mod:`bot.cli.faq`: ``carebot faq …`` (list/show/add/edit/remove/check and the parser),
+  :mod:`bot.cli.faq_review` (suggest/review/flag), :mod:`bot.cli.faq_base` (shared helpers,
   ``carebot train --reload``);
-- :mod:`bot.faq.measure`: times ``faq add`` → the running bot answering (and the baseline).
+- :mod:`bench.faq_measure`: times ``faq add`` → the running bot answering (and the baseline).
 
 See ``docs/trainers.md``.
 """

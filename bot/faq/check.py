@@ -11,7 +11,7 @@ Errors (exit 1):
 - ``missing_answer`` / ``empty_answer`` / ``orphan_answer``: ``faq/KEY`` without a non-empty
   ``utter_faq/KEY``, or an answer without examples;
 - ``too_long``: an answer longer than a channel's limit (as the platform counts it);
-- ``rasa``: ``rasa data validate`` (strict: :func:`bot.validation.validate`) found a problem.
+- ``rasa``: ``rasa data validate`` (strict: :func:`bot.model.validation.validate`) found a problem.
 
 Warnings (reported, exit 0): the same example twice in one intent, an answer over the
 house limit of 600 characters, ``{placeholders}`` in an answer, pairs confused at half the
@@ -333,7 +333,7 @@ def check(
         report.stats.update(stats)
     if rasa:
         rasa_started = time.monotonic()
-        from bot.validation import validate
+        from bot.model.validation import validate
 
         for message in validate(home):
             report.problems.append(Problem("rasa", "rasa data validate", message))

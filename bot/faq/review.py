@@ -313,8 +313,7 @@ class ReviewStore:
 
 
 def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:
-    import redis as redis_lib
+    from bot import redis as bot_redis
 
-    client = redis or redis_lib.Redis.from_url(settings.redis_url, decode_responses=True,
-                                               socket_timeout=10)
+    client = redis or bot_redis.client(settings.redis_url, timeout=10)
     return ReviewStore(client, prefix=settings.queue_prefix)

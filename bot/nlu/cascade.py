@@ -1,7 +1,7 @@
 """Two-stage intent model: n-grams first, sentence embeddings only where the n-grams are unsure.
 
 The n-gram model (``LinearTextModel`` without dense features) answers in well under a
-millisecond; the model with sentence embeddings appended (``bot.nlu.sentence_encoder``) is
+millisecond; the model with sentence embeddings appended (``bot.nlu.encoder.minilm``) is
 more accurate but costs ~10 ms of CPU per message. ``CascadeTextModel`` scores every message
 with the first, and re-scores with the second only the messages whose top calibrated
 probability is below ``below``: where the n-grams are confident they are right about as often

@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.cascade import CascadeTextModel, check_below
-from bot.nlu.sentence_encoder import dense_features
+from bot.nlu.encoder.minilm import dense_features
 from bot.nlu.stored import StoredComponent
 from bot.nlu.text_model import LinearTextModel
 

@@ -7,7 +7,7 @@ this base existed load unchanged. A missing or unreadable resource loads as ``No
 ``missing_model_warning`` logged, if set), never as an error.
 
 Rasa fingerprints a component by its own class source only; ``carebot train`` hashes every
-``bot/nlu/*.py`` (``bot.training.inputs``), so a change here still forces a retrain.
+``bot/nlu/*.py`` (``bot.model.training.inputs``), so a change here still forces a retrain.
 """
 
 from __future__ import annotations

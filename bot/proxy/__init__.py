@@ -3,12 +3,12 @@
 ``carebot run`` starts it when ``CAREBOT_INSTANCES`` > 1: the proxy listens on the public port
 (``CAREBOT_RASA_PORT``, 5005) and instance *i* (1..N) on that port + *i*. Every instance shares
 one Redis tracker store and lock store, so any instance can serve any message: the tracker
-always comes from Redis, and the lock store, ``bot.rasa_lock.FailSafeRedisLockStore``
+always comes from Redis, and the lock store, ``bot.rasa_ext.lock_store.FailSafeRedisLockStore``
 (``endpoints.yml``), orders the messages of one conversation across instances. It is Rasa's
 ticket lock with each step done in one Lua script, so it is atomic in Redis (Rasa 3.6's own
 ``RedisLockStore`` takes a ticket with a GET then a SET, and two instances could both take the
 first one); while Redis is unreachable it falls back to in-process locks.
-``tests/test_multi_instance.py`` checks it with two real instances: concurrent followers'
+``tests/process/test_multi_instance.py`` checks it with two real instances: concurrent followers'
 trackers hold every message once, in order; a burst of simultaneous messages in one
 conversation, sent through the proxy or straight to both instances at once, is stored exactly
 once each and answered by its own action run.
@@ -34,7 +34,7 @@ goes to the next instance (nothing was sent, so retrying is safe for any method)
 the request was sent answers ``502`` (the message may have been processed; it is not replayed).
 
 ``GET /metrics`` answers the proxy's own counters and, with ``--metrics`` (Redis from
-``REDIS_URL``), every carebot metric (:mod:`bot.metrics`), to the same callers as the
+``REDIS_URL``), every carebot metric (:mod:`bot.stats.metrics`), to the same callers as the
 workspace's ``/metrics``: ``Authorization: Bearer <CAREBOT_METRICS_TOKEN>`` when that is set,
 else any workspace account's token. ``GET /proxy/status`` lists the instances as JSON.
 Run alone: ``python -m bot.proxy --listen 0.0.0.0:5005 --backend 127.0.0.1:5006 --backend

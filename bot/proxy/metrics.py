@@ -106,10 +106,10 @@ def account_auth(settings: Settings) -> Callable[[str], Awaitable[bool]]:
 
 
 def redis_metrics(redis_url: str, prefix: str) -> Callable[[], Awaitable[str]]:
-    """An async renderer of :func:`bot.metrics.render_prometheus` (in a worker thread)."""
+    """An async renderer of :func:`bot.stats.metrics.render_prometheus` (in a worker thread)."""
     import redis
 
-    from bot.metrics import render_prometheus
+    from bot.stats.metrics import render_prometheus
 
     client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
 

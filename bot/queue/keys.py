@@ -56,7 +56,7 @@ class Keys:
                                                     ``bot.channels.idempotency``)
     ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
                                                     already put on its ticket (TTL 1 day;
-                                                    ``bot.rasa_stores``)
+                                                    ``bot.rasa_ext.tracker_store``)
     ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
                                                     (``bot.channels.web``)
     ``{p}:review:seq``                      string  INCR counter behind FAQ review proposal ids

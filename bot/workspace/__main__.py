@@ -8,7 +8,7 @@ from typing import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.cli import main as cli_main
+    from bot.cli.main import main as cli_main
 
     parser = argparse.ArgumentParser(prog="python -m bot.workspace")
     parser.add_argument("--port", type=int)

@@ -15,9 +15,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.agent_actions import close_ticket, deliver_reply
+from bot.conversation import close_ticket, deliver_reply
 from bot.queue import Ticket
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_ext.client import RasaUnavailable
 from bot.workspace import views
 from bot.workspace.accounts import PERMISSIONS, check_name
 from bot.workspace.auth import (

@@ -30,7 +30,7 @@ def decision_json(decision: Any) -> dict[str, Any]:
 
 
 class Decider:
-    """Lazily loaded :class:`bot.interpreter.Interpreter` behind one worker thread."""
+    """Lazily loaded :class:`bot.model.interpreter.Interpreter` behind one worker thread."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -42,7 +42,7 @@ class Decider:
         with self._lock:
             if self._interpreter is None:
                 from bot.escalation.config import load_escalation_config
-                from bot.interpreter import Interpreter
+                from bot.model.interpreter import Interpreter
 
                 try:
                     config = load_escalation_config(self.settings.escalation_config)

@@ -18,7 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.queue.errors import AlreadyClaimed, NotHolder, QueueError, TicketClosed, TicketNotFound
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_ext.client import RasaUnavailable
 
 log = logging.getLogger(__name__)
 

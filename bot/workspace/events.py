@@ -21,11 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sanic import Blueprint
 from sanic.request import Request
 
+from bot import redis as bot_redis
 from bot.workspace.auth import authenticate, requires
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,7 @@ class EventHub:
     """Tails the stream once per process and hands each entry to every subscriber's queue."""
 
     def __init__(self, redis_url: str, stream_key: str, block_ms: int = 5000) -> None:
-        self.redis = aioredis.Redis.from_url(redis_url, decode_responses=True,
-                                             socket_connect_timeout=2)
+        self.redis = bot_redis.async_client(redis_url, timeout=block_ms / 1000 + 5)
         self.stream_key = stream_key
         self.block_ms = block_ms
         self.subscribers: set[asyncio.Queue[Event | None]] = set()

@@ -4,7 +4,7 @@ Wiring (one line in :func:`bot.workspace.app.create_app`, next to the other blue
 
     app.blueprint(metrics_route.bp)      # from bot.workspace import metrics_route
 
-The figures come from Redis (:func:`bot.metrics.render_prometheus`), so any workspace process
+The figures come from Redis (:func:`bot.stats.metrics.render_prometheus`), so any workspace process
 shows the numbers of every bot instance. No personal data is exposed (counts by outcome,
 response name, reason and priority only). With ``CAREBOT_METRICS_TOKEN`` set, scrapers must
 send ``Authorization: Bearer <token>`` (Prometheus: ``authorization: {credentials: ...}``);
@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.metrics import CONTENT_TYPE, render_prometheus
+from bot.stats.metrics import CONTENT_TYPE, render_prometheus
 
 bp = Blueprint("metrics")
 

@@ -219,7 +219,7 @@ async def reject(request: Request, pid: str) -> HTTPResponse:
 @requires_train
 async def train_and_reload(request: Request) -> HTTPResponse:
     """Train what changed and load the model into the running bot (one at a time)."""
-    from bot.training import ReloadFailed, reload_model, train
+    from bot.model.training import ReloadFailed, reload_model, train
 
     ws = workspace(request)
     s = ws.settings

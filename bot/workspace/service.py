@@ -13,8 +13,9 @@ from typing import Any, Callable, TypeVar
 
 import redis as redis_lib
 
+from bot import redis as bot_redis
 from bot.queue import AgentQueue
-from bot.rasa_client import RasaClient
+from bot.rasa_ext.client import RasaClient
 from bot.settings import Settings
 from bot.workspace.accounts import Accounts
 from bot.workspace.decide import Decider
@@ -27,10 +28,7 @@ class Workspace:
 
     def __init__(self, settings: Settings, redis: redis_lib.Redis[Any] | None = None) -> None:
         self.settings = settings
-        self.redis = redis or redis_lib.Redis.from_url(
-            settings.redis_url, decode_responses=True, socket_timeout=5,
-            socket_connect_timeout=2, health_check_interval=30,
-        )
+        self.redis = redis or bot_redis.client(settings.redis_url, timeout=5)
         self.queue = AgentQueue(self.redis, prefix=settings.queue_prefix,
                                 lease_seconds=settings.lease_seconds)
         self.accounts = Accounts(self.redis, prefix=settings.queue_prefix,

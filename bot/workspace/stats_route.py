@@ -1,7 +1,7 @@
 """``GET /api/overview``: the supervisor's view of a time window, with alerts on spikes.
 
 Deflection (share of decided messages the bot answered), escalations by reason, queue depth,
-the oldest waiting ticket, recent claim waits, and alerts (``bot.stats``): spikes of messages,
+the oldest waiting ticket, recent claim waits, and alerts (``bot.stats.figures``): spikes of messages,
 escalations or one escalation reason against the last 24 hours, and a follower waiting too long.
 The console polls it for supervisors; ``carebot stats`` prints the same JSON.
 
@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.stats import SpikeRules, summary
+from bot.stats.figures import SpikeRules, summary
 from bot.workspace.auth import requires, workspace
 from bot.workspace.errors import invalid
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 if TYPE_CHECKING:
-    from tests.test_workspace_support import WorkspaceStack
+    from tests.workspace.test_workspace_support import WorkspaceStack
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -1,0 +1,159 @@
+"""Tone and sarcasm scoring: lexicon cues + two linear text models trained on carebot's own corpus.
+
+``ToneModel.score(text)`` returns ``{"negative": p, "sarcasm": p, "label": ..., "signals": [...]}``:
+``negative`` is the probability that the message is angry, frustrated or threatening (sarcastic
+complaints count as negative), ``sarcasm`` the probability that a positive surface hides a
+complaint, ``signals`` the human-readable cues behind the scores (shown to the agent).
+
+Training data: ``data/tone/*.yml`` (``tone: [{text, label, sarcasm}]``), written by the project.
+Cues and features: ``bot.nlu.tone.features`` (the project's lexicons in
+``bot/nlu/lexicons/*.txt`` + VADER's sentiment scores).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import yaml
+
+from bot.nlu.text_model import LinearTextModel
+from bot.nlu.tone.features import N_FEATURES, Lexicon, default_lexicon
+
+__all__ = ["Lexicon", "ToneModel", "default_lexicon", "load_corpus"]
+
+
+def load_corpus(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Read ``tone:`` rows from YAML files or directories of them; fail loudly on bad rows."""
+    rows: list[dict[str, Any]] = []
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.yml")) if path.is_dir() else [path])
+    for file in files:
+        document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for i, row in enumerate(document.get("tone", []) or []):
+            if not isinstance(row, dict) or not str(row.get("text", "")).strip():
+                raise ValueError(f"{file}: tone row {i} has no text")
+            label = str(row.get("label", "")).lower()
+            if label not in ("negative", "neutral", "positive"):
+                raise ValueError(f"{file}: tone row {i} has label {label!r}")
+            rows.append(
+                {"text": str(row["text"]), "label": label, "sarcasm": bool(row.get("sarcasm"))}
+            )
+    return rows
+
+
+@dataclass
+class ToneModel:
+    """Polarity (negative/neutral/positive) and sarcasm, each a linear model over text + cues."""
+
+    lexicon: Lexicon = field(default_factory=default_lexicon)
+    polarity: LinearTextModel | None = None
+    sarcasm: LinearTextModel | None = None
+    feature_scale: float = 1.0
+    """Multiplies the dense cue columns: larger = less regularised = cues weigh more than the
+    n-grams (which only know the corpus' wording)."""
+    vader_weight: float = 4.0
+    """``negative`` = sigmoid(logit(polarity model's P(negative)) - vader_weight * VADER compound).
+    The linear model learns from our corpus, where its own n-grams separate the labels, so it
+    leans on VADER less than unfamiliar text needs; this blend keeps a fixed share of the
+    general-purpose lexicon score in the result (0 = the linear model alone)."""
+
+    def _dense(self, texts: Sequence[str]) -> np.ndarray:
+        return self.lexicon.features(texts) * self.feature_scale
+
+    def fit(
+        self,
+        rows: Sequence[dict[str, Any]],
+        c: float = 4.0,
+        feature_scale: float | None = None,
+        char_min_df: int = 1,
+        vader_weight: float | None = None,
+    ) -> ToneModel:
+        if vader_weight is not None:
+            if not 0 <= vader_weight <= 20:
+                raise ValueError(f"vader_weight={vader_weight}: expected 0..20")
+            self.vader_weight = float(vader_weight)
+        if feature_scale is not None:
+            if feature_scale <= 0:
+                raise ValueError(f"feature_scale={feature_scale}: expected > 0")
+            self.feature_scale = float(feature_scale)
+        texts = [r["text"] for r in rows]
+        self.polarity = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
+            texts, [r["label"] for r in rows]
+        )
+        sarcastic = ["yes" if r["sarcasm"] else "no" for r in rows]
+        if len(set(sarcastic)) == 2:
+            self.sarcasm = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
+                texts, sarcastic
+            )
+        return self
+
+    def score_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        if self.polarity is None:
+            raise RuntimeError("tone model is not trained")
+        safe = [t or "" for t in texts]
+        pol = self.polarity.predict_proba(safe)
+        labels = self.polarity.labels
+        neg_i = labels.index("negative")
+        sar = self.sarcasm.predict_proba(safe) if self.sarcasm is not None else None
+        yes_i = self.sarcasm.labels.index("yes") if self.sarcasm is not None else 0
+        out = []
+        for i, text in enumerate(safe):
+            negative = self._blend(float(pol[i, neg_i]), text)
+            sarcasm = float(sar[i, yes_i]) if sar is not None else 0.0
+            out.append(
+                {
+                    "negative": round(negative, 4),
+                    "sarcasm": round(sarcasm, 4),
+                    "label": labels[int(np.argmax(pol[i]))],
+                    "signals": self.lexicon.signals(text),
+                }
+            )
+        return out
+
+    def _blend(self, p_negative: float, text: str) -> float:
+        if not self.vader_weight:
+            return p_negative
+        p = min(max(p_negative, 1e-6), 1 - 1e-6)
+        compound = float(self.lexicon.cues(text)["vader"]["compound"])
+        logit = math.log(p / (1 - p)) - self.vader_weight * compound
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    def score(self, text: str) -> dict[str, Any]:
+        return self.score_many([text])[0]
+
+    def save(self, directory: Path) -> None:
+        if self.polarity is None:
+            raise RuntimeError("tone model is not trained")
+        self.polarity.save(directory / "polarity")
+        meta = {
+            "feature_scale": self.feature_scale,
+            "vader_weight": self.vader_weight,
+            "features": N_FEATURES,
+        }
+        (directory / "tone.json").write_text(json.dumps(meta))
+        if self.sarcasm is not None:
+            self.sarcasm.save(directory / "sarcasm")
+
+    @classmethod
+    def load(cls, directory: Path) -> ToneModel:
+        meta_path = directory / "tone.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"{meta_path}: tone model from an older carebot; retrain")
+        meta = json.loads(meta_path.read_text())
+        if int(meta.get("features", -1)) != N_FEATURES:
+            raise ValueError(f"{meta_path}: model built for other tone features; retrain")
+        model = cls(
+            lexicon=default_lexicon(),
+            feature_scale=float(meta["feature_scale"]),
+            vader_weight=float(meta["vader_weight"]),
+        )
+        model.polarity = LinearTextModel.load(directory / "polarity", extra=model._dense)
+        if (directory / "sarcasm").exists():
+            model.sarcasm = LinearTextModel.load(directory / "sarcasm", extra=model._dense)
+        return model

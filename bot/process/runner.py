@@ -1,0 +1,348 @@
+"""``carebot run``: the whole product on one machine, stopped cleanly with Ctrl-C.
+
+Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
+(:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
+workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+
+With ``CAREBOT_INSTANCES=N`` (N > 1): N action servers (:5056…) and N Rasa servers (:5006…),
+all on the same Redis tracker and lock stores, behind the round-robin proxy ``bot.proxy`` on
+:5005 (which also serves ``GET /metrics``); see ``docs/scaling.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+import yaml
+
+from bot import redis as bot_redis
+from bot.model.training import train
+from bot.process.embedded_redis import EmbeddedRedis, redis_answers
+from bot.settings import Settings, get_settings
+
+WEBCHAT_DIR = Path(__file__).resolve().parent.parent / "webchat"
+
+
+class _WebChatHandler(http.server.SimpleHTTPRequestHandler):
+    rasa_port = 5005
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        return
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        if self.path.split("?")[0] in ("/", "/index.html"):
+            body = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
+            data = body.replace("__RASA_PORT__", str(self.rasa_port)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_GET()
+
+
+def start_webchat(port: int, rasa_port: int) -> http.server.ThreadingHTTPServer:
+    handler = type("Handler", (_WebChatHandler,), {"rasa_port": rasa_port})
+    server = http.server.ThreadingHTTPServer(
+        ("0.0.0.0", port), functools.partial(handler, directory=str(WEBCHAT_DIR))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True, name="webchat").start()
+    return server
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+class Runner:
+    """Starts, watches and stops every carebot process."""
+
+    def __init__(self, settings: Settings, workspace: bool = True, sweeper: bool = True) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self.sweeper = sweeper
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.embedded: EmbeddedRedis | None = None
+        self.stop_event = threading.Event()
+        self.webchat: http.server.ThreadingHTTPServer | None = None
+
+    def _spawn(self, name: str, command: list[str], log: Path) -> subprocess.Popen[bytes]:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(log, "ab")
+        env = {
+            **os.environ,
+            **self.settings.to_env(),
+            "PYTHONUNBUFFERED": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+        process = subprocess.Popen(
+            command,
+            cwd=self.settings.home,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        self.children.append((name, process))
+        return process
+
+    def ensure_redis(self) -> str:
+        s = self.settings
+        if s.embedded_redis != "always" and redis_answers(s.redis_url):
+            return f"Redis at {s.redis_url}"
+        if s.embedded_redis == "never":
+            raise SystemExit(
+                f"carebot: no Redis answers at {s.redis_url} (CAREBOT_EMBEDDED_REDIS=never)"
+            )
+        self.embedded = EmbeddedRedis(s.redis_url, s.var_dir / "redis")
+        self.embedded.start()
+        return f"embedded Redis at {s.redis_url} (AOF in {s.var_dir / 'redis'})"
+
+    def start(self) -> list[tuple[str, str]]:
+        s = self.settings
+        bindir = Path(sys.executable).parent
+        model = train(s.home, s.models_dir)
+        where = [("redis", self.ensure_redis())]
+        logs = s.var_dir / "log"
+        if s.instances > 1:
+            where += self._start_instances(model, bindir, logs)
+        else:
+            where += self._start_single(model, bindir, logs)
+        if self.workspace and self._has_workspace():
+            self._spawn(
+                "workspace",
+                [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
+                logs / "workspace.log",
+            )
+            where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
+        if self.sweeper:
+            threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
+        return where
+
+    def _actions_cmd(self, bindir: Path, port: int) -> list[str]:
+        return [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
+                str(port)]
+
+    def _rasa_cmd(self, bindir: Path, model: Path | None, port: int, endpoints: str) -> list[str]:
+        s = self.settings
+        rasa_cmd = [
+            str(bindir / "python"),
+            "-m",
+            "bot.rasa_ext.serve",
+            "run",
+            "--enable-api",
+            "--cors",
+            "*",
+            "--port",
+            str(port),
+            "--model",
+            str(model),
+            "--credentials",
+            self._credentials(),
+            "--endpoints",
+            endpoints,
+        ]
+        if s.rasa_token:
+            rasa_cmd += ["--auth-token", s.rasa_token]
+        return rasa_cmd
+
+    def _start_single(self, model: Path | None, bindir: Path, logs: Path) -> list[tuple[str, str]]:
+        """One action server (:5055) and one Rasa server (:5005): the default layout."""
+        s = self.settings
+        actions = self._spawn(
+            "actions", self._actions_cmd(bindir, s.actions_port), logs / "actions.log"
+        )
+        rasa = self._spawn(
+            "rasa", self._rasa_cmd(bindir, model, s.rasa_port, self._endpoints()),
+            logs / "rasa.log",
+        )
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        if not wait_http(f"http://localhost:{s.actions_port}/health", 180, actions):
+            raise SystemExit(
+                f"carebot: the action server did not start (see {logs / 'actions.log'})"
+            )
+        if not wait_http(f"http://localhost:{s.rasa_port}/status", 180, rasa):
+            raise SystemExit(f"carebot: the Rasa server did not start (see {logs / 'rasa.log'})")
+        return [
+            (
+                "actions",
+                f"http://localhost:{s.actions_port}/webhook   (log: {logs / 'actions.log'})",
+            ),
+            (
+                "rasa",
+                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook   "
+                f"(log: {logs / 'rasa.log'})",
+            ),
+            ("web chat", f"http://localhost:{s.webchat_port}/"),
+        ]
+
+    def _start_instances(
+        self, model: Path | None, bindir: Path, logs: Path
+    ) -> list[tuple[str, str]]:
+        """``CAREBOT_INSTANCES`` = N > 1: N action servers (``CAREBOT_ACTIONS_PORT`` + i) and
+        N Rasa servers (``CAREBOT_RASA_PORT`` + i) on the same Redis tracker and lock stores,
+        behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``."""
+        s = self.settings
+        started = []
+        for i in range(1, s.instances + 1):
+            actions_port, rasa_port = s.actions_port + i, s.rasa_port + i
+            actions = self._spawn(
+                f"actions-{i}", self._actions_cmd(bindir, actions_port),
+                logs / f"actions-{i}.log",
+            )
+            endpoints = self._endpoints(actions_port, f"endpoints-{i}.yml")
+            rasa = self._spawn(
+                f"rasa-{i}", self._rasa_cmd(bindir, model, rasa_port, endpoints),
+                logs / f"rasa-{i}.log",
+            )
+            started.append((i, actions_port, actions, rasa_port, rasa))
+        for i, actions_port, actions, rasa_port, rasa in started:
+            if not wait_http(f"http://localhost:{actions_port}/health", 300, actions):
+                raise SystemExit(f"carebot: action server {i} did not start "
+                                 f"(see {logs / f'actions-{i}.log'})")
+            if not wait_http(f"http://localhost:{rasa_port}/status", 300, rasa):
+                raise SystemExit(f"carebot: Rasa server {i} did not start "
+                                 f"(see {logs / f'rasa-{i}.log'})")
+        backends = [arg for i in range(1, s.instances + 1)
+                    for arg in ("--backend", f"127.0.0.1:{s.rasa_port + i}")]
+        proxy = self._spawn(
+            "proxy",
+            [str(bindir / "python"), "-m", "bot.proxy", "--listen", f"0.0.0.0:{s.rasa_port}",
+             "--metrics", *backends],
+            logs / "proxy.log",
+        )
+        if not wait_http(f"http://localhost:{s.rasa_port}/proxy/status", 60, proxy):
+            raise SystemExit(f"carebot: the proxy did not start (see {logs / 'proxy.log'})")
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        where = []
+        for i, actions_port, _, rasa_port, _ in started:
+            where.append((f"actions-{i}", f"http://localhost:{actions_port}/webhook   "
+                                          f"(log: {logs / f'actions-{i}.log'})"))
+            where.append((f"rasa-{i}", f"http://localhost:{rasa_port}   "
+                                       f"(log: {logs / f'rasa-{i}.log'})"))
+        where += [
+            (
+                "proxy",
+                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook, HTTP API, "
+                f"GET /metrics ({s.proxy_routing}; socket.io -> instance 1; "
+                f"log: {logs / 'proxy.log'})",
+            ),
+            ("web chat", f"http://localhost:{s.webchat_port}/"),
+        ]
+        return where
+
+    def _endpoints(self, actions_port: int | None = None, name: str = "endpoints.yml") -> str:
+        """endpoints.yml with the action server's port (default: from the settings)."""
+        s = self.settings
+        port = s.actions_port if actions_port is None else actions_port
+        data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
+        data["action_endpoint"] = {"url": f"http://localhost:{port}/webhook"}
+        path = s.var_dir / "run" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return str(path)
+
+    def _credentials(self) -> str:
+        social = self.settings.home / "config" / "credentials.social.yml"
+        if os.environ.get("CAREBOT_SOCIAL_CHANNELS") == "1" and social.exists():
+            return str(social)
+        return "config/credentials.yml"
+
+    @staticmethod
+    def _has_workspace() -> bool:
+        import argparse
+
+        from bot.cli.main import build_parser
+
+        for action in build_parser()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return "workspace" in action.choices
+        return False
+
+    def _sweep_forever(self) -> None:
+        from bot.queue import AgentQueue, Spool
+        from bot.queue.sweeper import Sweeper
+
+        client = bot_redis.client(self.settings.redis_url)
+        queue = AgentQueue(
+            client, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
+        )
+        Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
+
+    def watch(self) -> int:
+        while not self.stop_event.is_set():
+            for name, process in self.children:
+                if process.poll() is not None:
+                    print(f"carebot: {name} exited with {process.returncode}; stopping")
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.webchat is not None:
+            self.webchat.shutdown()
+            self.webchat.server_close()
+        for _, process in reversed(self.children):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in reversed(self.children):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def run(workspace: bool = True) -> int:
+    settings = get_settings()
+    runner = Runner(settings, workspace=workspace)
+    print("carebot: starting; the first run trains the bot (about half a minute).", flush=True)
+
+    running = [False]
+
+    def on_signal(signum: int, frame: object) -> None:
+        runner.stop_event.set()
+        if not running[0]:
+            raise KeyboardInterrupt  # still starting: abandon start-up, then clean up
+
+    signal.signal(signal.SIGTERM, on_signal)
+    # Also take Ctrl-C explicitly: a shell that starts us in the background sets SIGINT to
+    # "ignore", which Python would otherwise keep.
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        where = runner.start()
+        print("\ncarebot is running:")
+        for name, place in where:
+            print(f"  {name:<10} {place}")
+        print("\nPress Ctrl-C to stop.\n", flush=True)
+        running[0] = True
+        return runner.watch()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("carebot: stopping…", flush=True)
+        runner.stop()
+        print("carebot: stopped.", flush=True)

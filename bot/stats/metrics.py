@@ -1,0 +1,384 @@
+"""Operational metrics: counters in Redis, rendered in Prometheus text format.
+
+Every bot instance and every tool writes to the same Redis, so the counters are global (N bot
+instances, one set of numbers) and survive restarts. Two sources:
+
+- **The bot** (``actions/respond.py``, one :func:`hook` call per outcome): each follower message
+  ``action_respond`` decides on, with its outcome, the answer sent, the escalation reasons.
+- **The queue's audit stream** (``{p}:events``, written atomically by every queue operation):
+  :func:`fold_events` reads the events added since the last fold, in one Lua script per batch
+  (so two scrapers never count an event twice), and keeps the claim → first-reply histogram and
+  the undelivered-replies counter. Nothing on the agent side has to call a metrics hook.
+
+Redis keys (prefix ``{p}`` = ``CAREBOT_QUEUE_PREFIX``; the queue's own keys: ``bot.queue.Keys``):
+
+=====================================  ======  ================================================
+key                                    type    content
+=====================================  ======  ================================================
+``{p}:metrics:messages``               hash    outcome -> follower messages: ``answered``,
+                                               ``escalated``, ``on_ticket`` (added to the ticket
+                                               a person owns), ``silent`` (nothing to say, e.g.
+                                               a reaction), ``paused`` (arrived while paused;
+                                               counted by the tracker store when wired)
+``{p}:metrics:answers``                hash    response name (``utter_faq/shipping_time``) ->
+                                               answers sent
+``{p}:metrics:escalations``            hash    reason -> escalated messages with that reason
+                                               (one message may count for several reasons)
+``{p}:metrics:first_reply``            hash    claim -> first agent reply, seconds: ``le:<b>``
+                                               per bucket (not cumulative), ``sum``, ``count``
+``{p}:metrics:undelivered``            string  agent replies that could not be delivered
+``{p}:metrics:claims``                 hash    ticket -> time of its current claim (working
+                                               state of the fold; cleared on reply/resolve)
+``{p}:metrics:cursor``                 string  id of the last ``{p}:events`` entry folded
+=====================================  ======  ================================================
+
+Queue gauges (depth by priority, oldest waiting ticket, claimed, typical wait) are read live
+from :class:`bot.queue.AgentQueue` at render time.
+
+Served by: the workspace (``GET /metrics``, :mod:`bot.workspace.metrics_route`), the local
+round-robin proxy when ``CAREBOT_INSTANCES`` > 1 (``GET /metrics`` on the public port, plus the
+proxy's own request counters), and standalone: ``python -m bot.stats.metrics --port 9108``. Rasa has
+no metrics endpoint and the action server (rasa_sdk) cannot add routes, so the bot's figures are
+counted in Redis and served from those places. Metric names: ``docs/scaling.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import logging
+import math
+import sys
+import time
+from typing import Any, Iterable, Sequence
+
+from bot.stats import figures as stats
+
+logger = logging.getLogger(__name__)
+
+FIRST_REPLY_BUCKETS: tuple[float, ...] = (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+"""Upper bounds (seconds) of the claim -> first reply histogram (``+Inf`` is implicit)."""
+
+OUTCOMES = ("answered", "escalated", "on_ticket", "silent", "paused")
+FOLD_BATCH = 2000
+_last_warning = 0.0
+
+
+class MetricsKeys:
+    """Key names of the metrics, built from the queue prefix (see the module docstring)."""
+
+    def __init__(self, prefix: str = "carebot") -> None:
+        self.prefix = prefix
+        base = f"{prefix}:metrics"
+        self.messages = f"{base}:messages"
+        self.answers = f"{base}:answers"
+        self.escalations = f"{base}:escalations"
+        self.first_reply = f"{base}:first_reply"
+        self.undelivered = f"{base}:undelivered"
+        self.claims = f"{base}:claims"
+        self.cursor = f"{base}:cursor"
+        self.events = f"{prefix}:events"
+
+
+# -- counting (the bot) ------------------------------------------------------------------------
+
+
+def record(
+    client: Any,
+    prefix: str,
+    outcome: str,
+    reasons: Iterable[str] = (),
+    response: str | None = None,
+) -> None:
+    """Count one follower message with its ``outcome`` (one Redis round trip).
+
+    The same round trip adds it to the supervisor's time buckets (``bot.stats.figures``).
+
+    ``response``: the answer sent (``answered``); ``reasons``: why it escalated. Never raises:
+    a metrics failure must never break a reply (a warning is logged at most once a minute).
+    """
+    try:
+        keys = MetricsKeys(prefix)
+        pipe = client.pipeline(transaction=False)
+        pipe.hincrby(keys.messages, outcome, 1)
+        if response and outcome == "answered":
+            pipe.hincrby(keys.answers, response, 1)
+        for reason in dict.fromkeys(reasons):
+            pipe.hincrby(keys.escalations, reason, 1)
+        stats.add_to_pipeline(pipe, prefix, outcome, reasons)
+        pipe.execute()
+    except Exception as error:  # noqa: BLE001 - metrics are best effort by design
+        _warn(error)
+
+
+def hook(services: Any, outcome: str, decision: Any = None) -> None:
+    """``record`` for the action server: ``services`` is ``actions.services.Services``.
+
+    ``decision`` (``bot.escalation.decision.Decision``) gives the response and the reasons.
+    Never raises (everything, attribute access included, happens inside the guard).
+    """
+    try:
+        reasons = list(getattr(decision, "reasons", None) or ()) if outcome == "escalated" else []
+        response = getattr(decision, "response", None) if outcome == "answered" else None
+        record(services.redis, services.settings.queue_prefix, outcome, reasons, response)
+    except Exception as error:  # noqa: BLE001
+        _warn(error)
+
+
+def _warn(error: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning(f"metrics not recorded ({error.__class__.__name__}: {error})")
+
+
+# -- folding the audit stream (the agents' side) -----------------------------------------------
+
+# KEYS: none (built from ARGV[1], like the queue's scripts). ARGV[1] prefix, ARGV[2] batch size,
+# ARGV[3..] bucket bounds. Folds up to one batch of events after the cursor; returns how many.
+FOLD_SCRIPT = r"""
+local P = ARGV[1] .. ':'
+local M = P .. 'metrics:'
+local batch = tonumber(ARGV[2])
+local bounds = {}
+for i = 3, #ARGV do bounds[#bounds + 1] = ARGV[i] end
+local cursor = redis.call('GET', M .. 'cursor') or '-'
+local start = cursor == '-' and '-' or '(' .. cursor
+local rows = redis.call('XRANGE', P .. 'events', start, '+', 'COUNT', batch)
+for _, row in ipairs(rows) do
+  local f = {}
+  for i = 1, #row[2], 2 do f[row[2][i]] = row[2][i + 1] end
+  local typ, id, ts = f['type'], f['ticket'], tonumber(f['ts'])
+  if typ == 'claimed' or typ == 'transferred' then
+    redis.call('HSET', M .. 'claims', id, f['ts'])
+  elseif typ == 'replied' then
+    local ok, data = pcall(cjson.decode, f['data'] or '{}')
+    if ok and type(data) == 'table' and data['first_reply'] == true then
+      local claimed = tonumber(redis.call('HGET', M .. 'claims', id))
+      if claimed and ts then
+        local secs = math.max(0, ts - claimed)
+        local bucket = '+Inf'
+        for _, b in ipairs(bounds) do
+          if secs <= tonumber(b) then bucket = b; break end
+        end
+        redis.call('HINCRBY', M .. 'first_reply', 'le:' .. bucket, 1)
+        redis.call('HINCRBYFLOAT', M .. 'first_reply', 'sum', secs)
+        redis.call('HINCRBY', M .. 'first_reply', 'count', 1)
+      end
+    end
+    redis.call('HDEL', M .. 'claims', id)
+  elseif typ == 'released' or typ == 'lease_expired' or typ == 'resolved' then
+    redis.call('HDEL', M .. 'claims', id)
+  elseif typ == 'delivery_failed' then
+    redis.call('INCR', M .. 'undelivered')
+  end
+end
+if #rows > 0 then redis.call('SET', M .. 'cursor', rows[#rows][1]) end
+return #rows
+"""
+
+
+def _bound(b: float) -> str:
+    return str(int(b)) if float(b).is_integer() else repr(float(b))
+
+
+def fold_events(client: Any, prefix: str, max_batches: int = 50) -> int:
+    """Fold new ``{p}:events`` entries into the agent-side metrics; how many were folded.
+
+    Each batch is one atomic script that advances the cursor itself, so concurrent callers
+    (the workspace and the proxy scraping at once) never count an event twice. A first reply
+    counts from the claim it was sent under (the latest ``claimed``/``transferred``).
+    """
+    script = client.register_script(FOLD_SCRIPT)
+    bounds = [_bound(b) for b in FIRST_REPLY_BUCKETS]
+    total = 0
+    for _ in range(max_batches):
+        n = int(script(args=[prefix, FOLD_BATCH, *bounds]))
+        total += n
+        if n < FOLD_BATCH:
+            break
+    return total
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _hash(raw: Any) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in (raw or {}).items()}
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _num(value: float) -> str:
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(round(float(value), 6))
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def family(self, name: str, kind: str, help_text: str) -> None:
+        self.lines.append(f"# HELP {name} {help_text}")
+        self.lines.append(f"# TYPE {name} {kind}")
+
+    def sample(self, name: str, value: float, **labels: str) -> None:
+        body = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
+        self.lines.append(f"{name}{{{body}}} {_num(value)}" if body else f"{name} {_num(value)}")
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def render_prometheus(client: Any, prefix: str = "carebot", fold: bool = True) -> str:
+    """Every carebot metric in Prometheus text exposition format (version 0.0.4).
+
+    ``client``: a redis-py client (decoding or not). Folds new audit events first (``fold``).
+    """
+    from bot.queue import AgentQueue
+
+    keys = MetricsKeys(prefix)
+    if fold:
+        fold_events(client, prefix)
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(keys.messages)
+    pipe.hgetall(keys.answers)
+    pipe.hgetall(keys.escalations)
+    pipe.hgetall(keys.first_reply)
+    pipe.get(keys.undelivered)
+    pipe.zcard(f"{prefix}:claimed")
+    raw = pipe.execute()
+    messages, answers, escalations, first_reply = (_hash(r) for r in raw[:4])
+    undelivered, claimed = raw[4], raw[5]
+    queue = AgentQueue(client, prefix=prefix)
+    depth = queue.depth_by_priority()
+    oldest = queue.oldest_waiting_seconds()
+    typical = queue.typical_wait_seconds()
+
+    out = _Out()
+    out.family("carebot_messages_total", "counter",
+               "Follower messages the bot decided on, by outcome.")
+    for outcome in sorted(set(OUTCOMES) | set(messages)):
+        out.sample("carebot_messages_total", float(messages.get(outcome, 0)), outcome=outcome)
+    out.family("carebot_answers_total", "counter",
+               "Vetted answers the bot sent, by response.")
+    total_answers = 0.0
+    for response, count in sorted(answers.items()):
+        total_answers += float(count)
+        out.sample("carebot_answers_total", float(count), response=response)
+    out.family("carebot_answers_sent_total", "counter", "Vetted answers the bot sent.")
+    out.sample("carebot_answers_sent_total", total_answers)
+    out.family("carebot_escalations_total", "counter",
+               "Escalated follower messages, by reason (a message may have several).")
+    for reason, count in sorted(escalations.items()):
+        out.sample("carebot_escalations_total", float(count), reason=reason)
+    out.family("carebot_queue_depth", "gauge", "Tickets waiting in the queue, by priority.")
+    for priority, waiting in sorted(depth.items()):
+        out.sample("carebot_queue_depth", float(waiting), priority=str(priority))
+    out.family("carebot_queue_claimed", "gauge", "Tickets an agent is working on.")
+    out.sample("carebot_queue_claimed", float(_text(claimed or 0)))
+    out.family("carebot_queue_oldest_waiting_seconds", "gauge",
+               "How long the longest-waiting queued ticket has waited (0: none waiting).")
+    out.sample("carebot_queue_oldest_waiting_seconds", float(oldest or 0.0))
+    out.family("carebot_queue_typical_wait_seconds", "gauge",
+               "Median of the last 50 claim waits (what followers are told; 0: no data).")
+    out.sample("carebot_queue_typical_wait_seconds", float(typical or 0.0))
+    out.family("carebot_claim_to_first_reply_seconds", "histogram",
+               "Time from an agent's claim to their first reply on the ticket.")
+    cumulative = 0.0
+    for bound in (*[_bound(b) for b in FIRST_REPLY_BUCKETS], "+Inf"):
+        cumulative += float(first_reply.get(f"le:{bound}", 0))
+        out.sample("carebot_claim_to_first_reply_seconds_bucket", cumulative, le=bound)
+    out.sample("carebot_claim_to_first_reply_seconds_sum", float(first_reply.get("sum", 0)))
+    out.sample("carebot_claim_to_first_reply_seconds_count", float(first_reply.get("count", 0)))
+    out.family("carebot_replies_undelivered_total", "counter",
+               "Agent replies that could not be delivered to the follower.")
+    out.sample("carebot_replies_undelivered_total", float(_text(undelivered or 0)))
+    return out.text()
+
+
+def parse_prometheus(text: str) -> dict[str, float]:
+    """``{'name{labels}': value}`` of a text exposition (for tests and the load benchmark)."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        values[name] = float(value)
+    return values
+
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+# -- standalone exporter -----------------------------------------------------------------------
+
+
+def serve(redis_url: str, prefix: str, host: str, port: int) -> None:
+    """``GET /metrics`` on ``host:port`` until interrupted (one thread per request)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.split("?")[0] != "/metrics":
+                self.send_error(404)
+                return
+            try:
+                body = render_prometheus(client, prefix).encode()
+                status = 200
+                ctype = CONTENT_TYPE
+            except Exception as error:  # noqa: BLE001
+                body, status, ctype = f"metrics unavailable: {error}\n".encode(), 503, "text/plain"
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer((host, port), Handler)
+    print(f"carebot metrics on http://{host}:{port}/metrics", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m bot.stats.metrics", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=9108)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--once", action="store_true", help="print the metrics once and exit")
+    args = parser.parse_args(argv)
+    if args.once:
+        import redis
+
+        client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        sys.stdout.write(render_prometheus(client, settings.queue_prefix))
+        return 0
+    serve(settings.redis_url, settings.queue_prefix, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The `carebot` command: `decide` (the stable JSON interface) and `queue` (agents' terminal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from bot.queue import AgentQueue, Escalation
+
+ROOT = Path(__file__).resolve().parents[2]
+CAREBOT = str(Path(sys.executable).with_name("carebot"))
+
+
+def carebot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CAREBOT, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_decide_prints_one_json_object() -> None:
+    done = carebot("decide", "how long does shipping take to ohio?")
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(done.stdout)
+    assert data["decision"] == "answer"
+    assert data["faq"] == "shipping_time"  # the bare key
+    assert data["reasons"] == []
+    assert 0.0 <= data["confidence"] <= 1.0
+    assert {"negative", "sarcasm", "signals"} <= set(data["tone"])
+
+
+def test_decide_file_writes_one_line_per_row(tmp_path: Path) -> None:
+    csv = tmp_path / "messages.csv"
+    csv.write_text(
+        'text,extra\n"great, 3 weeks and still no package, love it 🙄",x\n'
+        "can i speak to a person,y\n,z\n"
+    )
+    done = carebot("decide", "--file", str(csv))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows: list[dict[str, Any]] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["decision"] == "escalate" and "sarcasm" in rows[0]["reasons"]
+    assert rows[0]["faq"] in (None, "track_order", "shipping_time")
+    assert rows[1]["reasons"] == ["asked_for_human"]
+    assert rows[2]["decision"] == "answer"  # empty text: a prompt, not a ticket
+
+
+def test_decide_needs_text_or_file() -> None:
+    assert carebot("decide").returncode == 2
+
+
+def test_decide_rejects_csv_without_text_column(tmp_path: Path) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("message\nhello\n")
+    done = carebot("decide", "--file", str(csv))
+    assert done.returncode == 2 and "text" in done.stderr
+
+
+def test_queue_list_json_claim_show(redis_client: redis.Redis, redis_url: str) -> None:
+    queue = AgentQueue(redis_client)
+    for sender, priority in (("ana", 4), ("ben", 1)):
+        queue.escalate(
+            Escalation(
+                channel="rest",
+                sender=sender,
+                reasons=["low_confidence"],
+                priority=priority,
+                text=f"hi from {sender}",
+                draft="Hi!",
+            )
+        )
+    env = {"REDIS_URL": redis_url}
+    listed = carebot("queue", "list", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    tickets = json.loads(listed.stdout)
+    assert [t["sender"] for t in tickets] == ["ben", "ana"]  # priority 1 first
+    claimed = carebot("queue", "--agent", "zoe", "claim", "--json", env=env)
+    assert json.loads(claimed.stdout)["sender"] == "ben"
+    shown = carebot("queue", "show", tickets[0]["id"], env=env)
+    assert "hi from ben" in shown.stdout and "draft: Hi!" in shown.stdout
+    other = carebot("queue", "--agent", "max", "claim", tickets[0]["id"], env=env)
+    assert other.returncode == 1 and "zoe" in other.stderr  # told who holds it
+
+
+def test_bad_environment_is_reported_not_a_traceback() -> None:
+    done = carebot("queue", "list", env={"CAREBOT_RASA_PORT": "nope"})
+    assert done.returncode == 2
+    assert "CAREBOT_RASA_PORT" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,140 @@
+"""The NumPy sentence encoder: WordPiece tokenisation, safetensors reading, the BERT forward pass
+and how the classifier finds (or refuses) an encoder. A tiny random BERT written to a temp dir
+stands in for all-MiniLM-L6-v2, so these tests need no installed weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.nlu.encoder.minilm import (
+    EncoderUnavailable,
+    SentenceEncoder,
+    WordPieceTokenizer,
+    dense_features,
+    locate_model,
+    read_safetensors,
+)
+
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "!", "cafe", "where",
+         "is", "my", "order", "refund", "北", "京", ",", "?", "the", "card"]
+
+
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    header: dict[str, object] = {}
+    blobs: list[bytes] = []
+    offset = 0
+    for name, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    encoded = json.dumps(header).encode()
+    path.write_bytes(len(encoded).to_bytes(8, "little") + encoded + b"".join(blobs))
+
+
+def tiny_bert(directory: Path, dim: int = 8, layers: int = 2, heads: int = 2) -> Path:
+    rng = np.random.default_rng(7)
+    w: dict[str, np.ndarray] = {
+        "embeddings.word_embeddings.weight": rng.normal(size=(len(VOCAB), dim)),
+        "embeddings.position_embeddings.weight": rng.normal(size=(64, dim)),
+        "embeddings.token_type_embeddings.weight": rng.normal(size=(2, dim)),
+        "embeddings.LayerNorm.weight": np.ones(dim),
+        "embeddings.LayerNorm.bias": np.zeros(dim),
+    }
+    for i in range(layers):
+        p = f"encoder.layer.{i}."
+        for name, shape in (
+            ("attention.self.query", (dim, dim)),
+            ("attention.self.key", (dim, dim)),
+            ("attention.self.value", (dim, dim)),
+            ("attention.output.dense", (dim, dim)),
+            ("intermediate.dense", (4 * dim, dim)),
+            ("output.dense", (dim, 4 * dim)),
+        ):
+            w[p + name + ".weight"] = rng.normal(scale=0.3, size=shape)
+            w[p + name + ".bias"] = rng.normal(scale=0.1, size=shape[0])
+        for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
+            w[p + norm + ".weight"] = np.ones(dim)
+            w[p + norm + ".bias"] = np.zeros(dim)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_safetensors(directory / "model.safetensors", w)
+    tokenizer = {
+        "normalizer": {"type": "BertNormalizer", "lowercase": True},
+        "model": {"type": "WordPiece", "vocab": {t: i for i, t in enumerate(VOCAB)}},
+    }
+    (directory / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False))
+    (directory / "config.json").write_text(json.dumps({"num_attention_heads": heads}))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def test_wordpiece_splits_words_into_known_pieces() -> None:
+    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)})
+    pieces = [VOCAB[i] for i in tok.encode("Unaffable!")]
+    assert pieces == ["[CLS]", "un", "##aff", "##able", "!", "[SEP]"]
+
+
+def test_wordpiece_lowercases_strips_accents_and_splits_cjk() -> None:
+    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)})
+    assert [VOCAB[i] for i in tok.encode("CAFÉ,北京?")] == [
+        "[CLS]", "cafe", ",", "北", "京", "?", "[SEP]"
+    ]
+
+
+def test_wordpiece_unknown_and_overlong_words_become_unk() -> None:
+    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)}, max_length=6)
+    assert [VOCAB[i] for i in tok.encode("unzzz card")] == ["[CLS]", "[UNK]", "card", "[SEP]"]
+    assert [VOCAB[i] for i in tok.encode("un" * 60)] == ["[CLS]", "[UNK]", "[SEP]"]
+    assert len(tok.encode("card " * 20)) == 6  # truncated to max_length, [SEP] kept last
+    assert VOCAB[tok.encode("card " * 20)[-1]] == "[SEP]"
+
+
+def test_safetensors_round_trip(tmp_path: Path) -> None:
+    arrays = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(4, np.float32)}
+    write_safetensors(tmp_path / "x.safetensors", arrays)
+    back = read_safetensors(tmp_path / "x.safetensors")
+    assert set(back) == {"a", "b"}
+    np.testing.assert_array_equal(back["a"], arrays["a"])
+    np.testing.assert_array_equal(back["b"], arrays["b"])
+
+
+def test_encoder_rows_are_unit_length_and_independent_of_batching(model_dir: Path) -> None:
+    encoder = SentenceEncoder(model_dir, batch_size=8)
+    texts = ["where is my order", "refund", "where is my refund ?", "the card", "un"]
+    batch = encoder.encode(texts)
+    assert batch.shape == (5, 8)
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, rtol=1e-5)
+    # Padding must not leak into shorter texts: one at a time gives the same vectors.
+    one_by_one = np.vstack([encoder.encode([t]) for t in texts])
+    np.testing.assert_allclose(batch, one_by_one, atol=1e-5)
+    assert not np.allclose(batch[0], batch[1])
+    assert encoder.encode([]).shape == (0, 8)
+
+
+def test_locate_model_refuses_missing_sources(tmp_path: Path, model_dir: Path) -> None:
+    assert locate_model(str(model_dir)) == model_dir
+    with pytest.raises(EncoderUnavailable):
+        locate_model("no_such_package_carebot_test")
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(EncoderUnavailable, match="model.safetensors"):
+        locate_model(str(tmp_path))
+
+
+def test_dense_features_follow_the_config(model_dir: Path) -> None:
+    assert dense_features({"sentence_encoder": None}) is None
+    features = dense_features({"sentence_encoder": str(model_dir), "embedding_weight": 3.0})
+    assert features is not None
+    np.testing.assert_allclose(np.linalg.norm(features(["refund"]), axis=1), 3.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="embedding_weight"):
+        dense_features({"sentence_encoder": str(model_dir), "embedding_weight": 0})
+    with pytest.raises(EncoderUnavailable):
+        dense_features({"sentence_encoder": "no_such_package_carebot_test"})
