@@ -13,6 +13,7 @@ from bot import redis as bot_redis
 from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
+from bot.queue.connect import agent_queue
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,7 @@ class Services:
 
     @cached_property
     def queue(self) -> AgentQueue:
-        return AgentQueue(
-            self.redis, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
-        )
+        return agent_queue(self.settings, self.redis)
 
     @cached_property
     def spool(self) -> Spool:

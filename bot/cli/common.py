@@ -19,12 +19,9 @@ def print_json(data: Any) -> None:
 
 
 def queue() -> AgentQueue:
-    from bot import redis as bot_redis
-    from bot.queue import AgentQueue
+    from bot.queue.connect import agent_queue
 
-    s = get_settings()
-    client = bot_redis.client(s.redis_url, timeout=5)
-    return AgentQueue(client, prefix=s.queue_prefix, lease_seconds=s.lease_seconds)
+    return agent_queue(get_settings(), timeout=5)
 
 
 def accounts() -> Accounts:

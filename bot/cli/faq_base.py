@@ -49,10 +49,10 @@ def _review() -> Any:
 
 
 def _queue() -> Any:
-    from bot.queue import AgentQueue
+    from bot.queue.connect import agent_queue
 
     s = get_settings()
-    return AgentQueue(_redis(), prefix=s.queue_prefix, lease_seconds=s.lease_seconds)
+    return agent_queue(s, _redis())
 
 
 class Denied(Exception):

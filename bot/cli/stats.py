@@ -40,13 +40,13 @@ def render(data: dict[str, Any]) -> str:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from bot import redis as bot_redis
-    from bot.queue import AgentQueue
+    from bot.queue.connect import agent_queue
     from bot.settings import get_settings
     from bot.stats.figures import SpikeRules, summary
 
     settings = get_settings()
     client = bot_redis.client(settings.redis_url, timeout=5)
-    queue = AgentQueue(client, prefix=settings.queue_prefix, lease_seconds=settings.lease_seconds)
+    queue = agent_queue(settings, client)
     data = summary(
         client, settings.queue_prefix, args.minutes, SpikeRules.from_settings(settings), queue
     )

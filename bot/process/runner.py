@@ -24,7 +24,6 @@ from pathlib import Path
 import requests
 import yaml
 
-from bot import redis as bot_redis
 from bot.model.training import train
 from bot.process.embedded_redis import EmbeddedRedis, redis_answers
 from bot.settings import Settings, get_settings
@@ -109,6 +108,9 @@ class Runner:
 
     def ensure_redis(self) -> str:
         s = self.settings
+        if s.redis_sentinels:
+            where = ",".join(f"{h}:{p}" for h, p in s.redis_sentinels)
+            return f"Redis master {s.redis_master_name!r} through the sentinels at {where}"
         if s.embedded_redis != "always" and redis_answers(s.redis_url):
             return f"Redis at {s.redis_url}"
         if s.embedded_redis == "never":
@@ -281,13 +283,11 @@ class Runner:
         return False
 
     def _sweep_forever(self) -> None:
-        from bot.queue import AgentQueue, Spool
+        from bot.queue import Spool
+        from bot.queue.connect import agent_queue
         from bot.queue.sweeper import Sweeper
 
-        client = bot_redis.client(self.settings.redis_url)
-        queue = AgentQueue(
-            client, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
-        )
+        queue = agent_queue(self.settings)
         Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
 
     def watch(self) -> int:

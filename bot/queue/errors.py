@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import redis
+
 
 class QueueError(Exception):
     """Base class of every agent-queue error."""
@@ -59,3 +61,11 @@ def raise_for(code: int, ticket_id: str, agent: str = "", holder: str | None = N
     if code == E_CLOSED:
         raise TicketClosed(ticket_id, f"{ticket_id} is resolved")
     raise QueueError(ticket_id, f"unexpected script code {code} for {ticket_id}")
+
+
+class NotReplicated(redis.RedisError):
+    """A queue write reached the master but not ``REDIS_WAIT_REPLICAS`` replicas in time.
+
+    A ``RedisError`` on purpose: callers treat it as Redis being down (an escalation goes to
+    the spool and is applied again later; escalations are idempotent), because the master may
+    be about to fail over without it."""

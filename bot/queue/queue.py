@@ -18,7 +18,7 @@ import redis as redis_lib
 from redis.exceptions import NoScriptError
 
 from bot.queue import scripts
-from bot.queue.errors import OK, QueueError, raise_for
+from bot.queue.errors import OK, NotReplicated, QueueError, raise_for
 from bot.queue.keys import SCORE_BAND, Keys
 from bot.queue.models import (
     OUTCOMES,
@@ -33,6 +33,8 @@ from bot.queue.models import (
 )
 
 LIST_STATUSES = ("queued", "claimed", "resolved", None)
+READ_ONLY = frozenset({"get", "list"})
+"""Scripts that change nothing (no ``WAIT`` for replicas after them)."""
 
 
 class AgentQueue:
@@ -56,6 +58,8 @@ class AgentQueue:
         events_maxlen: int = 100_000,
         idempotency_ttl: int = 30 * 24 * 3600,
         sweep_batch: int = 500,
+        replicas: int = 0,
+        replica_timeout_ms: int = 1000,
     ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be > 0")
@@ -70,6 +74,8 @@ class AgentQueue:
         self.events_maxlen = int(events_maxlen)
         self.idempotency_ttl = int(idempotency_ttl)
         self.sweep_batch = int(sweep_batch)
+        self.replicas = int(replicas)
+        self.replica_timeout_ms = int(replica_timeout_ms)
         self._clock = clock
         self._scripts = {name: redis.register_script(src) for name, src in scripts.ALL.items()}
         self._shas = {
@@ -87,7 +93,21 @@ class AgentQueue:
         reply = self._scripts[name](
             args=[self.keys.prefix, repr(now), self.events_maxlen, *args],
         )
+        if name not in READ_ONLY:
+            self._replicated()
         return list(reply if self._decoded else decode(reply))
+
+    def _replicated(self) -> None:
+        """With ``replicas`` > 0: wait until that many replicas have every write so far
+        (``WAIT``), so a failover cannot lose it; :class:`NotReplicated` otherwise."""
+        if self.replicas <= 0:
+            return
+        acked = int(self.redis.wait(self.replicas, self.replica_timeout_ms))
+        if acked < self.replicas:
+            raise NotReplicated(
+                f"a queue write reached {acked} of {self.replicas} replicas within "
+                f"{self.replica_timeout_ms} ms"
+            )
 
     def _check(self, reply: list[Any], ticket_id: str, agent: str = "") -> None:
         code = int(reply[0])
@@ -302,6 +322,8 @@ class AgentQueue:
                 raise reply
             else:
                 out.append(list(reply if self._decoded else decode(reply)))
+        if any(name not in READ_ONLY for name, _ in calls):
+            self._replicated()
         return out
 
     def escalate_many(self, escalations: Sequence[Escalation]) -> List[EscalateResult]:

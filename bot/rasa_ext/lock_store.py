@@ -50,6 +50,10 @@ class FailSafeRedisLockStore(LockStore):
             key_prefix=kwargs.get("key_prefix"),
             socket_timeout=float(kwargs.get("socket_timeout", 2)),
         )
+        # Ours instead of Rasa's client (not yet connected): timeouts, Sentinel when configured.
+        self._redis.red = bot_redis.client(
+            url, decode=False, timeout=float(kwargs.get("socket_timeout", 2))
+        )
         self._memory = InMemoryLockStore()
         self._scripts: dict[str, Any] = {}
         super().__init__()

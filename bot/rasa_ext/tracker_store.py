@@ -50,7 +50,8 @@ class CarebotTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that hands follower messages in paused conversations to the ticket."""
 
     def __init__(self, domain: Domain, host: str | None = None, **kwargs: Any) -> None:
-        params = bot_redis.params(host if host and "://" in str(host) else None)
+        url = host if host and "://" in str(host) else None
+        params = bot_redis.params(url)
         kwargs.pop("port", None)
         kwargs.pop("db", None)
         super().__init__(
@@ -61,6 +62,9 @@ class CarebotTrackerStore(RedisTrackerStore):
             password=params["password"],
             **kwargs,
         )
+        # Rasa's own client (never connected: redis-py connects lazily) is replaced by ours:
+        # the same server and db, with timeouts, and through Sentinel when configured.
+        self.red = bot_redis.client(url, timeout=5.0)
         self._queue: Any = None
         self._cas: Any = None
 
@@ -71,13 +75,10 @@ class CarebotTrackerStore(RedisTrackerStore):
 
     def _agent_queue(self) -> Any:
         if self._queue is None:
-            from bot.queue import AgentQueue
+            from bot.queue.connect import agent_queue
 
             settings = get_settings()
-            self._queue = AgentQueue(
-                bot_redis.client(settings.redis_url),
-                prefix=settings.queue_prefix,
-            )
+            self._queue = agent_queue(settings)
         return self._queue
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar
 import redis as redis_lib
 
 from bot import redis as bot_redis
-from bot.queue import AgentQueue
+from bot.queue.connect import agent_queue
 from bot.rasa_ext.client import RasaClient
 from bot.settings import Settings
 from bot.workspace.accounts import Accounts
@@ -29,8 +29,7 @@ class Workspace:
     def __init__(self, settings: Settings, redis: redis_lib.Redis[Any] | None = None) -> None:
         self.settings = settings
         self.redis = redis or bot_redis.client(settings.redis_url, timeout=5)
-        self.queue = AgentQueue(self.redis, prefix=settings.queue_prefix,
-                                lease_seconds=settings.lease_seconds)
+        self.queue = agent_queue(settings, self.redis)
         self.accounts = Accounts(self.redis, prefix=settings.queue_prefix,
                                  session_seconds=settings.session_hours * 3600)
         self.decider = Decider(settings)
