@@ -77,12 +77,11 @@ def client(
             socket_connect_timeout=timeout,
         )
         return master
-    return redis_lib.Redis.from_url(
-        url_or_default(url),
-        decode_responses=decode,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-    )
+    options: dict[str, Any] = {
+        "decode_responses": decode, "socket_timeout": timeout, "socket_connect_timeout": timeout,
+    }
+    direct: redis_lib.Redis = redis_lib.Redis.from_url(url_or_default(url), **options)
+    return direct
 
 
 def async_client(
@@ -107,9 +106,8 @@ def async_client(
             socket_connect_timeout=timeout,
         )
         return master
-    return aioredis.Redis.from_url(
-        url_or_default(url),
-        decode_responses=decode,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-    )
+    options: dict[str, Any] = {
+        "decode_responses": decode, "socket_timeout": timeout, "socket_connect_timeout": timeout,
+    }
+    direct: aioredis.Redis = aioredis.Redis.from_url(url_or_default(url), **options)
+    return direct

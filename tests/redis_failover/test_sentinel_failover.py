@@ -234,7 +234,7 @@ def test_the_queue_survives_a_failover_under_load(cluster: Cluster, tmp_path: Pa
     assert max(claimed_events.values()) == 1
     assert max(Counter(t for t, _ in claims).values()) == 1
     # No follower message that the queue accepted is lost.
-    stored = set()
+    stored: set[str] = set()
     for key in client.scan_iter(f"{queue.keys.prefix}:ticket:*:messages", count=1000):
         stored.update(m for m in client.lrange(key, 0, -1))
     lost = [m for m in messages_sent if not any(f'"{m}"' in s for s in stored)]
