@@ -28,6 +28,9 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
 | ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
 | ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up, which keeps its tracker warm) or ``round_robin``; both are safe, the lock store (``bot.rasa_ext.lock_store``) is atomic across instances |
+| ``CAREBOT_RASA_INSTANCE_URLS`` | derived | every Rasa instance's HTTP API, comma-separated (``carebot train --reload`` waits for each); default: ``CAREBOT_RASA_URL``, or the instance ports with ``CAREBOT_INSTANCES`` > 1 |
+| ``CAREBOT_MODEL_SERVER_URL`` | ``http://127.0.0.1:$CAREBOT_WORKSPACE_PORT/internal/model`` | where every Rasa instance pulls the newest model from (the workspace serves it); ``none``: each instance loads its own ``models/`` at start |
+| ``CAREBOT_MODEL_PULL_SECONDS`` | ``10`` | how often each instance asks the model server for a newer model (1..600) |
 | ``CAREBOT_METRICS_TOKEN`` | empty | bearer token ``GET /metrics`` requires (workspace, proxy); empty = open |
 | ``CAREBOT_SPIKE_WINDOW_MINUTES`` | ``15`` | supervisor alerts (``bot.stats.figures``): the window a spike is looked for in (1..1440) |
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
@@ -111,6 +114,32 @@ def _sentinels(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]
     return tuple(found)
 
 
+def _instance_urls(env: Mapping[str, str], rasa_port: int) -> tuple[str, ...]:
+    raw = _get(env, "CAREBOT_RASA_INSTANCE_URLS", "")
+    if raw:
+        urls = tuple(u.strip().rstrip("/") for u in raw.split(",") if u.strip())
+        for url in urls:
+            if urlparse(url).scheme not in ("http", "https"):
+                raise ConfigError(f"CAREBOT_RASA_INSTANCE_URLS: {url!r} is not an http(s) URL")
+        return urls
+    instances = _int(env, "CAREBOT_INSTANCES", 1, lo=1, hi=16)
+    if instances > 1:
+        return tuple(f"http://127.0.0.1:{rasa_port + i}" for i in range(1, instances + 1))
+    return (_get(env, "CAREBOT_RASA_URL", f"http://localhost:{rasa_port}").rstrip("/"),)
+
+
+def _model_server_url(env: Mapping[str, str]) -> str:
+    raw = _get(env, "CAREBOT_MODEL_SERVER_URL", "")
+    if raw.lower() == "none":
+        return ""
+    if not raw:
+        port = _int(env, "CAREBOT_WORKSPACE_PORT", 8000)
+        return f"http://127.0.0.1:{port}/internal/model"
+    if urlparse(raw).scheme not in ("http", "https"):
+        raise ConfigError(f"CAREBOT_MODEL_SERVER_URL={raw!r}: expected an http(s) URL or none")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed view of the environment (see the module docstring for every variable)."""
@@ -142,6 +171,9 @@ class Settings:
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_master_name: str = "mymaster"
     redis_wait_replicas: int = 0
+    rasa_instance_urls: tuple[str, ...] = ()
+    model_server_url: str = ""
+    model_pull_seconds: int = 10
 
     @property
     def spool_dir(self) -> Path:
@@ -180,6 +212,9 @@ class Settings:
             "REDIS_SENTINELS": ",".join(f"{h}:{p}" for h, p in self.redis_sentinels),
             "REDIS_MASTER_NAME": self.redis_master_name,
             "REDIS_WAIT_REPLICAS": str(self.redis_wait_replicas),
+            "CAREBOT_RASA_INSTANCE_URLS": ",".join(self.rasa_instance_urls),
+            "CAREBOT_MODEL_SERVER_URL": self.model_server_url or "none",
+            "CAREBOT_MODEL_PULL_SECONDS": str(self.model_pull_seconds),
         }
 
     @classmethod
@@ -225,6 +260,9 @@ class Settings:
             redis_sentinels=_sentinels(env, "REDIS_SENTINELS"),
             redis_master_name=_get(env, "REDIS_MASTER_NAME", "mymaster"),
             redis_wait_replicas=_int(env, "REDIS_WAIT_REPLICAS", 0, lo=0, hi=16),
+            rasa_instance_urls=_instance_urls(env, rasa_port),
+            model_server_url=_model_server_url(env),
+            model_pull_seconds=_int(env, "CAREBOT_MODEL_PULL_SECONDS", 10, lo=1, hi=600),
         )
 
 

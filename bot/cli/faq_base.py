@@ -96,7 +96,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.model.training import ReloadFailed, reload_model, train
+    from bot.model.rollout import roll_out
+    from bot.model.training import ReloadFailed, train
 
     s = get_settings()
     started = time.monotonic()
@@ -109,12 +110,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"carebot: model {model} ({time.monotonic() - started:.1f}s)")
     if getattr(args, "reload", False) and model is not None:
         try:
-            seconds = reload_model(model, s.rasa_url, s.rasa_token)
+            took = roll_out(model, s)
         except ReloadFailed as error:
             print(f"carebot: {error}", file=sys.stderr)
             return 1
-        print(f"carebot: the running bot at {s.rasa_url} now uses {model.name} "
-              f"(loaded in {seconds:.1f}s)")
+        print(f"carebot: all {len(took)} bot instance(s) now use {model.name} "
+              f"(the last in {max(took.values()):.1f}s)")
     return 0
 
 

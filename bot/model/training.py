@@ -10,9 +10,9 @@ warnings, and ``carebot validate`` / ``carebot faq check`` (run by ``make test``
 validation strictly. ``validate=True`` brings it back.
 
 ``progress=True`` shows a progress bar (Rasa's log goes to ``models/.carebot-train.log``);
-the bar's steps are weighted by how long each took last time. :func:`reload_model` loads a
-trained model into the running bot (Rasa's ``PUT /model``): conversations continue, their
-trackers are in Redis.
+the bar's steps are weighted by how long each took last time. Loading a trained model into
+every running instance is :mod:`bot.model.rollout`: conversations continue, their trackers are
+in Redis.
 """
 
 from __future__ import annotations
@@ -293,33 +293,3 @@ def train(
 
 class ReloadFailed(RuntimeError):
     """The running Rasa server did not load the model."""
-
-
-def reload_model(model: Path, rasa_url: str, token: str = "", timeout: float = 300.0) -> float:
-    """Load ``model`` into the running Rasa server (``PUT /model``); seconds it took.
-
-    Rasa builds the new agent while the old one keeps answering, then swaps them; trackers
-    live in Redis, so every conversation (paused ones included) continues."""
-    import requests
-
-    url = rasa_url.rstrip("/")
-    params = {"token": token} if token else {}
-    started = time.monotonic()
-    try:
-        response = requests.put(f"{url}/model", json={"model_file": str(model.resolve())},
-                                params=params, timeout=timeout)
-    except requests.RequestException as error:
-        raise ReloadFailed(f"no bot answers at {url} ({error.__class__.__name__}); the next "
-                           "'carebot run' loads the new model") from None
-    if response.status_code != 204:
-        raise ReloadFailed(f"Rasa at {url} refused the model ({response.status_code}): "
-                           f"{response.text[:300]}")
-    try:
-        status = requests.get(f"{url}/status", params=params, timeout=30).json()
-    except (requests.RequestException, ValueError) as error:
-        raise ReloadFailed(f"Rasa at {url} loaded the model but /status failed: {error}") \
-            from None
-    loaded = str(status.get("model_file", ""))
-    if Path(loaded).name != model.name:
-        raise ReloadFailed(f"Rasa at {url} reports model {loaded!r}, not {model.name}")
-    return time.monotonic() - started

@@ -127,16 +127,24 @@ class Runner:
         model = train(s.home, s.models_dir)
         where = [("redis", self.ensure_redis())]
         logs = s.var_dir / "log"
+        workspace = None
+        if self.workspace and self._has_workspace():
+            # First: it is the model server every Rasa instance loads its model from.
+            workspace = self._spawn(
+                "workspace",
+                [str(bindir / "python"), "-m", "bot.cli", "workspace", "--port",
+                 str(s.workspace_port)],
+                logs / "workspace.log",
+            )
         if s.instances > 1:
             where += self._start_instances(model, bindir, logs)
         else:
             where += self._start_single(model, bindir, logs)
-        if self.workspace and self._has_workspace():
-            self._spawn(
-                "workspace",
-                [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
-                logs / "workspace.log",
-            )
+        if workspace is not None:
+            if not wait_http(f"http://localhost:{s.workspace_port}/healthz", 120, workspace):
+                raise SystemExit(
+                    f"carebot: the workspace did not start (see {logs / 'workspace.log'})"
+                )
             where.append(("workspace", f"http://localhost:{s.workspace_port}/"))
         if self.sweeper:
             threading.Thread(target=self._sweep_forever, daemon=True, name="sweeper").start()
@@ -260,8 +268,15 @@ class Runner:
         port = s.actions_port if actions_port is None else actions_port
         data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
         data["action_endpoint"] = {"url": f"http://localhost:{port}/webhook"}
+        if self.workspace and s.model_server_url:
+            # Every instance pulls the newest model from the workspace (bot.model.rollout).
+            data["models"] = {"url": s.model_server_url,
+                              "wait_time_between_pulls": s.model_pull_seconds}
+            if s.rasa_token:
+                data["models"]["headers"] = {"Authorization": f"Bearer {s.rasa_token}"}
         path = s.var_dir / "run" / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)  # it may hold the internal token
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         return str(path)
 

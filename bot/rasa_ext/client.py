@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -59,6 +60,15 @@ class RasaClient:
             sender, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
 
+    def status(self) -> dict[str, Any]:
+        """``GET /status``: the loaded model (``model_file``, ``model_id``) among others."""
+        return self._request("GET", "/status", "the status request", params=self._params())
+
+    def load_model(self, model: Path) -> None:
+        """``PUT /model``: load a model file this server can read (same machine/volume)."""
+        self._request("PUT", "/model", "the model", json={"model_file": str(model)},
+                      params=self._params(), expect_json=False)
+
     def tracker(self, sender: str) -> dict[str, Any]:
         return self._conversation("GET", sender, "/tracker", "the request", params=self._params())
 
@@ -67,15 +77,18 @@ class RasaClient:
     ) -> dict[str, Any]:
         """``method`` on ``/conversations/<sender><path>``, the JSON answer; ``RasaUnavailable``
         when Rasa cannot be reached or refuses ``what`` (named in the error)."""
+        return self._request(method, f"/conversations/{quote(sender, safe='')}{path}", what,
+                             **kwargs)
+
+    def _request(
+        self, method: str, path: str, what: str, expect_json: bool = True, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
             response = self._session.request(
-                method,
-                f"{self.url}/conversations/{quote(sender, safe='')}{path}",
-                timeout=self.timeout,
-                **kwargs,
+                method, f"{self.url}{path}", timeout=self.timeout, **kwargs
             )
         except requests.RequestException as error:
             raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
         if response.status_code >= 400:
             raise RasaUnavailable(f"Rasa refused {what} ({response.status_code})")
-        return dict(response.json())
+        return dict(response.json()) if expect_json else {}

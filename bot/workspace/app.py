@@ -9,7 +9,15 @@ from typing import Any
 from sanic import Sanic
 
 from bot.settings import Settings, get_settings
-from bot.workspace import api, console, events, metrics_route, review_routes, stats_route
+from bot.workspace import (
+    api,
+    console,
+    events,
+    metrics_route,
+    model_route,
+    review_routes,
+    stats_route,
+)
 from bot.workspace.errors import JsonErrorHandler
 from bot.workspace.service import Workspace
 
@@ -33,6 +41,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(metrics_route.bp)
     app.blueprint(review_routes.bp)
     app.blueprint(stats_route.bp)
+    app.blueprint(model_route.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

@@ -219,7 +219,8 @@ async def reject(request: Request, pid: str) -> HTTPResponse:
 @requires_train
 async def train_and_reload(request: Request) -> HTTPResponse:
     """Train what changed and load the model into the running bot (one at a time)."""
-    from bot.model.training import ReloadFailed, reload_model, train
+    from bot.model.rollout import roll_out
+    from bot.model.training import ReloadFailed, train
 
     ws = workspace(request)
     s = ws.settings
@@ -233,7 +234,7 @@ async def train_and_reload(request: Request) -> HTTPResponse:
         if model is None:
             raise ApiError(500, "internal", "Training produced no model.")
         try:
-            await ws.call(reload_model, model, s.rasa_url, s.rasa_token)
+            await ws.call(roll_out, model, s)
         except ReloadFailed:
             raise ApiError(502, "reload_failed", "Trained, but the bot could not load the "
                            "model; run 'carebot train --reload'.") from None

@@ -1,5 +1,5 @@
 """bot/training.py additions: code hashed where the package lives, the progress display, and
-``reload_model`` (Rasa's ``PUT /model``) against a stand-in server."""
+``roll_out`` (every instance on the new model) against stand-in Rasa servers."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import io
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from bot.model import training
-from bot.model.training import ReloadFailed, inputs, reload_model
+from bot.model.rollout import roll_out
+from bot.model.training import ReloadFailed, inputs
+from bot.rasa_ext.client import RasaClient
+from bot.settings import Settings
 from tests.fakes.project import ROOT, copy_project
 
 
@@ -61,8 +65,15 @@ def test_progress_follows_rasa_log(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 class _Rasa(http.server.BaseHTTPRequestHandler):
+    """A Rasa instance's ``PUT /model`` and ``GET /status``. ``readable``: whether the model
+    file is on its disk (else PUT fails and the instance pulls it from the model server after
+    ``pull_after`` seconds)."""
+
     loaded = "models/old.tar.gz"
-    answer = 204
+    readable = True
+    pull_after = 0.0
+    wanted = ""
+    asked_at = 0.0
     token = ""
 
     def log_message(self, *args: Any) -> None:
@@ -77,44 +88,76 @@ class _Rasa(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_PUT(self) -> None:  # noqa: N802
+        cls = type(self)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if _Rasa.token and f"token={_Rasa.token}" not in self.path:
+        if cls.token and f"token={cls.token}" not in self.path:
             self._send(401, {"message": "unauthorized"})
             return
-        if self.__class__.answer == 204:
-            _Rasa.loaded = body["model_file"]
-        self._send(
-            self.__class__.answer,
-            None if self.__class__.answer == 204 else {"message": "Agent could not be loaded"},
-        )
+        if not cls.readable:
+            cls.wanted, cls.asked_at = body["model_file"], time.monotonic()
+            self._send(400, {"message": "Agent could not be loaded"})
+            return
+        cls.loaded = body["model_file"]
+        self._send(204)
 
     def do_GET(self) -> None:  # noqa: N802
-        self._send(200, {"model_file": _Rasa.loaded, "model_id": "x"})
+        cls = type(self)
+        if cls.wanted and time.monotonic() - cls.asked_at >= cls.pull_after:
+            cls.loaded = cls.wanted  # the periodic pull from the model server
+        self._send(200, {"model_file": cls.loaded, "model_id": "x"})
 
 
-@pytest.fixture
-def rasa() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Rasa)
+def _instance(**attrs: Any) -> tuple[http.server.ThreadingHTTPServer, type[_Rasa]]:
+    handler = type("Instance", (_Rasa,), attrs)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Rasa.answer, _Rasa.token = 204, ""
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    return server, handler
 
 
-def test_reload_puts_the_model_and_checks_status(rasa: str, tmp_path: Path) -> None:
+def _settings(*urls: str) -> Settings:
+    return Settings.from_env({"CAREBOT_RASA_INSTANCE_URLS": ",".join(urls)})
+
+
+def test_roll_out_reaches_every_instance(tmp_path: Path) -> None:
+    """One instance loads the file at once (same disk); the other cannot read it and is
+    waited for until it has pulled the model from the model server."""
+    near, near_state = _instance()
+    far, far_state = _instance(readable=False, pull_after=1.5)
+    urls = [f"http://127.0.0.1:{s.server_address[1]}" for s in (near, far)]
     model = tmp_path / "20260101-new.tar.gz"
     model.write_bytes(b"x")
-    assert reload_model(model, rasa) >= 0
-    assert _Rasa.loaded == str(model.resolve())
-    _Rasa.token = "s3cret"
-    with pytest.raises(ReloadFailed, match="refused the model .401."):
-        reload_model(model, rasa)
-    assert reload_model(model, rasa, token="s3cret") >= 0
-    _Rasa.token, _Rasa.answer = "", 400
-    with pytest.raises(ReloadFailed, match="refused the model .400."):
-        reload_model(model, rasa)
+    try:
+        took = roll_out(model, _settings(*urls), timeout=20)
+    finally:
+        near.shutdown()
+        far.shutdown()
+    assert set(took) == set(urls)
+    assert near_state.loaded == str(model.resolve())
+    assert Path(far_state.loaded).name == model.name and took[urls[1]] >= 1.5
 
 
-def test_reload_without_a_running_bot(tmp_path: Path) -> None:
-    with pytest.raises(ReloadFailed, match="no bot answers at http://127.0.0.1:9"):
-        reload_model(tmp_path / "m.tar.gz", "http://127.0.0.1:9")
+def test_roll_out_names_the_instances_that_did_not_load_it(tmp_path: Path) -> None:
+    stuck, _ = _instance(readable=False, pull_after=3600)
+    urls = [f"http://127.0.0.1:{stuck.server_address[1]}", "http://127.0.0.1:9"]
+    model = tmp_path / "m.tar.gz"
+    model.write_bytes(b"x")
+    try:
+        with pytest.raises(ReloadFailed, match=r"2 of 2 bot instances did not load m.tar.gz"):
+            roll_out(model, _settings(*urls), timeout=2)
+    finally:
+        stuck.shutdown()
+
+
+def test_roll_out_sends_the_api_token(tmp_path: Path) -> None:
+    server, state = _instance(token="s3cret")
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    model = tmp_path / "20260102-tok.tar.gz"
+    model.write_bytes(b"x")
+    try:
+        with pytest.raises(ReloadFailed):
+            roll_out(model, _settings(url), timeout=1,
+                     clients=lambda u: RasaClient(u, token="wrong"))
+        roll_out(model, _settings(url), timeout=5, clients=lambda u: RasaClient(u, token="s3cret"))
+    finally:
+        server.shutdown()
+    assert state.loaded == str(model.resolve())

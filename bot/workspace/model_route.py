@@ -1,0 +1,49 @@
+"""``GET /internal/model``: the newest trained model, for every Rasa instance to pull.
+
+Rasa's model server protocol (``endpoints.yml`` ``models: url:``; rasa/core/agent.py): the
+instance sends ``If-None-Match: <fingerprint it has>``; the answer is 304 when that is the newest
+model, else 200 with the ``.tar.gz`` body, its fingerprint in ``ETag`` and its file name in
+``filename``. The fingerprint is the file name (trained models are never rewritten in place).
+
+Internal: it needs the Rasa API token (``Authorization: Bearer``) when one is configured, and
+only loopback callers are served otherwise. nginx never forwards ``/internal/``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, empty, file
+
+from bot.model.training import latest_model
+from bot.workspace.auth import workspace
+from bot.workspace.errors import ApiError
+
+bp = Blueprint("model_server")
+
+
+def _allowed(request: Request, token: str) -> bool:
+    if token:
+        given = request.headers.get("authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    try:
+        return ipaddress.ip_address(request.ip or "").is_loopback
+    except ValueError:
+        return False
+
+
+@bp.get("/internal/model")
+async def model(request: Request) -> HTTPResponse:
+    settings = workspace(request).settings
+    if not _allowed(request, settings.rasa_token):
+        raise ApiError(403, "forbidden", "The model server is for the bot's own instances.")
+    newest = latest_model(settings.models_dir)
+    if newest is None:
+        raise ApiError(404, "not_found", "No trained model yet.")
+    fingerprint = newest.name
+    if request.headers.get("if-none-match", "").strip('"') == fingerprint:
+        return empty(status=304)
+    return await file(newest, headers={"ETag": fingerprint, "filename": newest.name},
+                      mime_type="application/gzip")
