@@ -109,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"carebot: model {model} ({time.monotonic() - started:.1f}s)")
     if getattr(args, "reload", False) and model is not None:
         try:
-            seconds = reload_model(model, s.rasa_url, s.rasa_token)
+            seconds = reload_model(model, s.rasa_url, s.rasa_api_token())
         except ReloadFailed as error:
             print(f"carebot: {error}", file=sys.stderr)
             return 1

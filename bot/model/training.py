@@ -302,12 +302,13 @@ def reload_model(model: Path, rasa_url: str, token: str = "", timeout: float = 3
     live in Redis, so every conversation (paused ones included) continues."""
     import requests
 
+    from bot.rasa_ext.auth import auth_headers
+
     url = rasa_url.rstrip("/")
-    params = {"token": token} if token else {}
     started = time.monotonic()
     try:
         response = requests.put(f"{url}/model", json={"model_file": str(model.resolve())},
-                                params=params, timeout=timeout)
+                                headers=auth_headers(token), timeout=timeout)
     except requests.RequestException as error:
         raise ReloadFailed(f"no bot answers at {url} ({error.__class__.__name__}); the next "
                            "'carebot run' loads the new model") from None
@@ -315,7 +316,7 @@ def reload_model(model: Path, rasa_url: str, token: str = "", timeout: float = 3
         raise ReloadFailed(f"Rasa at {url} refused the model ({response.status_code}): "
                            f"{response.text[:300]}")
     try:
-        status = requests.get(f"{url}/status", params=params, timeout=30).json()
+        status = requests.get(f"{url}/status", headers=auth_headers(token), timeout=30).json()
     except (requests.RequestException, ValueError) as error:
         raise ReloadFailed(f"Rasa at {url} loaded the model but /status failed: {error}") \
             from None

@@ -233,7 +233,7 @@ async def train_and_reload(request: Request) -> HTTPResponse:
         if model is None:
             raise ApiError(500, "internal", "Training produced no model.")
         try:
-            await ws.call(reload_model, model, s.rasa_url, s.rasa_token)
+            await ws.call(reload_model, model, s.rasa_url, s.rasa_api_token())
         except ReloadFailed:
             raise ApiError(502, "reload_failed", "Trained, but the bot could not load the "
                            "model; run 'carebot train --reload'.") from None
