@@ -19,7 +19,9 @@ from bot.workspace.accounts import Accounts
 
 
 @pytest.fixture
-def cli(redis_url: str, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def cli(
+    redis_url: str, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.delenv("CAREBOT_AGENT_TOKEN", raising=False)
     reset_settings()
