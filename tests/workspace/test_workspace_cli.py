@@ -70,6 +70,7 @@ def test_queue_commands_act_as_the_tokens_account(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CAREBOT_RASA_URL", workspace_stack.rasa_url)
+    monkeypatch.setenv("CAREBOT_VAR_DIR", str(workspace_stack.settings.var_dir))  # its token
     reset_settings()
     accounts = Accounts(redis_client)
     ana, tim = accounts.add("ana", "agent"), accounts.add("tim", "trainer")
