@@ -65,9 +65,8 @@ def test_carebot_refuses_to_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREBOT_", "REDIS_URL"))}
     env.update({"CAREBOT_ENV": "production", "REDIS_URL": "redis://127.0.0.1:6379/7",
                 "CAREBOT_VAR_DIR": str(tmp_path)})
-    carebot = Path(sys.executable).parent / "carebot"
     for command in (["workspace", "--port", "1"], ["run"]):
-        done = subprocess.run([str(carebot), *command], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
         assert done.returncode != 0, command
         assert "REDIS_URL" in done.stderr and "password" in done.stderr, done.stderr[-2000:]
