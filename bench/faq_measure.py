@@ -79,9 +79,10 @@ def _env(home: Path, redis_url: str, base_port: int) -> dict[str, str]:
 
 
 class Chat:
-    def __init__(self, rasa_url: str) -> None:
+    def __init__(self, rasa_url: str, token: str = "") -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.rasa_url = rasa_url
+        self.token = token
 
     def say(self, sender: str, text: str) -> tuple[int, list[str], float]:
         started = time.monotonic()
@@ -90,7 +91,10 @@ class Chat:
         return res.status_code, texts, time.monotonic() - started
 
     def events(self, sender: str) -> list[dict[str, Any]]:
-        res = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        from bot.rasa_ext.auth import auth_headers
+
+        res = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                           headers=auth_headers(self.token), timeout=30)
         return list(res.json().get("events") or [])
 
 
@@ -171,7 +175,7 @@ def measure(redis_url: str, base_port: int, with_baseline: bool,
         started = time.monotonic()
         runner.start()
         report["stack_start_seconds"] = round(time.monotonic() - started, 1)
-        chat = Chat(settings.rasa_url)
+        chat = Chat(settings.rasa_url, settings.rasa_api_token())
         mid, paused = f"mid-{uuid.uuid4().hex[:6]}", f"paused-{uuid.uuid4().hex[:6]}"
         chat.say(mid, "hi")
         _, before_texts, _ = chat.say(mid, "how long does shipping take?")

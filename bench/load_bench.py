@@ -268,7 +268,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"think {think_ms:.0f} ms -> {url}")
         phase = run_phase(label, url, args, prefixes, think_ms)
         if args.verify:
-            phase.verify = verify(phase, settings.rasa_token if label == "carebot" else "",
+            phase.verify = verify(phase, settings.rasa_api_token() if label == "carebot" else "",
                                   redis_url, settings.queue_prefix, tickets)
         if not args.keep:
             try:

@@ -20,8 +20,11 @@ def verify(phase: Phase, token: str, redis_url: str | None, prefix: str,
     """Compare every conversation's tracker with what was sent; count tickets per sender."""
     import requests
 
+    from bot.rasa_ext.auth import auth_headers
+
     session = requests.Session()
-    params = {"include_events": "ALL", **({"token": token} if token else {})}
+    session.headers.update(auth_headers(token))  # a header, never the URL
+    params = {"include_events": "ALL"}
     lost = reordered = duplicated = checked = unreadable = 0
     examples: list[str] = []
     for sender, sent in phase.conversations().items():

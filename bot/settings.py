@@ -18,7 +18,13 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_WEBCHAT_PORT`` | ``8080`` | web chat page |
 | ``CAREBOT_WORKSPACE_PORT`` | ``8000`` | agent workspace |
 | ``CAREBOT_RASA_URL`` | ``http://localhost:$CAREBOT_RASA_PORT`` | how tools reach the Rasa HTTP API |
-| ``CAREBOT_RASA_TOKEN`` | empty | token for Rasa's HTTP API (``--auth-token``); empty = none |
+| ``CAREBOT_RASA_TOKEN`` | generated | token for Rasa's HTTP API; empty: one is generated on first use into ``$CAREBOT_VAR_DIR/secrets/rasa-token`` (0600). Rasa always requires it (``bot.rasa_ext.serve``); carebot sends it as a signed JWT in a header, never in a URL |
+| ``CAREBOT_ENV`` | ``development`` | ``production``: refuse to start with an insecure configuration (Redis without a password, no ``CAREBOT_RASA_TOKEN`` of 32+ characters, a public workspace without a TLS proxy in ``CAREBOT_TRUSTED_PROXIES``) |
+| ``CAREBOT_RASA_HOST`` | ``127.0.0.1`` | address the Rasa server (or, with instances, the proxy) listens on; ``0.0.0.0`` only inside a private network (containers) |
+| ``CAREBOT_ACTIONS_HOST`` | ``127.0.0.1`` | address the action server listens on |
+| ``CAREBOT_WEBCHAT_HOST`` | ``127.0.0.1`` | address the web chat page listens on |
+| ``CAREBOT_WEBCHAT_ORIGINS`` | ``http://localhost:$CAREBOT_WEBCHAT_PORT,http://127.0.0.1:$CAREBOT_WEBCHAT_PORT`` | origins (comma-separated) Rasa's CORS allows: where the web chat page is served from |
+| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1,::1`` | addresses or networks (comma-separated) whose ``X-Forwarded-Proto`` the workspace believes (the TLS proxy): ``https`` there makes the session cookie ``Secure`` |
 | ``CAREBOT_ESCALATION_CONFIG`` | ``config/escalation.yml`` | thresholds, reasons, priorities |
 | ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
 | ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
@@ -40,11 +46,16 @@ with the variable's name, instead of misbehaving later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
+
+from bot.secret_file import read_or_create
+
+MIN_PRODUCTION_TOKEN = 32
 
 
 class ConfigError(ValueError):
@@ -140,6 +151,49 @@ def _model_server_url(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _host(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(env, name, default)
+    if any(c.isspace() or c in "/@," for c in value):
+        raise ConfigError(f"{name}={value!r}: expected an address such as 127.0.0.1")
+    return value
+
+
+def _origins(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in _get(env, name, default).split(",") if o.strip())
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+            raise ConfigError(f"{name}: {origin!r} is not an origin (scheme://host[:port]); "
+                              "'*' is not allowed")
+    return origins
+
+
+def _networks(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    found = tuple(n.strip() for n in _get(env, name, default).split(",") if n.strip())
+    for network in found:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {network!r} is not an IP address or network") from None
+    return found
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a listen address) is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def redis_password(url: str) -> str:
+    """The password in a Redis URL (``redis://:pw@host``, ``unix:///s?password=pw``), or ''."""
+    parsed = urlparse(url)
+    return parsed.password or (parse_qs(parsed.query).get("password") or [""])[0]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed view of the environment (see the module docstring for every variable)."""
@@ -174,6 +228,45 @@ class Settings:
     rasa_instance_urls: tuple[str, ...] = ()
     model_server_url: str = ""
     model_pull_seconds: int = 10
+    env: str = "development"
+    rasa_host: str = "127.0.0.1"
+    actions_host: str = "127.0.0.1"
+    webchat_host: str = "127.0.0.1"
+    webchat_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+
+    def rasa_api_token(self) -> str:
+        """The token Rasa's HTTP API requires: ``CAREBOT_RASA_TOKEN``, else the one generated
+        into ``var/secrets/rasa-token`` on first use (0600; never logged)."""
+        if self.rasa_token:
+            return self.rasa_token
+        return read_or_create(self.var_dir / "secrets" / "rasa-token")
+
+    def is_trusted_proxy(self, address: str) -> bool:
+        """Whether a peer at ``address`` is one of ``CAREBOT_TRUSTED_PROXIES``."""
+        try:
+            peer = ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            return False
+        return any(peer in ipaddress.ip_network(n, strict=False) for n in self.trusted_proxies)
+
+    def check_production(self) -> None:
+        """``CAREBOT_ENV=production``: refuse what would run exposed (``ConfigError``)."""
+        if self.env != "production":
+            return
+        if not redis_password(self.redis_url):
+            raise ConfigError("REDIS_URL has no password: production needs Redis with a "
+                              "password (redis://:PASSWORD@host:6379/0; requirepass or an ACL "
+                              "user) (CAREBOT_ENV=production)")
+        if len(self.rasa_token) < MIN_PRODUCTION_TOKEN:
+            raise ConfigError(f"CAREBOT_RASA_TOKEN must be set to at least "
+                              f"{MIN_PRODUCTION_TOKEN} random characters in production (e.g. "
+                              "`openssl rand -hex 32`), the same for every process")
+        public = not is_loopback(self.workspace_host)
+        if public and all(_is_loopback_network(n) for n in self.trusted_proxies):
+            raise ConfigError(f"CAREBOT_WORKSPACE_HOST={self.workspace_host} is public but no TLS "
+                              "proxy is configured: put one in front and name it in "
+                              "CAREBOT_TRUSTED_PROXIES, or listen on 127.0.0.1")
 
     @property
     def spool_dir(self) -> Path:
@@ -215,6 +308,12 @@ class Settings:
             "CAREBOT_RASA_INSTANCE_URLS": ",".join(self.rasa_instance_urls),
             "CAREBOT_MODEL_SERVER_URL": self.model_server_url or "none",
             "CAREBOT_MODEL_PULL_SECONDS": str(self.model_pull_seconds),
+            "CAREBOT_ENV": self.env,
+            "CAREBOT_RASA_HOST": self.rasa_host,
+            "CAREBOT_ACTIONS_HOST": self.actions_host,
+            "CAREBOT_WEBCHAT_HOST": self.webchat_host,
+            "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
+            "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
         }
 
     @classmethod
@@ -226,7 +325,8 @@ class Settings:
         prefix = _get(env, "CAREBOT_QUEUE_PREFIX", "carebot")
         if not prefix.replace("_", "").replace("-", "").isalnum():
             raise ConfigError(f"CAREBOT_QUEUE_PREFIX={prefix!r}: letters, digits, - and _ only")
-        return cls(
+        webchat_port = _int(env, "CAREBOT_WEBCHAT_PORT", 8080)
+        settings = cls(
             redis_url=_redis_url(env, "REDIS_URL", "redis://localhost:6379/0"),
             embedded_redis=_choice(
                 env, "CAREBOT_EMBEDDED_REDIS", "auto", ("auto", "always", "never")
@@ -235,7 +335,7 @@ class Settings:
             var_dir=Path(_get(env, "CAREBOT_VAR_DIR", str(home / "var"))).resolve(),
             rasa_port=rasa_port,
             actions_port=_int(env, "CAREBOT_ACTIONS_PORT", 5055),
-            webchat_port=_int(env, "CAREBOT_WEBCHAT_PORT", 8080),
+            webchat_port=webchat_port,
             workspace_port=_int(env, "CAREBOT_WORKSPACE_PORT", 8000),
             rasa_url=_get(env, "CAREBOT_RASA_URL", f"http://localhost:{rasa_port}").rstrip("/"),
             rasa_token=_get(env, "CAREBOT_RASA_TOKEN", ""),
@@ -263,7 +363,22 @@ class Settings:
             rasa_instance_urls=_instance_urls(env, rasa_port),
             model_server_url=_model_server_url(env),
             model_pull_seconds=_int(env, "CAREBOT_MODEL_PULL_SECONDS", 10, lo=1, hi=600),
+            env=_choice(env, "CAREBOT_ENV", "development", ("development", "production")),
+            rasa_host=_host(env, "CAREBOT_RASA_HOST", "127.0.0.1"),
+            actions_host=_host(env, "CAREBOT_ACTIONS_HOST", "127.0.0.1"),
+            webchat_host=_host(env, "CAREBOT_WEBCHAT_HOST", "127.0.0.1"),
+            webchat_origins=_origins(
+                env, "CAREBOT_WEBCHAT_ORIGINS",
+                f"http://localhost:{webchat_port},http://127.0.0.1:{webchat_port}",
+            ),
+            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
         )
+        settings.check_production()
+        return settings
+
+
+def _is_loopback_network(network: str) -> bool:
+    return ipaddress.ip_network(network, strict=False).is_loopback
 
 
 _cached: Settings | None = None

@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from bot.process.runner import Runner
+from bot.rasa_ext.auth import auth_headers
+from bot.rasa_ext.client import RasaClient
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,15 @@ class Stack:
 
     def texts(self, sender: str, text: str) -> list[str]:
         return [m.get("text", "") for m in self.say(sender, text)]
+
+    def rasa(self) -> RasaClient:
+        """carebot's client of this stack's Rasa HTTP API (with the stack's token)."""
+        return RasaClient(url=f"http://localhost:{self.settings.rasa_port}",
+                          token=self.settings.rasa_api_token())
+
+    def auth(self) -> dict[str, str]:
+        """Headers that open this stack's Rasa HTTP API."""
+        return auth_headers(self.settings.rasa_api_token())
 
     @staticmethod
     def sender() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,11 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_EMBEDDED_REDIS", "sometimes"),
         ("CAREBOT_QUEUE_PREFIX", "bad prefix!"),
         ("CAREBOT_LOG_LEVEL", "chatty"),
+        ("CAREBOT_WEBCHAT_ORIGINS", "*"),
+        ("CAREBOT_WEBCHAT_ORIGINS", "http://ok.example,https://x.example/path"),
+        ("CAREBOT_TRUSTED_PROXIES", "10.0.0.1,not-an-address"),
+        ("CAREBOT_RASA_HOST", "0.0.0.0 5005"),
+        ("CAREBOT_ENV", "staging"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -61,3 +67,27 @@ def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
 def test_round_trip_through_env() -> None:
     s = Settings.from_env({"CAREBOT_RASA_PORT": "6001", "REDIS_URL": "redis://h:1/2"})
     assert Settings.from_env(s.to_env()) == s
+
+
+def test_listen_addresses_default_to_loopback() -> None:
+    s = Settings.from_env({"CAREBOT_WEBCHAT_PORT": "9090"})
+    assert (s.rasa_host, s.actions_host, s.webchat_host, s.workspace_host) == ("127.0.0.1",) * 4
+    assert s.webchat_origins == ("http://localhost:9090", "http://127.0.0.1:9090")
+
+
+def test_trusted_proxies_take_addresses_and_networks() -> None:
+    s = Settings.from_env({"CAREBOT_TRUSTED_PROXIES": "10.0.0.0/24, ::1"})
+    assert s.is_trusted_proxy("10.0.0.7") and s.is_trusted_proxy("::1")
+    assert not s.is_trusted_proxy("10.0.1.7") and not s.is_trusted_proxy("127.0.0.1")
+    assert not s.is_trusted_proxy("") and not s.is_trusted_proxy("not-an-ip")
+
+
+def test_rasa_token_is_configured_or_generated_once(tmp_path: Path) -> None:
+    assert Settings.from_env({"CAREBOT_RASA_TOKEN": "given"}).rasa_api_token() == "given"
+    s = Settings.from_env({"CAREBOT_VAR_DIR": str(tmp_path)})
+    token = s.rasa_api_token()
+    assert len(token) >= 40 and s.rasa_api_token() == token
+    path = tmp_path / "secrets" / "rasa-token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "CAREBOT_RASA_TOKEN" not in {k for k, v in s.to_env().items() if v}

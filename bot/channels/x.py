@@ -1,7 +1,10 @@
 """X (Twitter) direct-message channel, name ``x``.
 
 Inbound: the Account Activity API webhook. ``GET ?crc_token=…`` is the challenge-response check,
-answered with ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``;
+answered with ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``
+for tokens of X's shape only (:data:`CRC_TOKEN`: at most 128 base64 / base64url characters). That
+HMAC is exactly the signature a POST with the token as its body needs, so signing anything else
+(a JSON object, say) would let anyone forge webhooks; such a GET gets a 400 and signs nothing.
 POSTs carry ``x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256 of the body>``. Messages are
 ``direct_message_events[]`` of ``type: message_create``; the brand account's own messages
 (sender = ``X_USER_ID``) are echoes and ignored, as are typing / read / tweet events.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from typing import Any, ClassVar
 
@@ -44,6 +48,9 @@ CHANNEL = "x"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 
 _MEDIA_TYPES = {"photo": "image", "video": "video", "animated_gif": "video"}
+
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{8,128}")
+"""What X sends as ``crc_token``: a short base64(url) string (about 48 characters today)."""
 
 
 def crc_response_token(consumer_secret: str, crc_token: str) -> str:
@@ -118,6 +125,9 @@ class XInput(WebhookInput[XSettings]):
         crc_token = request.args.get("crc_token")
         if not crc_token:
             return response.json({"error": "crc_token missing"}, status=400)
+        if not CRC_TOKEN.fullmatch(crc_token):
+            logger.warning("x CRC check with a malformed crc_token refused (not signed)")
+            return response.json({"error": "crc_token malformed"}, status=400)
         token = crc_response_token(self.settings.consumer_secret, crc_token)
         return response.json({"response_token": token})
 

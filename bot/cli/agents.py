@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 
 def check_admin(args: argparse.Namespace, people: Accounts) -> None:
-    """Managing accounts needs an admin's token once an admin account exists."""
-    if not people.has_role("admin"):
+    """Managing accounts needs an admin's token once any account exists: only the very first
+    account may be created without one (whatever its role). Without an admin among the
+    accounts, someone with Redis access promotes one (``docs/workspace.md``)."""
+    if not people.any():
         return
     who = people.authenticate(token(args))
     if who is None:
@@ -71,7 +73,7 @@ def register(subparsers: Any) -> None:
 
     a = subparsers.add_parser("agents", help="agent accounts and their tokens")
     a.add_argument("--token", help="an admin's token (default: CAREBOT_AGENT_TOKEN); needed "
-                   "once an admin account exists")
+                   "once any account exists")
     asub = a.add_subparsers(dest="agents_cmd", required=True)
     p = asub.add_parser("add", help="create an account and print its token (shown once)")
     p.add_argument("name")

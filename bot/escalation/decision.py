@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from bot.escalation.attachments import normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.priority import priority_for
 
@@ -118,7 +119,7 @@ def decide(
     confidence = intent_conf * faq_conf if faq_key else intent_conf
 
     # 1. Nothing the bot can read: attachments, voice, stickers, empty or emoji-only text.
-    attachments = [a for a in metadata.get("attachments") or [] if isinstance(a, Mapping)]
+    attachments = normalise_attachments(metadata.get("attachments"))
     kinds = {str(a.get("type")) for a in attachments}
     if attachments and not text.strip() and kinds <= QUIET_KINDS:
         faq_key = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable, Mapping
 
+from bot.escalation.attachments import clean_metadata, normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision
 from bot.queue import AgentQueue, Escalation
@@ -89,7 +90,9 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str
             continue
         text = event.get("text") or ""
         entry: dict[str, Any] = {"role": role, "text": text, "ts": event.get("timestamp")}
-        attachments = (event.get("metadata") or {}).get("attachments")
+        metadata = event.get("metadata")
+        attachments = normalise_attachments(metadata.get("attachments")) if isinstance(
+            metadata, Mapping) else []
         if attachments:
             entry["attachments"] = attachments
         turns.append(entry)
@@ -147,8 +150,9 @@ def record_while_waiting(
     if decision.escalate and serious:
         decision.reasons = serious
         entry: dict[str, Any] = {"role": "follower", "text": text, "ts": ts or time.time()}
-        if metadata.get("attachments"):
-            entry["attachments"] = metadata["attachments"]
+        attachments = normalise_attachments(metadata.get("attachments"))
+        if attachments:
+            entry["attachments"] = attachments
         escalation = build_escalation(
             decision,
             channel=channel,
@@ -159,4 +163,4 @@ def record_while_waiting(
             config=config,
         )
         return queue.escalate(escalation).ticket_id
-    return queue.add_follower_message(channel, sender, text, dict(metadata))
+    return queue.add_follower_message(channel, sender, text, clean_metadata(metadata))

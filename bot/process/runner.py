@@ -4,6 +4,11 @@ Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one
 (:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
 workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
 
+Everything listens on 127.0.0.1 unless configured (``CAREBOT_RASA_HOST``, ``CAREBOT_ACTIONS_HOST``,
+``CAREBOT_WEBCHAT_HOST``, ``CAREBOT_WORKSPACE_HOST``). Rasa's HTTP API always requires its token
+(added by ``bot.rasa_ext.serve``, never on a command line) and its CORS allows the web chat's
+origins only (``CAREBOT_WEBCHAT_ORIGINS``).
+
 With ``CAREBOT_INSTANCES=N`` (N > 1): N action servers (:5056…) and N Rasa servers (:5006…),
 all on the same Redis tracker and lock stores, behind the round-robin proxy ``bot.proxy`` on
 :5005 (which also serves ``GET /metrics``); see ``docs/scaling.md``.
@@ -50,10 +55,13 @@ class _WebChatHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
 
-def start_webchat(port: int, rasa_port: int) -> http.server.ThreadingHTTPServer:
+def start_webchat(
+    port: int, rasa_port: int, host: str = "127.0.0.1"
+) -> http.server.ThreadingHTTPServer:
+    """Serve the web chat page on ``host:port`` (a thread), pointing it at Rasa's ``rasa_port``."""
     handler = type("Handler", (_WebChatHandler,), {"rasa_port": rasa_port})
     server = http.server.ThreadingHTTPServer(
-        ("0.0.0.0", port), functools.partial(handler, directory=str(WEBCHAT_DIR))
+        (host, port), functools.partial(handler, directory=str(WEBCHAT_DIR))
     )
     threading.Thread(target=server.serve_forever, daemon=True, name="webchat").start()
     return server
@@ -85,7 +93,9 @@ class Runner:
         self.stop_event = threading.Event()
         self.webchat: http.server.ThreadingHTTPServer | None = None
 
-    def _spawn(self, name: str, command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, command: list[str], log: Path, extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log.parent.mkdir(parents=True, exist_ok=True)
         handle = open(log, "ab")
         env = {
@@ -94,6 +104,7 @@ class Runner:
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            **(extra_env or {}),
         }
         process = subprocess.Popen(
             command,
@@ -124,6 +135,7 @@ class Runner:
     def start(self) -> list[tuple[str, str]]:
         s = self.settings
         bindir = Path(sys.executable).parent
+        s.rasa_api_token()  # generated once here, before the processes that need it start
         model = train(s.home, s.models_dir)
         where = [("redis", self.ensure_redis())]
         logs = s.var_dir / "log"
@@ -154,16 +166,27 @@ class Runner:
         return [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
                 str(port)]
 
-    def _rasa_cmd(self, bindir: Path, model: Path | None, port: int, endpoints: str) -> list[str]:
+    def _spawn_actions(self, name: str, bindir: Path, port: int, log: Path,
+                       host: str) -> subprocess.Popen[bytes]:
+        """An action server on ``host:port``. rasa_sdk has no address option: it listens on
+        ``SANIC_HOST`` (default 0.0.0.0), set here for the child only."""
+        return self._spawn(name, self._actions_cmd(bindir, port), log,
+                           extra_env={"SANIC_HOST": host})
+
+    def _rasa_cmd(
+        self, bindir: Path, model: Path | None, port: int, endpoints: str, host: str
+    ) -> list[str]:
+        """``rasa run`` through ``bot.rasa_ext.serve``, which adds the API token (so it is on no
+        command line); CORS for the web chat's origins only."""
         s = self.settings
-        rasa_cmd = [
+        return [
             str(bindir / "python"),
             "-m",
             "bot.rasa_ext.serve",
             "run",
             "--enable-api",
-            "--cors",
-            "*",
+            "--interface",
+            host,
             "--port",
             str(port),
             "--model",
@@ -172,22 +195,22 @@ class Runner:
             self._credentials(),
             "--endpoints",
             endpoints,
+            "--cors",
+            *s.webchat_origins,
         ]
-        if s.rasa_token:
-            rasa_cmd += ["--auth-token", s.rasa_token]
-        return rasa_cmd
 
     def _start_single(self, model: Path | None, bindir: Path, logs: Path) -> list[tuple[str, str]]:
         """One action server (:5055) and one Rasa server (:5005): the default layout."""
         s = self.settings
-        actions = self._spawn(
-            "actions", self._actions_cmd(bindir, s.actions_port), logs / "actions.log"
+        actions = self._spawn_actions(
+            "actions", bindir, s.actions_port, logs / "actions.log", s.actions_host
         )
         rasa = self._spawn(
-            "rasa", self._rasa_cmd(bindir, model, s.rasa_port, self._endpoints()),
+            "rasa",
+            self._rasa_cmd(bindir, model, s.rasa_port, self._endpoints(), s.rasa_host),
             logs / "rasa.log",
         )
-        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port, s.webchat_host)
         if not wait_http(f"http://localhost:{s.actions_port}/health", 180, actions):
             raise SystemExit(
                 f"carebot: the action server did not start (see {logs / 'actions.log'})"
@@ -212,18 +235,18 @@ class Runner:
     ) -> list[tuple[str, str]]:
         """``CAREBOT_INSTANCES`` = N > 1: N action servers (``CAREBOT_ACTIONS_PORT`` + i) and
         N Rasa servers (``CAREBOT_RASA_PORT`` + i) on the same Redis tracker and lock stores,
-        behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``."""
+        behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``. The instances
+        listen on 127.0.0.1 (only the proxy talks to them); the proxy on ``CAREBOT_RASA_HOST``."""
         s = self.settings
         started = []
         for i in range(1, s.instances + 1):
             actions_port, rasa_port = s.actions_port + i, s.rasa_port + i
-            actions = self._spawn(
-                f"actions-{i}", self._actions_cmd(bindir, actions_port),
-                logs / f"actions-{i}.log",
+            actions = self._spawn_actions(
+                f"actions-{i}", bindir, actions_port, logs / f"actions-{i}.log", s.actions_host
             )
             endpoints = self._endpoints(actions_port, f"endpoints-{i}.yml")
             rasa = self._spawn(
-                f"rasa-{i}", self._rasa_cmd(bindir, model, rasa_port, endpoints),
+                f"rasa-{i}", self._rasa_cmd(bindir, model, rasa_port, endpoints, "127.0.0.1"),
                 logs / f"rasa-{i}.log",
             )
             started.append((i, actions_port, actions, rasa_port, rasa))
@@ -238,13 +261,13 @@ class Runner:
                     for arg in ("--backend", f"127.0.0.1:{s.rasa_port + i}")]
         proxy = self._spawn(
             "proxy",
-            [str(bindir / "python"), "-m", "bot.proxy", "--listen", f"0.0.0.0:{s.rasa_port}",
+            [str(bindir / "python"), "-m", "bot.proxy", "--listen", f"{s.rasa_host}:{s.rasa_port}",
              "--metrics", *backends],
             logs / "proxy.log",
         )
         if not wait_http(f"http://localhost:{s.rasa_port}/proxy/status", 60, proxy):
             raise SystemExit(f"carebot: the proxy did not start (see {logs / 'proxy.log'})")
-        self.webchat = start_webchat(s.webchat_port, s.rasa_port)
+        self.webchat = start_webchat(s.webchat_port, s.rasa_port, s.webchat_host)
         where = []
         for i, actions_port, _, rasa_port, _ in started:
             where.append((f"actions-{i}", f"http://localhost:{actions_port}/webhook   "
@@ -272,8 +295,7 @@ class Runner:
             # Every instance pulls the newest model from the workspace (bot.model.rollout).
             data["models"] = {"url": s.model_server_url,
                               "wait_time_between_pulls": s.model_pull_seconds}
-            if s.rasa_token:
-                data["models"]["headers"] = {"Authorization": f"Bearer {s.rasa_token}"}
+            data["models"]["headers"] = {"Authorization": f"Bearer {s.rasa_api_token()}"}
         path = s.var_dir / "run" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)  # it may hold the internal token

@@ -1,4 +1,8 @@
-"""Thin client for the Rasa server's HTTP API (``rasa run --enable-api``)."""
+"""Thin client for the Rasa server's HTTP API (``rasa run --enable-api``).
+
+Every request carries the API token as a signed JWT in a header (``bot.rasa_ext.auth``), never
+in the URL. A failure is a ``RasaUnavailable`` whose text names only what failed (the error's
+class or the HTTP status): that text is stored on tickets and streamed to consoles."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from urllib.parse import quote
 
 import requests
 
+from bot.rasa_ext.auth import auth_headers
 from bot.settings import get_settings
 
 
@@ -23,15 +28,9 @@ class RasaClient:
     ) -> None:
         settings = get_settings()
         self.url = (url or settings.rasa_url).rstrip("/")
-        self.token = token if token is not None else settings.rasa_token
+        self.token = token if token is not None else settings.rasa_api_token()
         self.timeout = timeout
         self._session = requests.Session()
-
-    def _params(self, **extra: str) -> dict[str, str]:
-        params = dict(extra)
-        if self.token:
-            params["token"] = self.token
-        return params
 
     def append_events(
         self, sender: str, events: list[dict[str, Any]], send_bot_messages: bool = False
@@ -43,7 +42,7 @@ class RasaClient:
         )
         return self._conversation(
             "POST", sender, "/tracker/events", "the events", json=events,
-            params=self._params(**extra),
+            params=extra,
         )
 
     def agent_message(self, sender: str, text: str, agent: str) -> dict[str, Any]:
@@ -62,15 +61,15 @@ class RasaClient:
 
     def status(self) -> dict[str, Any]:
         """``GET /status``: the loaded model (``model_file``, ``model_id``) among others."""
-        return self._request("GET", "/status", "the status request", params=self._params())
+        return self._request("GET", "/status", "the status request")
 
     def load_model(self, model: Path) -> None:
         """``PUT /model``: load a model file this server can read (same machine/volume)."""
         self._request("PUT", "/model", "the model", json={"model_file": str(model)},
-                      params=self._params(), expect_json=False)
+                      expect_json=False)
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        return self._conversation("GET", sender, "/tracker", "the request", params=self._params())
+        return self._conversation("GET", sender, "/tracker", "the request")
 
     def _conversation(
         self, method: str, sender: str, path: str, what: str, **kwargs: Any
@@ -85,10 +84,16 @@ class RasaClient:
     ) -> dict[str, Any]:
         try:
             response = self._session.request(
-                method, f"{self.url}{path}", timeout=self.timeout, **kwargs
+                method,
+                f"{self.url}{path}",
+                timeout=self.timeout,
+                headers=auth_headers(self.token),
+                **kwargs,
             )
         except requests.RequestException as error:
-            raise RasaUnavailable(f"Rasa server unreachable at {self.url}: {error}") from error
+            raise RasaUnavailable(
+                f"Rasa server unreachable ({type(error).__name__})"
+            ) from None
         if response.status_code >= 400:
-            raise RasaUnavailable(f"Rasa refused {what} ({response.status_code})")
+            raise RasaUnavailable(f"Rasa refused {what} (HTTP {response.status_code})")
         return dict(response.json()) if expect_json else {}

@@ -24,6 +24,7 @@ from bot.workspace.auth import (
     SESSION_COOKIE,
     authenticate,
     bearer_token,
+    over_tls,
     principal,
     requires,
     workspace,
@@ -105,7 +106,7 @@ def set_session_cookie(request: Request, res: HTTPResponse, value: str, max_age:
     cookie["samesite"] = "Strict"
     cookie["path"] = "/"
     cookie["max-age"] = max_age
-    if request.scheme == "https":
+    if over_tls(request):
         cookie["secure"] = True
 
 

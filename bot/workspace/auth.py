@@ -7,6 +7,9 @@
   (a custom header a cross-site form cannot send).
 - Missing, wrong or revoked credentials: 401; a role without the permission: 403
   (:data:`bot.workspace.accounts.PERMISSIONS`). Both bodies are fixed texts.
+- The cookie is ``Secure`` when the request came over TLS (:func:`over_tls`): directly, or
+  through a TLS proxy that says so in ``X-Forwarded-Proto``, believed only from the addresses
+  in ``CAREBOT_TRUSTED_PROXIES`` (anyone else could send the header).
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ Handler = Callable[..., Coroutine[Any, Any, HTTPResponse | None]]
 def workspace(request: Request) -> Workspace:
     ws: Workspace = request.app.ctx.workspace
     return ws
+
+
+def over_tls(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or via a trusted TLS proxy)."""
+    info = request.conn_info
+    if info is not None and info.ssl:
+        return True
+    if info is None or not workspace(request).settings.is_trusted_proxy(info.client_ip):
+        return False
+    proto = request.headers.get("x-forwarded-proto", "")
+    return proto.split(",")[0].strip().lower() == "https"
 
 
 def bearer_token(request: Request) -> str | None:

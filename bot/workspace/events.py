@@ -9,7 +9,9 @@ the CLI) made it.
 Each SSE message is ``id: <stream id>``, ``event: queue``, ``data: {"id", "type", "ticket",
 "actor", "ts", "data"}``. A reconnecting ``EventSource`` sends ``Last-Event-ID``; the missed
 entries are replayed from the stream first. A comment line every 15 s keeps proxies (and
-Sanic's response timeout) from closing an idle stream, and re-checks the caller's credentials.
+Sanic's response timeout) from closing an idle stream. The caller's credentials are checked again
+every :data:`RECHECK_SECONDS` (60 s), also while events keep flowing: a removed account, a
+rotated token or an ended session loses the stream within that deadline.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("events", url_prefix="/api")
 
 KEEPALIVE_SECONDS = 15.0
+RECHECK_SECONDS = 60.0
 SUBSCRIBER_BUFFER = 1000
 REPLAY_LIMIT = 1000
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -193,18 +196,27 @@ async def events(request: Request) -> None:
             for event in await hub.replay(last):
                 await stream.send(event.sse())
                 sent = parse_id(event.id)
+        now = asyncio.get_running_loop().time
+        recheck_at, keepalive_at = now() + RECHECK_SECONDS, now() + KEEPALIVE_SECONDS
         while True:
+            wait = max(0.0, min(recheck_at, keepalive_at) - now())
+            item: Event | None | bool
             try:
-                item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                item = await asyncio.wait_for(queue.get(), wait)
             except asyncio.TimeoutError:
+                item = False  # nothing arrived in time
+            if now() >= recheck_at:  # on a fixed deadline, busy or idle
                 if await authenticate(request) is None:
                     break  # signed out, token rotated or account removed
-                await stream.send(": keepalive\n\n")
-                continue
+                recheck_at = now() + RECHECK_SECONDS
             if item is None:
                 break
-            if parse_id(item.id) > sent:
+            if isinstance(item, Event) and parse_id(item.id) > sent:
                 await stream.send(item.sse())
+                keepalive_at = now() + KEEPALIVE_SECONDS
+            elif now() >= keepalive_at:
+                await stream.send(": keepalive\n\n")
+                keepalive_at = now() + KEEPALIVE_SECONDS
         await stream.eof()
     finally:
         hub.unsubscribe(queue)

@@ -31,7 +31,10 @@ async def authorised(request: Request, token: str) -> bool:
 
         return await authenticate(request) is not None
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    # bytes: compare_digest raises TypeError on str with non-ASCII characters
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")
+    )
 
 
 @bp.get("/metrics")

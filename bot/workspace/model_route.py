@@ -5,14 +5,13 @@ instance sends ``If-None-Match: <fingerprint it has>``; the answer is 304 when t
 model, else 200 with the ``.tar.gz`` body, its fingerprint in ``ETag`` and its file name in
 ``filename``. The fingerprint is the file name (trained models are never rewritten in place).
 
-Internal: it needs the Rasa API token (``Authorization: Bearer``) when one is configured, and
-only loopback callers are served otherwise. nginx never forwards ``/internal/``.
+Internal: it needs the internal API token (``Settings.rasa_api_token``, ``Authorization:
+Bearer``). nginx never forwards ``/internal/``.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, file
@@ -25,19 +24,14 @@ bp = Blueprint("model_server")
 
 
 def _allowed(request: Request, token: str) -> bool:
-    if token:
-        given = request.headers.get("authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-    try:
-        return ipaddress.ip_address(request.ip or "").is_loopback
-    except ValueError:
-        return False
+    given = request.headers.get("authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
 @bp.get("/internal/model")
 async def model(request: Request) -> HTTPResponse:
     settings = workspace(request).settings
-    if not _allowed(request, settings.rasa_token):
+    if not _allowed(request, settings.rasa_api_token()):
         raise ApiError(403, "forbidden", "The model server is for the bot's own instances.")
     newest = latest_model(settings.models_dir)
     if newest is None:

@@ -37,7 +37,7 @@ class Workspace:
 
     def rasa(self) -> RasaClient:
         """A client of the Rasa HTTP API (one per call: requests sessions are not shared)."""
-        return RasaClient(url=self.settings.rasa_url, token=self.settings.rasa_token)
+        return RasaClient(url=self.settings.rasa_url, token=self.settings.rasa_api_token())
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking function in the pool; its result (or its exception)."""

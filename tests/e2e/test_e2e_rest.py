@@ -11,7 +11,6 @@ import requests
 
 from bot.conversation import close_ticket, deliver_reply
 from bot.queue import AgentQueue
-from bot.rasa_ext.client import RasaClient
 from tests.stack import Stack
 
 HANDOFF_WORDS = ("teammate", "care team")
@@ -139,7 +138,7 @@ def test_agent_reply_resolve_and_bot_resumes(stack: Stack, redis_client: redis.R
     queue = queue_for(redis_client)
     ticket = queue.claim_next("alice")
     assert ticket is not None and ticket.sender == s
-    rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
+    rasa = stack.rasa()
     deliver_reply(queue, ticket.id, "alice", "Hi, Alice here! How can I help?", rasa=rasa)
     inbox = requests.get(
         f"http://localhost:{stack.settings.rasa_port}/webhooks/rest/inbox/{s}", timeout=10
@@ -156,7 +155,7 @@ def test_agent_reply_resolve_and_bot_resumes(stack: Stack, redis_client: redis.R
 def test_repeated_fallback_after_handback(stack: Stack, redis_client: redis.Redis) -> None:
     s = stack.sender()
     queue = queue_for(redis_client)
-    rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
+    rasa = stack.rasa()
     assert is_handoff(stack.texts(s, "what is the capital of france"))
     first = queue.claim_next("bob")
     assert first is not None

@@ -10,8 +10,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+import jwt
 import pytest
 
 from bot.model import training
@@ -64,6 +65,16 @@ def test_progress_follows_rasa_log(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (tmp_path / "log.txt").read_text().count("\n") == len(lines)
 
 
+def _authorised(header: str, secret: str) -> bool:
+    """Rasa's JWT check (``--jwt-secret``): a Bearer JWT signed with the token, admin role."""
+    scheme, _, token = header.partition(" ")
+    try:
+        payload = jwt.decode(token, secret, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        return False
+    return scheme == "Bearer" and payload["user"]["role"] == "admin"
+
+
 class _Rasa(http.server.BaseHTTPRequestHandler):
     """A Rasa instance's ``PUT /model`` and ``GET /status``. ``readable``: whether the model
     file is on its disk (else PUT fails and the instance pulls it from the model server after
@@ -90,7 +101,8 @@ class _Rasa(http.server.BaseHTTPRequestHandler):
     def do_PUT(self) -> None:  # noqa: N802
         cls = type(self)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if cls.token and f"token={cls.token}" not in self.path:
+        assert "token" not in self.path  # never in the URL (logs, error messages)
+        if cls.token and not _authorised(self.headers.get("Authorization", ""), cls.token):
             self._send(401, {"message": "unauthorized"})
             return
         if not cls.readable:

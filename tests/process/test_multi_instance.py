@@ -24,6 +24,7 @@ import redis
 import requests
 
 from bot.process.runner import Runner
+from bot.rasa_ext.auth import auth_headers
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +64,8 @@ class Multi:
         return list(res.json())
 
     def user_texts(self, sender: str) -> list[str]:
-        res = requests.get(f"{self.base}/conversations/{sender}/tracker", timeout=30)
+        res = requests.get(f"{self.base}/conversations/{sender}/tracker", timeout=30,
+                           headers=auth_headers(self.settings.rasa_api_token()))
         assert res.status_code == 200, res.text
         return [e["text"] for e in res.json()["events"] if e["event"] == "user"]
 
@@ -160,7 +162,8 @@ def _burst(multi: Multi, urls: list[str]) -> None:
     assert all(replies)
     stored = multi.user_texts(sender)
     assert sorted(stored) == sorted(texts) and len(stored) == len(set(stored))
-    res = requests.get(f"{multi.base}/conversations/{sender}/tracker", timeout=30).json()
+    res = requests.get(f"{multi.base}/conversations/{sender}/tracker", timeout=30,
+                       headers=auth_headers(multi.settings.rasa_api_token())).json()
     actions = [e["name"] for e in res["events"] if e["event"] == "action"]
     assert actions.count("action_respond") == len(texts)
 

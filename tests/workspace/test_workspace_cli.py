@@ -32,14 +32,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_agents_add_prints_a_token_stored_hashed(
     cli: object, capsys: pytest.CaptureFixture[str], redis_client: redis.Redis
 ) -> None:
-    code, out, err = run(capsys, "agents", "add", "ana", "--role", "agent")
+    code, out, err = run(capsys, "agents", "add", "ana", "--role", "admin")
     token = out.strip()
     assert code == 0 and token.startswith("cbt_") and "\n" not in token
     assert "shown once" in err and "/login" in err
     assert redis_client.hget("carebot:account:ana", "token_sha256") == digest(token)
-    assert run(capsys, "agents", "add", "ana", "--role", "agent")[0] == 1
-    code, out, _ = run(capsys, "agents", "list")
-    assert code == 0 and "ana" in out and "agent" in out
+    assert run(capsys, "agents", "--token", token, "add", "ana", "--role", "agent")[0] == 1
+    code, out, _ = run(capsys, "agents", "--token", token, "list")
+    assert code == 0 and "ana" in out and "admin" in out
     with pytest.raises(SystemExit):
         main(["agents", "add", "bob", "--role", "root"])
 
@@ -70,6 +70,7 @@ def test_queue_commands_act_as_the_tokens_account(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CAREBOT_RASA_URL", workspace_stack.rasa_url)
+    monkeypatch.setenv("CAREBOT_VAR_DIR", str(workspace_stack.settings.var_dir))  # its token
     reset_settings()
     accounts = Accounts(redis_client)
     ana, tim = accounts.add("ana", "agent"), accounts.add("tim", "trainer")

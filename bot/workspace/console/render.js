@@ -97,7 +97,10 @@ window.CareRender = (function () {
   function message(m, me, flag) {
     const role = m.role || "system";
     const who = role === "agent" ? (m.agent === me ? "You" : (m.agent || "Agent")) : ROLE_LABEL[role] || role;
-    const attachments = (m.attachments || []).map((a) => el("span", { class: "attachment" }, "📎 " + (a.type || "file")));
+    // Tickets written before attachments were normalised may hold anything here.
+    const listed = Array.isArray(m.attachments) ? m.attachments.slice(0, 10) : [];
+    const attachments = listed.filter((a) => a && typeof a === "object")
+      .map((a) => el("span", { class: "attachment" }, "📎 " + (typeof a.type === "string" ? a.type : "file")));
     let control = null;
     if (flag && role === "follower" && m.text) {
       control = flag.done
