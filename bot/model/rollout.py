@@ -45,7 +45,8 @@ def roll_out(
     clients: Callable[[str], RasaClient] | None = None,
 ) -> dict[str, float]:
     """Every instance of ``settings.rasa_instance_urls`` on ``model``: seconds each took."""
-    make = clients or (lambda url: RasaClient(url, timeout=max(timeout, 30.0)))
+    token = settings.rasa_api_token()
+    make = clients or (lambda url: RasaClient(url, token=token, timeout=max(timeout, 30.0)))
     started = time.monotonic()
     done: dict[str, float] = {}
     waiting: dict[str, RasaClient] = {}

@@ -61,7 +61,7 @@ def _newer_model(settings: Settings, name: str) -> Path:
 
 
 def test_every_instance_pulls_a_new_model_from_the_workspace(two: Settings) -> None:
-    clients = [RasaClient(url) for url in two.rasa_instance_urls]
+    clients = [RasaClient(url, token=two.rasa_api_token()) for url in two.rasa_instance_urls]
     assert len(clients) == 2
     first = latest_model(two.models_dir)
     assert first is not None
@@ -80,4 +80,5 @@ def test_roll_out_returns_when_every_instance_has_it(two: Settings) -> None:
     new = _newer_model(two, "29990102-000000-pushed.tar.gz")
     took = roll_out(new, two, timeout=60)
     assert set(took) == set(two.rasa_instance_urls)
-    assert [loaded_model(RasaClient(u)) for u in two.rasa_instance_urls] == [new.name] * 2
+    clients = [RasaClient(u, token=two.rasa_api_token()) for u in two.rasa_instance_urls]
+    assert [loaded_model(c) for c in clients] == [new.name] * 2
