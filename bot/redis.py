@@ -28,10 +28,18 @@ def url_or_default(url: str | None) -> str:
 def client(
     url: str | None = None, *, decode: bool = True, timeout: float = DEFAULT_TIMEOUT_S
 ) -> redis_lib.Redis:
-    """A synchronous client for ``url`` (default: ``REDIS_URL``)."""
+    """A synchronous client for ``url`` (default: ``REDIS_URL``); ``decode``: str replies, else
+    bytes."""
+    if decode:
+        return redis_lib.Redis.from_url(
+            url_or_default(url),
+            decode_responses=True,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
     return redis_lib.Redis.from_url(
         url_or_default(url),
-        decode_responses=decode,
+        decode_responses=False,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
     )
@@ -40,10 +48,18 @@ def client(
 def async_client(
     url: str | None = None, *, decode: bool = True, timeout: float = DEFAULT_TIMEOUT_S
 ) -> aioredis.Redis:
-    """An asyncio client for ``url`` (default: ``REDIS_URL``)."""
+    """An asyncio client for ``url`` (default: ``REDIS_URL``); ``decode``: str replies, else
+    bytes."""
+    if decode:
+        return aioredis.Redis.from_url(
+            url_or_default(url),
+            decode_responses=True,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
     return aioredis.Redis.from_url(
         url_or_default(url),
-        decode_responses=decode,
+        decode_responses=False,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
     )

@@ -1,4 +1,5 @@
-"""``carebot stats``: the supervisor's figures for a time window, and any alerts (``bot.stats.figures``)."""
+"""``carebot stats``: the supervisor's figures for a time window, and any alerts
+(``bot.stats.figures``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""bot.stats.figures: minute/hour buckets, windows, deflection, spike and long-wait alerts (real Redis)."""
+"""bot.stats.figures: minute/hour buckets, windows, deflection, spike and long-wait alerts
+(real Redis)."""
 
 from __future__ import annotations
 
