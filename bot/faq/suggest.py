@@ -27,12 +27,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from bot.escalation.reasons import UNCERTAIN
 from bot.faq.review import ReviewStore
 from bot.faq.review_keys import fingerprint
 from bot.faq.schema import FAQ_PREFIX, KEY_PATTERN, FaqError, clean_example
 from bot.faq.store import FaqStore
 
-REASONS = ("low_confidence", "ambiguous")
+REASONS: tuple[str, ...] = tuple(sorted(UNCERTAIN))
 MIN_SIMILARITY = 0.2
 QUESTION_MATCH = 0.5
 MATCH_THRESHOLD = 0.42

@@ -17,6 +17,7 @@ from typing import Any, Callable, List, Sequence
 import redis as redis_lib
 from redis.exceptions import NoScriptError
 
+from bot.escalation.reasons import Reason
 from bot.queue import scripts
 from bot.queue.errors import OK, QueueError, raise_for
 from bot.queue.keys import SCORE_BAND, Keys
@@ -167,7 +168,7 @@ class AgentQueue:
         esc = Escalation(
             channel=channel,
             sender=sender,
-            reasons=["delivery_failed"],
+            reasons=[Reason.DELIVERY_FAILED.value],
             priority=2,
             text="",
             draft=text,
