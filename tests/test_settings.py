@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, channel_env
 
 
 def test_defaults() -> None:
@@ -51,6 +51,7 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_EMBEDDED_REDIS", "sometimes"),
         ("CAREBOT_QUEUE_PREFIX", "bad prefix!"),
         ("CAREBOT_LOG_LEVEL", "chatty"),
+        ("CAREBOT_SOCIAL_CHANNELS", "maybe"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -61,3 +62,27 @@ def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
 def test_round_trip_through_env() -> None:
     s = Settings.from_env({"CAREBOT_RASA_PORT": "6001", "REDIS_URL": "redis://h:1/2"})
     assert Settings.from_env(s.to_env()) == s
+
+
+def test_social_channels_switch() -> None:
+    assert Settings.from_env({}).social_channels is False
+    assert Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "1"}).social_channels is True
+    assert Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "0"}).social_channels is False
+    on = Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "yes"})
+    assert on.to_env()["CAREBOT_SOCIAL_CHANNELS"] == "1" and Settings.from_env(on.to_env()) == on
+
+
+def test_channel_env_takes_the_platforms_variables_only() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:a",
+        "X_USER_ID": "42",
+        "MESSENGER_APP_SECRET": "s",
+        "REDIS_URL": "redis://h:1/0",
+        "XDG_RUNTIME_DIR": "/run",
+        "TELEGRAMBOT": "no",
+    }
+    assert channel_env(env) == {
+        "TELEGRAM_BOT_TOKEN": "1:a",
+        "X_USER_ID": "42",
+        "MESSENGER_APP_SECRET": "s",
+    }

@@ -2,7 +2,7 @@
 
 Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
 (:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
-workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+workspace (:8000) → queue sweeper (lease expiry, aging, spool delivery).
 
 With ``CAREBOT_INSTANCES=N`` (N > 1): N action servers (:5056…) and N Rasa servers (:5006…),
 all on the same Redis tracker and lock stores, behind the round-robin proxy ``bot.proxy`` on
@@ -129,7 +129,7 @@ class Runner:
             where += self._start_instances(model, bindir, logs)
         else:
             where += self._start_single(model, bindir, logs)
-        if self.workspace and self._has_workspace():
+        if self.workspace:
             self._spawn(
                 "workspace",
                 [str(bindir / "carebot"), "workspace", "--port", str(s.workspace_port)],
@@ -265,20 +265,9 @@ class Runner:
 
     def _credentials(self) -> str:
         social = self.settings.home / "config" / "credentials.social.yml"
-        if os.environ.get("CAREBOT_SOCIAL_CHANNELS") == "1" and social.exists():
+        if self.settings.social_channels and social.exists():
             return str(social)
         return "config/credentials.yml"
-
-    @staticmethod
-    def _has_workspace() -> bool:
-        import argparse
-
-        from bot.cli.main import build_parser
-
-        for action in build_parser()._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return "workspace" in action.choices
-        return False
 
     def _sweep_forever(self) -> None:
         from bot.queue import AgentQueue, Spool
