@@ -180,9 +180,11 @@ def cmd_flag(args: argparse.Namespace) -> int:
     if bool(args.faq) == bool(args.new):
         _err("give --faq KEY (\"should have been FAQ KEY\") or --new (\"new FAQ\")")
         return 2
+    from bot.faq.flag import flag
+
     agent = _identity(args, None)
-    item = _review().flag(_queue(), args.ticket, args.message, agent,
-                          faq=args.faq, store=_store(), key=args.key,
-                          note=args.note or "", use_reply=not args.no_reply)
+    item = flag(_review(), _queue(), args.ticket, args.message, agent,
+                faq=args.faq, store=_store(), key=args.key,
+                note=args.note or "", use_reply=not args.no_reply)
     print(_proposal_text(item))
     return 0

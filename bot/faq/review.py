@@ -16,7 +16,6 @@ import time
 import uuid
 from typing import Any, Callable, Iterable, List, Sequence
 
-from bot.faq.flag import flag as flag_message
 from bot.faq.proposal import KINDS, as_text, from_hash, new_proposal, to_hash
 from bot.faq.review_keys import ReviewKeys, fingerprint
 from bot.faq.schema import FaqError, check_key, clean_answer, clean_example, topic_file
@@ -306,10 +305,6 @@ class ReviewStore:
         finally:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
-
-    # An agent says a conversation's message "should have been FAQ ``faq``" (``faq=None``:
-    # "new FAQ"); see :func:`bot.faq.flag.flag`.
-    flag = flag_message
 
 
 def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:

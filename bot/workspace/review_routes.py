@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.faq.flag import flag as flag_message
 from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import faq_store
 from bot.workspace.api import ok, payload
@@ -154,7 +155,7 @@ async def flag(request: Request) -> HTTPResponse:
     use_reply = data.get("use_reply", True)
     if not isinstance(use_reply, bool):
         raise invalid("'use_reply' must be true or false.")
-    item = await _call(request, _review(request).flag, ws.queue, ticket, text,
+    item = await _call(request, flag_message, _review(request), ws.queue, ticket, text,
                        principal(request).name, faq=faq or None, store=faq_store(ws.settings),
                        key=(key or "").strip() or None, note=note, use_reply=use_reply)
     return ok(item, status=201)
