@@ -37,6 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import redis as bot_redis
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
+from bot.queue.keys import Keys
 from bot.rasa_ext.patches import dumps
 from bot.settings import get_settings
 from bot.stats import metrics
@@ -88,7 +89,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         if not isinstance(last, UserUttered):
             return
         channel = last.input_channel or tracker.get_latest_input_channel() or "rest"
-        marker = f"{get_settings().queue_prefix}:paused-msg:{tracker.sender_id}:{last.timestamp}"
+        marker = Keys(get_settings().queue_prefix).paused_message(tracker.sender_id, last.timestamp)
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded

@@ -8,6 +8,7 @@ from typing import Any
 
 from sanic import Sanic
 
+from bot.queue.keys import Keys
 from bot.settings import Settings, get_settings
 from bot.workspace import api, console, events, metrics_route, review_routes, stats_route
 from bot.workspace.errors import JsonErrorHandler
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 
     @app.after_server_start
     async def start_hub(app: Sanic, _loop: Any) -> None:
-        hub = events.EventHub(settings.redis_url, f"{settings.queue_prefix}:events")
+        hub = events.EventHub(settings.redis_url, Keys(settings.queue_prefix).events)
         app.ctx.hub = hub
         hub.start()
 

@@ -224,8 +224,8 @@ async def train_and_reload(request: Request) -> HTTPResponse:
 
     ws = workspace(request)
     s = ws.settings
-    lock = ws.redis.set(f"{s.queue_prefix}:review:training", principal(request).name,
-                        nx=True, ex=900)
+    training = _review(request).keys.training
+    lock = ws.redis.set(training, principal(request).name, nx=True, ex=900)
     if not lock:
         raise ApiError(409, "conflict", "A training is already running.")
     started = time.monotonic()
@@ -242,7 +242,7 @@ async def train_and_reload(request: Request) -> HTTPResponse:
         raise ApiError(500, "train_failed", "Training failed; run 'carebot train' to see "
                        "why.") from None
     finally:
-        ws.redis.delete(f"{s.queue_prefix}:review:training")
+        ws.redis.delete(training)
     return ok({"model": model.name, "seconds": round(time.monotonic() - started, 1)})
 
 
