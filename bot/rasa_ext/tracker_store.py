@@ -33,10 +33,12 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
+from redis.commands.core import Script
 
 from bot import redis as bot_redis
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
+from bot.queue import AgentQueue
 from bot.queue.keys import Keys
 from bot.rasa_ext.patches import dumps
 from bot.settings import get_settings
@@ -62,18 +64,16 @@ class CarebotTrackerStore(RedisTrackerStore):
             password=params["password"],
             **kwargs,
         )
-        self._queue: Any = None
-        self._cas: Any = None
+        self._queue: AgentQueue | None = None
+        self._cas: Script | None = None
 
     @staticmethod
     def serialise_tracker(tracker: DialogueStateTracker) -> str:
         """Rasa's serialisation (``as_dialogue().as_dict()``), written by ujson."""
         return dumps(tracker.as_dialogue().as_dict())
 
-    def _agent_queue(self) -> Any:
+    def _agent_queue(self) -> AgentQueue:
         if self._queue is None:
-            from bot.queue import AgentQueue
-
             settings = get_settings()
             self._queue = AgentQueue(
                 bot_redis.client(settings.redis_url),

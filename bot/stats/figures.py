@@ -24,10 +24,16 @@ import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+import redis
+from redis.client import Pipeline
 
 from bot.queue.keys import Keys
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.queue import AgentQueue
 
 MINUTE_TTL = 2 * 24 * 3600
 HOUR_TTL = 8 * 24 * 3600
@@ -39,7 +45,11 @@ def _utc(now: float | None) -> datetime:
 
 
 def add_to_pipeline(
-    pipe: Any, prefix: str, outcome: str, reasons: Iterable[str] = (), now: float | None = None
+    pipe: Pipeline[str],
+    prefix: str,
+    outcome: str,
+    reasons: Iterable[str] = (),
+    now: float | None = None,
 ) -> None:
     """Queue the bucket increments of one follower message on a Redis pipeline."""
     at = _utc(now)
@@ -87,7 +97,7 @@ class Counts:
         return round(self.answered / decided, 4) if decided else None
 
 
-def _read(client: Any, keys: list[str]) -> Counts:
+def _read(client: redis.Redis, keys: list[str]) -> Counts:
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.hgetall(key)
@@ -97,14 +107,14 @@ def _read(client: Any, keys: list[str]) -> Counts:
     return counts
 
 
-def window(client: Any, prefix: str, minutes: int, now: float | None = None) -> Counts:
+def window(client: redis.Redis, prefix: str, minutes: int, now: float | None = None) -> Counts:
     """The last ``minutes`` minutes (the current minute included), from the minute buckets."""
     at = _utc(now)
     keys = Keys(prefix)
     return _read(client, [keys.stats_minute(at - timedelta(minutes=i)) for i in range(minutes)])
 
 
-def baseline(client: Any, prefix: str, now: float | None = None) -> tuple[Counts, int]:
+def baseline(client: redis.Redis, prefix: str, now: float | None = None) -> tuple[Counts, int]:
     """The ``BASELINE_HOURS`` full hours before the current one, and how many had any data."""
     at = _utc(now)
     keys = Keys(prefix)
@@ -196,16 +206,16 @@ def detect_spikes(
     return alerts
 
 
-def _recent_waits(client: Any, waits_key: str) -> list[float]:
+def _recent_waits(client: redis.Redis, waits_key: str) -> list[float]:
     return [float(w) for w in client.lrange(waits_key, 0, 49)]
 
 
 def summary(
-    client: Any,
+    client: redis.Redis,
     prefix: str,
     minutes: int,
     rules: SpikeRules,
-    queue: Any = None,
+    queue: AgentQueue | None = None,
     now: float | None = None,
 ) -> dict[str, Any]:
     """What a supervisor sees: the window's figures, waits, queue state and alerts (JSON-able).

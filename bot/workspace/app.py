@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
-from typing import Any
 
 from sanic import Sanic
 
@@ -37,17 +37,17 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start
-    async def start_hub(app: Sanic, _loop: Any) -> None:
+    async def start_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         hub = events.EventHub(settings.redis_url, Keys(settings.queue_prefix).events)
         app.ctx.hub = hub
         hub.start()
 
     @app.before_server_stop
-    async def stop_hub(app: Sanic, _loop: Any) -> None:
+    async def stop_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         await app.ctx.hub.close()
 
     @app.after_server_stop
-    async def close_workspace(app: Sanic, _loop: Any) -> None:
+    async def close_workspace(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.workspace.close()
 
     return app
