@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from bot.cli.faq_base import (  # cmd_train is bot/cli.py's ``carebot train``
+from bot.cli.faq_base import (  # cmd_train is ``carebot train`` (bot.cli.model)
     Denied,
     _edit_in_editor,
     _err,
