@@ -75,7 +75,8 @@ class ActionRespond(Action):
             config=services.config,
         )
         ticket, wait = services.escalate_with_notice(escalation, handoff, responses)
-        logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} {decision.reasons}")
+        reasons = ", ".join(decision.reasons)
+        logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} ({reasons})")
         dispatcher.utter_message(response=handoff, wait=wait_text(wait))
         metrics.hook(services, "escalated", decision)
         next_failures = failures + 1 if decision.failed else 0

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision, decide
 from bot.escalation.handoff import record_while_waiting
-from bot.queue import AgentQueue
+from bot.queue import AgentQueue, Ticket
 from bot.rasa_ext.client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def close_ticket(
     outcome: str = "resolved",
     force: bool = False,
     rasa: RasaClient | None = None,
-) -> Any:
+) -> Ticket:
     ticket = queue.resolve(ticket_id, agent, outcome=outcome, force=force)
     try:
         (rasa or RasaClient()).resume(ticket.sender)

@@ -1,8 +1,11 @@
 """Process configuration: every environment variable carebot reads, cast and checked here.
 
-Nothing else in the package reads ``os.environ`` for product settings (the social channels keep
-their per-platform secrets in ``bot.channels.settings``). A bad value fails loudly at start-up
-with the variable's name, instead of misbehaving later.
+Nothing else in the package reads ``os.environ`` for product settings. The social channels'
+own variables are read here too (:func:`channel_env`) and checked per platform by
+``bot.channels.settings`` when a channel is enabled. A bad value fails loudly at start-up with the
+variable's name, instead of misbehaving later. A new variable: a field of :class:`Settings`, read
+and checked in ``Settings.from_env``, passed on in ``to_env``, and a row in the table below and
+in README's.
 
 | variable | default | meaning |
 |---|---|---|
@@ -42,6 +45,8 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
+| ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
+| ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
 """
 
 from __future__ import annotations
@@ -99,6 +104,15 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if value not in choices:
         raise ConfigError(f"{name}={value!r}: expected one of {', '.join(choices)}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _get(env, name, "1" if default else "0").lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: expected 1 or 0")
 
 
 def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
@@ -222,6 +236,7 @@ class Settings:
     spike_ratio: float = 2.0
     spike_min_count: int = 10
     wait_alert_minutes: int = 30
+    social_channels: bool = False
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_master_name: str = "mymaster"
     redis_wait_replicas: int = 0
@@ -314,6 +329,7 @@ class Settings:
             "CAREBOT_WEBCHAT_HOST": self.webchat_host,
             "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "CAREBOT_SOCIAL_CHANNELS": "1" if self.social_channels else "0",
         }
 
     @classmethod
@@ -372,6 +388,7 @@ class Settings:
                 f"http://localhost:{webchat_port},http://127.0.0.1:{webchat_port}",
             ),
             trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
+            social_channels=_bool(env, "CAREBOT_SOCIAL_CHANNELS", False),
         )
         settings.check_production()
         return settings
@@ -379,6 +396,22 @@ class Settings:
 
 def _is_loopback_network(network: str) -> bool:
     return ipaddress.ip_network(network, strict=False).is_loopback
+
+
+SOCIAL_PLATFORMS = ("MESSENGER", "INSTAGRAM", "WHATSAPP", "X", "TELEGRAM")
+"""The prefixes of the social channels' own variables (``TELEGRAM_BOT_TOKEN``, ...)."""
+
+
+def channel_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The social channels' variables (``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``,
+    ``TELEGRAM_*``), read when a channel is built; ``bot.channels.settings`` checks them, per
+    platform, and fails naming every missing or malformed one."""
+    env = os.environ if env is None else env
+    return {
+        name: value
+        for name, value in env.items()
+        if "_" in name and name.split("_", 1)[0] in SOCIAL_PLATFORMS
+    }
 
 
 _cached: Settings | None = None

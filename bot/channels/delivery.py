@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 Buttons = list[dict[str, Any]]
 S = TypeVar("S")
-OutputT = TypeVar("OutputT", bound="SocialOutput[Any]")
 
 
 def button_title(button: dict[str, Any]) -> str:
@@ -54,12 +53,10 @@ def options_text(text: str, buttons: Buttons) -> str:
 class SocialOutput(OutputChannel, Generic[S]):
     """Base output channel: splitting, buttons, executor, failure recording.
 
-    A platform sets ``CHANNEL``, ``SETTINGS`` (its settings class in ``bot.channels.settings``)
-    and, when the platform signals throttling in the body, ``throttle``.
+    A platform sets ``CHANNEL`` and, when the platform signals throttling in the body, ``throttle``.
     """
 
     CHANNEL: ClassVar[str] = ""
-    SETTINGS: ClassVar[Any] = None
     text_limit: ClassVar[int] = 2000
     button_text_limit: ClassVar[int | None] = None  # stricter limit for text carrying buttons
 
@@ -71,11 +68,6 @@ class SocialOutput(OutputChannel, Generic[S]):
     def throttle(resp: requests.Response) -> float | None:
         """Seconds the platform asks us to wait, from a response body (``SendClient``)."""
         return None
-
-    @classmethod
-    def from_env(cls: type[OutputT]) -> OutputT:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(cls.SETTINGS.from_env())
 
     @classmethod
     def name(cls) -> str:

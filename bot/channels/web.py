@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot import redis as bot_redis
 from bot.channels.base import neutralise_text
+from bot.queue.keys import Keys
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def _redis() -> redis.Redis:
 
 
 def inbox_key(sender: str) -> str:
-    return f"{get_settings().queue_prefix}:inbox:rest:{sender}"
+    return Keys(get_settings().queue_prefix).rest_inbox(sender)
 
 
 class InboxOutput(CollectingOutputChannel):

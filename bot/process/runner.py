@@ -2,7 +2,7 @@
 
 Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
 (:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
-workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+workspace (:8000) → queue sweeper (lease expiry, aging, spool delivery).
 
 Everything listens on 127.0.0.1 unless configured (``CAREBOT_RASA_HOST``, ``CAREBOT_ACTIONS_HOST``,
 ``CAREBOT_WEBCHAT_HOST``, ``CAREBOT_WORKSPACE_HOST``). Rasa's HTTP API always requires its token
@@ -140,7 +140,7 @@ class Runner:
         where = [("redis", self.ensure_redis())]
         logs = s.var_dir / "log"
         workspace = None
-        if self.workspace and self._has_workspace():
+        if self.workspace:
             # First: it is the model server every Rasa instance loads its model from.
             workspace = self._spawn(
                 "workspace",
@@ -304,20 +304,9 @@ class Runner:
 
     def _credentials(self) -> str:
         social = self.settings.home / "config" / "credentials.social.yml"
-        if os.environ.get("CAREBOT_SOCIAL_CHANNELS") == "1" and social.exists():
+        if self.settings.social_channels and social.exists():
             return str(social)
         return "config/credentials.yml"
-
-    @staticmethod
-    def _has_workspace() -> bool:
-        import argparse
-
-        from bot.cli.main import build_parser
-
-        for action in build_parser()._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return "workspace" in action.choices
-        return False
 
     def _sweep_forever(self) -> None:
         from bot.queue import Spool

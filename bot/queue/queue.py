@@ -17,6 +17,7 @@ from typing import Any, Callable, List, Sequence
 import redis as redis_lib
 from redis.exceptions import NoScriptError
 
+from bot.escalation.reasons import Reason
 from bot.queue import scripts
 from bot.queue.errors import OK, NotReplicated, QueueError, raise_for
 from bot.queue.keys import SCORE_BAND, Keys
@@ -187,7 +188,7 @@ class AgentQueue:
         esc = Escalation(
             channel=channel,
             sender=sender,
-            reasons=["delivery_failed"],
+            reasons=[Reason.DELIVERY_FAILED.value],
             priority=2,
             text="",
             draft=text,

@@ -4,9 +4,9 @@ Rasa takes a ticket lock per conversation around every message, so one conversat
 are processed one at a time, in order. Rasa 3.6's ``RedisLockStore`` issues a ticket with a GET
 and then a SET: two instances receiving messages of one conversation at the same moment can both
 take the first ticket and process them side by side (measured: 11 of 60 conversations held by
-two clients at once; ``tests/rasa_ext/test_rasa_lock.py``). :class:`FailSafeRedisLockStore` keeps Rasa's
-key and JSON (instances on older code interoperate) but does each read-modify-write step in one
-Lua script, so it is atomic in Redis: 2 round trips per message instead of 7 when nobody else
+two clients at once; ``tests/rasa_ext/test_rasa_lock.py``). :class:`FailSafeRedisLockStore` keeps
+Rasa's key and JSON (instances on older code interoperate) but does each read-modify-write step
+in one Lua script, so it is atomic in Redis: 2 round trips per message instead of 7 when nobody else
 holds the conversation. While Redis is unreachable it degrades to in-process locks, so the bot
 keeps answering (Rasa's own ``FailSafeTrackerStore`` does the same for trackers).
 """

@@ -1,7 +1,7 @@
 """Per-message costs of Rasa 3.6 removed, found by profiling (``bench/README.md``, "Load").
 
-:func:`apply` patches, in the Rasa server process only (``bot.rasa_ext.tracker_store`` calls it on import,
-and Rasa imports that module from ``endpoints.yml`` before it handles any message):
+:func:`apply` patches, in the Rasa server process only (``bot.rasa_ext.serve`` calls it at
+start-up, before Rasa handles any message):
 
 - ``Event.resolve_by_type`` walks every ``Event`` subclass (``all_subclasses`` +
   ``inspect.isabstract``) for *each* event of a tracker it deserialises; a tracker is loaded

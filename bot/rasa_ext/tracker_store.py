@@ -33,10 +33,13 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
+from redis.commands.core import Script
 
 from bot import redis as bot_redis
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
+from bot.queue import AgentQueue
+from bot.queue.keys import Keys
 from bot.rasa_ext.patches import dumps
 from bot.settings import get_settings
 from bot.stats import metrics
@@ -65,15 +68,15 @@ class CarebotTrackerStore(RedisTrackerStore):
         # Rasa's own client (never connected: redis-py connects lazily) is replaced by ours:
         # the same server and db, with timeouts, and through Sentinel when configured.
         self.red = bot_redis.client(url, timeout=5.0)
-        self._queue: Any = None
-        self._cas: Any = None
+        self._queue: AgentQueue | None = None
+        self._cas: Script | None = None
 
     @staticmethod
     def serialise_tracker(tracker: DialogueStateTracker) -> str:
         """Rasa's serialisation (``as_dialogue().as_dict()``), written by ujson."""
         return dumps(tracker.as_dialogue().as_dict())
 
-    def _agent_queue(self) -> Any:
+    def _agent_queue(self) -> AgentQueue:
         if self._queue is None:
             from bot.queue.connect import agent_queue
 
@@ -89,7 +92,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         if not isinstance(last, UserUttered):
             return
         channel = last.input_channel or tracker.get_latest_input_channel() or "rest"
-        marker = f"{get_settings().queue_prefix}:paused-msg:{tracker.sender_id}:{last.timestamp}"
+        marker = Keys(get_settings().queue_prefix).paused_message(tracker.sender_id, last.timestamp)
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of the workspace API, served at ``GET /openapi.json``.
 
-Written by hand, next to the routes it describes; ``tests/workspace/test_workspace_openapi.py`` checks
-that every route of the app is documented here and every documented route exists.
+Written by hand, next to the routes it describes; ``tests/workspace/test_workspace_openapi.py``
+checks that every route of the app is documented here and every documented route exists.
 """
 
 from __future__ import annotations

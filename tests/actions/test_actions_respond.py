@@ -120,6 +120,17 @@ def test_negative_message_escalates_pauses_and_drafts(services: Services) -> Non
     assert ticket.nlu["ranking"][0]["label"] == "faq/shipping_time"
 
 
+def test_the_wait_told_is_the_measured_one_and_the_ticket_says_the_same(
+    services: Services,
+) -> None:
+    assert services.wait_estimate() == services.config.default_wait_minutes * 60  # nothing yet
+    services.redis.lpush(services.queue.keys.waits, 1180, 1210, 1300)  # recent claim waits
+    _, messages = run(tracker(parse("useless, 3 weeks!", "faq/shipping_time", negative=0.98)))
+    assert messages[0]["wait"] == "about 20 minutes"
+    [ticket] = services.queue.list()
+    assert ticket.transcript[-1]["text"] == "Sorry! A teammate will reply within about 20 minutes."
+
+
 def test_low_confidence_draft_is_the_faq_answer(services: Services) -> None:
     run(tracker(parse("shipping to the moon?", "faq/shipping_time", conf=0.45)))
     [ticket] = services.queue.list()

@@ -176,8 +176,9 @@ def test_a_burst_in_one_conversation_through_the_proxy(multi: Multi) -> None:
 
 def test_a_burst_in_one_conversation_on_both_instances_at_once(multi: Multi) -> None:
     """The same burst sent straight to both instances, alternately (no proxy in between): the
-    atomic lock (``bot.rasa_ext.lock_store``) serialises it across instances. Rasa 3.6's RedisLockStore
-    issues tickets with GET then SET, so two instances could both take the first ticket."""
+    atomic lock (``bot.rasa_ext.lock_store``) serialises it across instances. Rasa 3.6's
+    RedisLockStore issues tickets with GET then SET, so two instances could both take the first
+    ticket."""
     port = multi.settings.rasa_port
     _burst(multi, [f"http://127.0.0.1:{port + i}/webhooks/rest/webhook" for i in (1, 2)])
 

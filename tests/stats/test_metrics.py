@@ -1,4 +1,5 @@
-"""bot.stats.metrics: Redis counters, the audit-stream fold and the Prometheus rendering (real Redis)."""
+"""bot.stats.metrics: Redis counters, the audit-stream fold and the Prometheus rendering
+(real Redis)."""
 
 from __future__ import annotations
 
