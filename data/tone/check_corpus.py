@@ -14,9 +14,11 @@ What is checked (every ``data/tone/*.yml``):
 - duplicates across ALL files: two rows whose normalised text (lowercase, NFKC, punctuation and
   whitespace collapsed, emoji kept) is the same are an error, and so is the same normalised text
   with two different labels;
-- near-duplicates inside the categorised files: rows that differ only in @handles, links, numbers
-  or #hashtags (the "skeleton") are an error there; in the older uncategorised files they are only
-  counted (``generate_social.py`` fills templates with handles on purpose);
+- near-duplicates inside the categorised files: rows with the same label and sarcasm that differ
+  only in @handles, links, numbers, #hashtags or emoji (the same "skeleton") are an error there; in
+  the older uncategorised files they are only counted (``generate_social.py`` fills templates with
+  handles on purpose). Same skeleton with a different label/sarcasm is a deliberate contrast pair
+  ("thanks for the update 🙄" vs "thanks for the update 🙂") and is only counted;
 - leakage into the tests: a row equal (normalised) to a phrase the tests hold out
   (strings of 3+ words listed in ``tests/test_tone.py``, ``tests/stories/*.yml`` user lines) is an error,
   because those tests assert that their probes are unseen.
@@ -102,11 +104,12 @@ def normalise(text: str) -> str:
 
 
 def skeleton(text: str) -> str:
-    """``normalise`` after @handles, links, #hashtags and numbers are replaced by placeholders."""
+    """``normalise`` after @handles, links, #hashtags, numbers and emoji are blanked."""
     text = re.sub(r"https?://\S+|www\.\S+", " url ", text)
     text = re.sub(r"@\w+", " @h ", text)
     text = re.sub(r"#\w+", " ", text)
     text = re.sub(r"[\d][\d,.:/-]*", " 0 ", text)
+    text = "".join(" " if unicodedata.category(ch) == "So" or ord(ch) in _VS else ch for ch in text)
     return normalise(text)
 
 
@@ -212,7 +215,7 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
             elif category is not None:
                 problems.append(f"{where}: has a category but the file has no meta block")
             by_norm[normalise(text)].append((path.name, i, str(label)))
-            by_skel[skeleton(text)].append((path.name, i, text))
+            by_skel[skeleton(text)].append((path.name, i, text, f"{label}/{sarcasm}"))
             all_rows.append(row)
             if categorised:
                 categorised_rows.append(row)
@@ -233,15 +236,25 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
             kind = "same text with different labels" if len(labels) > 1 else "duplicate"
             places = ", ".join(f"{f}:{i}" for f, i, _ in hits[:4])
             problems.append(f"{kind}: {norm!r} at {places}")
-    near_legacy = 0
+    near_legacy, contrast_pairs = 0, 0
     for skel, hits in by_skel.items():
-        if len(hits) > 1 and len({normalise(h[2]) for h in hits}) > 1:
-            if any(f in categorised_files for f, _, _ in hits):
-                places = "; ".join(f"{f}:{i} {t!r}" for f, i, t in hits[:3])
-                problems.append(f"near-duplicate (differs only in handles/links/numbers/tags): {places}")
+        if len(hits) < 2:
+            continue
+        by_tone: dict[str, list[tuple[str, int, str, str]]] = defaultdict(list)
+        for hit in hits:
+            by_tone[hit[3]].append(hit)
+        if len(by_tone) > 1:
+            contrast_pairs += 1  # same words, different tone (e.g. 🙄 vs 🙂): kept on purpose
+        for same in by_tone.values():
+            if len(same) < 2 or len({normalise(h[2]) for h in same}) < 2:
+                continue
+            if any(h[0] in categorised_files for h in same):
+                places = "; ".join(f"{f}:{i} {t!r}" for f, i, t, _ in same[:3])
+                problems.append(f"near-duplicate (differs only in handles/links/numbers/tags/emoji): {places}")
             else:
                 near_legacy += 1
     report["near_duplicates_in_uncategorised_files"] = near_legacy
+    report["contrast_pairs"] = contrast_pairs
     held = held_out_phrases(root)
     for norm, hits in by_norm.items():
         if norm in held:
@@ -269,6 +282,7 @@ def print_report(report: dict[str, Any]) -> None:
         for n in names:
             print(f"    {n:<26} {cats.get(n, 0):>5}")
     print(f"near-duplicates counted (not errors) in uncategorised files: {report['near_duplicates_in_uncategorised_files']}")
+    print(f"contrast pairs (same words, different label/sarcasm; allowed): {report['contrast_pairs']}")
 
 
 def main(argv: list[str] | None = None) -> int:
