@@ -122,7 +122,7 @@ def held_out_phrases(root: Path) -> set[str]:
                 continue
             for item in node.elts:
                 if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                    if len(item.value.split()) >= 3:
+                    if len(normalise(item.value).split()) >= 3:
                         phrases.add(normalise(item.value))
     for story in sorted((root / "tests" / "stories").glob("*.yml")):
         for step in _walk(yaml.safe_load(story.read_text(encoding="utf-8"))):
