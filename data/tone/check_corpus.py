@@ -104,9 +104,9 @@ def normalise(text: str) -> str:
 
 
 def skeleton(text: str) -> str:
-    """``normalise`` after @handles, links, #hashtags, numbers and emoji are blanked."""
-    text = re.sub(r"https?://\S+|www\.\S+", " url ", text)
-    text = re.sub(r"@\w+", " @h ", text)
+    """``normalise`` after @handles, links, #hashtags and emoji are dropped and numbers blanked."""
+    text = re.sub(r"https?://\S+|www\.\S+", " ", text)
+    text = re.sub(r"@\w+", " ", text)
     text = re.sub(r"#\w+", " ", text)
     text = re.sub(r"[\d][\d,.:/-]*", " 0 ", text)
     text = "".join(" " if unicodedata.category(ch) == "So" or ord(ch) in _VS else ch for ch in text)

@@ -113,7 +113,7 @@ SECTORS: dict[str, dict[str, list[str]]] = {
     "software": {
         "handles": ["@taskly", "@snapedit", "@cloudboxapp"],
         "case": ["support ticket", "refund request", "account recovery", "bug report"],
-        "late": ["fix", "refund", "account recovery", "licence key"],
+        "late": ["refund", "account recovery", "licence key", "invoice"],
         "agent": ["your support team", "the chatbot", "tier 2 support", "the account manager"],
         "purchase": ["annual plan", "licence", "upgrade"],
         "sub": ["subscription", "team plan", "pro plan"],
@@ -203,7 +203,7 @@ HOLD_DURATIONS = ["2 hours", "90 minutes", "47 minutes", "an hour and a half", "
 SHORT_LIFE = ["2 days", "a week", "three uses", "one wash", "a fortnight", "day one"]
 PAST_DATES = ["the 3rd", "last tuesday", "2 march", "the 14th", "12/04", "new year's eve", "the 28th", "last week", "4 november", "1 august", "monday"]
 FUTURE_DATES = ["friday", "the 14th", "next week", "tomorrow", "21 june", "monday", "this weekend", "the 30th"]
-TIMES = ["this morning", "yesterday", "at 9am", "on monday", "last night", "at lunch", "on saturday"]
+TIMES = ["this morning", "yesterday", "today", "on monday", "last night", "earlier", "on saturday"]
 NEUTRAL_TAGS = ["#help", "#question", "#monday", "#update", "#london", "#manchester", "#travel", "#weekend", "#customerservice"]  # fmt: skip
 LINKS = ["https://t.co/{code}", "https://imgur.com/{code}", "https://t.co/{code}"]
 
@@ -263,7 +263,7 @@ TEMPLATES: dict[str, list[str]] = {
     "neg_threat_formal": [
         "{handle} if my {late} isn't sorted by {fdate} i'm doing a chargeback",
         "{ldur} and no resolution on ref {n}, so i'm taking it to the ombudsman",
-        "consider this a formal complaint about my {case}, ref {n}. i want a final response letter",
+        "consider this a formal complaint, ref {n}, open since {pdate}. i want a final response letter",
     ],
     "neg_caps": [
         "WHERE IS MY {LATE}",
@@ -273,7 +273,7 @@ TEMPLATES: dict[str, list[str]] = {
     ],
     "neg_sad": [
         "honestly really disappointed with how my {case} was handled",
-        "the {product} was meant to be a present and it arrived broken. just sad about it",
+        "the {product} was meant to be a present and it arrived damaged. just sad about it",
         "i expected so much better from {handle}, feeling really let down",
     ],
     "sarc_positive_words": [
@@ -445,7 +445,9 @@ def _decorate(template: str, category: str, rng: random.Random) -> str:
     if "{handle}" not in template and rng.random() < 0.3:
         template = "{handle} " + template
     if category not in ("sarc_eyeroll", "sarc_clown", "sarc_slow_clap", "calm_emoji", "calm_excited"):
-        template += rng.choice(EMOJI.get(category, EMOJI[group]))
+        ending = rng.choice(EMOJI.get(category, EMOJI[group]))
+        if not (template.endswith("?") and ending.startswith(("!", "."))):  # no "?!" or "?..."
+            template += ending
     if rng.random() < 0.08:
         template += " " + rng.choice(NEUTRAL_TAGS)
     if rng.random() < 0.05:
