@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ SECTORS: dict[str, dict[str, list[str]]] = {
     "travel": {
         "handles": ["@skyhopair", "@northwindair", "@jetwiseair", "@railconnect", "@tripnestbooking"],
         "case": ["refund", "lost bag claim", "compensation claim", "complaint"],
-        "late": ["refund", "bag", "compensation", "flight", "train"],
+        "late": ["refund", "bag", "compensation", "replacement ticket"],
         "lost": ["suitcase", "car seat", "pushchair", "guitar case", "bag"],
         "agent": ["your call centre", "the chat agent", "the guy on the helpline"],
         "person": ["the gate agent", "the conductor", "the check in guy", "the woman at the arrivals desk", "the cabin manager"],
@@ -151,7 +152,7 @@ SECTORS: dict[str, dict[str, list[str]]] = {
     "hotels": {
         "handles": ["@harbourhotels", "@staylite"],
         "case": ["deposit refund", "complaint", "refund"],
-        "late": ["deposit refund", "room", "refund", "invoice"],
+        "late": ["deposit refund", "refund", "invoice"],
         "agent": ["reservations", "your central booking line"],
         "person": ["reception", "the night manager", "the concierge", "the duty manager"],
         "purchase": ["room", "spa package", "weekend break"],
@@ -187,7 +188,7 @@ SECTORS: dict[str, dict[str, list[str]]] = {
     "insurance": {
         "handles": ["@shieldsure", "@coverwell"],
         "case": ["claim", "renewal query", "complaint", "windscreen claim"],
-        "late": ["payout", "claim decision", "policy documents", "refund"],
+        "late": ["payout", "claim decision", "cover note", "refund"],
         "agent": ["the claims handler", "the renewals team", "your call centre"],
         "visitor": ["your assessor", "the loss adjuster"],
         "sub": ["car policy", "home policy", "pet policy", "premium"],
@@ -456,6 +457,8 @@ def _decorate(template: str, category: str, rng: random.Random) -> str:
 
 
 def _case(text: str, category: str, rng: random.Random) -> str:
+    text = re.sub(r"\?(!|\.\.\.)", "?", text)  # a question never ends "?!" or "?..."
+    text = re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", text)  # "a upgrade" -> "an upgrade"
     if category != "neg_caps" and rng.random() < 0.4:
         text = text[:1].upper() + text[1:]
     return " ".join(text.split())
