@@ -50,40 +50,97 @@ CALM = NEUTRAL | POSITIVE
 # name -> (allowed (label, sarcasm) pairs, what belongs there)
 CATEGORIES: dict[str, tuple[set[tuple[str, bool]], str]] = {
     # negative, not sarcastic
-    "neg_plain": (NEG, "plain complaint with no angry word: facts that are a complaint ('still nothing after 3 weeks', 'third time asking')"),
-    "neg_polite": (NEG, "polite frustration: courteous wording, clearly unhappy ('i'd appreciate an actual answer this time')"),
-    "neg_delay": (NEG, "delays and waiting: late orders, flights, engineers, refunds, hold queues, with frustration"),
+    "neg_plain": (
+        NEG,
+        "plain complaint with no angry word: facts that are a complaint ('still nothing after 3 weeks', 'third time asking')",
+    ),
+    "neg_polite": (
+        NEG,
+        "polite frustration: courteous wording, clearly unhappy ('i'd appreciate an actual answer this time')",
+    ),
+    "neg_delay": (
+        NEG,
+        "delays and waiting: late orders, flights, engineers, refunds, hold queues, with frustration",
+    ),
     "neg_broken_wrong": (NEG, "broken, damaged, wrong or not-as-described item or service"),
-    "neg_billing": (NEG, "billing errors: double charges, wrong amounts, fees, refunds not paid, charged after cancelling"),
+    "neg_billing": (
+        NEG,
+        "billing errors: double charges, wrong amounts, fees, refunds not paid, charged after cancelling",
+    ),
     "neg_staff": (NEG, "rude, dismissive or unhelpful staff, drivers, agents, chat bots"),
-    "neg_threat_leave": (NEG, "threat or decision to leave, cancel, switch provider, never buy again"),
-    "neg_threat_public": (NEG, "threat to go public: reviews, posting, tagging, telling everyone, the press"),
-    "neg_threat_formal": (NEG, "threat of a formal route: regulator, ombudsman, chargeback, bank dispute, lawyer, small claims"),
+    "neg_threat_leave": (
+        NEG,
+        "threat or decision to leave, cancel, switch provider, never buy again",
+    ),
+    "neg_threat_public": (
+        NEG,
+        "threat to go public: reviews, posting, tagging, telling everyone, the press",
+    ),
+    "neg_threat_formal": (
+        NEG,
+        "threat of a formal route: regulator, ombudsman, chargeback, bank dispute, lawyer, small claims",
+    ),
     "neg_caps": (NEG, "anger written in ALL CAPS (whole message or most of it)"),
     "neg_profanity": (NEG, "swearing, asterisked (f***, s***, bs, wtf...)"),
     "neg_sad": (NEG, "sad, hurt, disappointed, let down; no anger"),
     # sarcasm (all labelled negative)
-    "sarc_positive_words": (SARC, "positive words about a negative situation ('great, another delay', 'fantastic, charged twice')"),
-    "sarc_scare_quotes": (SARC, "a promise or claim in scare quotes (\"'ships in 2 days' lol\", 'your \"express\" delivery')"),
-    "sarc_love_how": (SARC, "'love how...', 'i love that...', 'gotta love...' about a bad situation"),
-    "sarc_oh_great": (SARC, "'oh great', 'oh wonderful', 'oh perfect', 'oh good', 'oh joy' openers"),
+    "sarc_positive_words": (
+        SARC,
+        "positive words about a negative situation ('great, another delay', 'fantastic, charged twice')",
+    ),
+    "sarc_scare_quotes": (
+        SARC,
+        "a promise or claim in scare quotes (\"'ships in 2 days' lol\", 'your \"express\" delivery')",
+    ),
+    "sarc_love_how": (
+        SARC,
+        "'love how...', 'i love that...', 'gotta love...' about a bad situation",
+    ),
+    "sarc_oh_great": (
+        SARC,
+        "'oh great', 'oh wonderful', 'oh perfect', 'oh good', 'oh joy' openers",
+    ),
     "sarc_eyeroll": (SARC, "the eye-roll emoji 🙄 carries (or seals) the irony"),
     "sarc_clown": (SARC, "the clown emoji 🤡 (the writer or the company as a clown)"),
-    "sarc_hyperbole": (SARC, "ironic exaggeration ('only took 6 business years', 'my grandchildren will receive it')"),
-    "sarc_thanks_for_nothing": (SARC, "'thanks for nothing' and ironic thanks/appreciation for a failure"),
-    "sarc_yeah_right": (SARC, "disbelief: 'yeah right', 'sure, jan', 'sure you will', 'i'll believe it when i see it'"),
-    "sarc_rhetorical_praise": (SARC, "mock reviews and ratings ('10/10 would wait on hold again', '5 stars for losing my bag')"),
+    "sarc_hyperbole": (
+        SARC,
+        "ironic exaggeration ('only took 6 business years', 'my grandchildren will receive it')",
+    ),
+    "sarc_thanks_for_nothing": (
+        SARC,
+        "'thanks for nothing' and ironic thanks/appreciation for a failure",
+    ),
+    "sarc_yeah_right": (
+        SARC,
+        "disbelief: 'yeah right', 'sure, jan', 'sure you will', 'i'll believe it when i see it'",
+    ),
+    "sarc_rhetorical_praise": (
+        SARC,
+        "mock reviews and ratings ('10/10 would wait on hold again', '5 stars for losing my bag')",
+    ),
     "sarc_hashtag": (SARC, "ironic hashtags (#blessed, #livingthedream, #customerservicegoals)"),
-    "sarc_slow_clap": (SARC, "slow clap / applause 👏 or 'well done', 'bravo', 'round of applause' for a failure"),
+    "sarc_slow_clap": (
+        SARC,
+        "slow clap / applause 👏 or 'well done', 'bravo', 'round of applause' for a failure",
+    ),
     # calm look-alikes (not sarcastic)
-    "calm_thanks": (POSITIVE, "sincere thanks, also with the words sarcasm uses ('love', 'great', 'thanks', 'of course')"),
+    "calm_thanks": (
+        POSITIVE,
+        "sincere thanks, also with the words sarcasm uses ('love', 'great', 'thanks', 'of course')",
+    ),
     "calm_status": (NEUTRAL, "neutral status questions ('any update on order 123?')"),
     "calm_faq": (NEUTRAL, "FAQ-type questions: hours, shipping, returns, plans, fees, how-to"),
     "calm_joke": (CALM, "friendly jokes and playful remarks with no complaint behind them"),
     "calm_excited": (POSITIVE, "excited, happy messages, often with emoji and caps"),
     "calm_compliment": (POSITIVE, "compliments about staff, products, service"),
-    "calm_delay_ok": (CALM, "delays or problems mentioned factually, without frustration ('no worries if it's late')"),
-    "calm_emoji": (POSITIVE, "positive messages with laughing or happy emoji (😂 🤣 😅 😍 🙌 🎉), never 🙄 or 🤡"),
+    "calm_delay_ok": (
+        CALM,
+        "delays or problems mentioned factually, without frustration ('no worries if it's late')",
+    ),
+    "calm_emoji": (
+        POSITIVE,
+        "positive messages with laughing or happy emoji (😂 🤣 😅 😍 🙌 🎉), never 🙄 or 🤡",
+    ),
 }
 GROUPS = {"negative (not sarcastic)": "neg_", "sarcasm": "sarc_", "calm look-alikes": "calm_"}
 ALLOWED_KEYS = {"text", "label", "sarcasm", "category"}
@@ -164,13 +221,15 @@ def write_meta(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]]) -> 
     end = re.search(r"^tone:\s*$", text, re.M)
     if not start or not end or end.start() < start.start():
         raise SystemExit(f"{path.name}: expected a 'meta:' block followed by 'tone:'")
-    path.write_text(text[: start.start()] + meta_block(meta, rows) + text[end.start() :], encoding="utf-8")
+    path.write_text(
+        text[: start.start()] + meta_block(meta, rows) + text[end.start() :], encoding="utf-8"
+    )
 
 
 def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str], dict[str, Any]]:
     problems: list[str] = []
     by_norm: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
-    by_skel: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    by_skel: dict[str, list[tuple[str, int, str, str]]] = defaultdict(list)
     report: dict[str, Any] = {"files": {}}
     all_rows: list[dict[str, Any]] = []
     categorised_rows: list[dict[str, Any]] = []
@@ -211,7 +270,9 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
                 if category not in CATEGORIES:
                     problems.append(f"{where}: category {category!r} is not in the list")
                 elif (label, sarcasm) not in CATEGORIES[category][0]:
-                    problems.append(f"{where}: {category} does not allow label={label} sarcasm={sarcasm}: {text!r}")
+                    problems.append(
+                        f"{where}: {category} does not allow label={label} sarcasm={sarcasm}: {text!r}"
+                    )
             elif category is not None:
                 problems.append(f"{where}: has a category but the file has no meta block")
             by_norm[normalise(text)].append((path.name, i, str(label)))
@@ -223,7 +284,9 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
             if fix_meta:
                 write_meta(path, meta, rows)
             elif meta.get("counts") != counts_of(rows):
-                problems.append(f"{path.name}: meta.counts do not match the rows (run with --write-meta)")
+                problems.append(
+                    f"{path.name}: meta.counts do not match the rows (run with --write-meta)"
+                )
         report["files"][path.name] = {"rows": len(rows), "categorised": categorised,
                                       "version": (meta or {}).get("corpus_version") if isinstance(meta, dict) else None}  # fmt: skip
 
@@ -237,11 +300,11 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
             places = ", ".join(f"{f}:{i}" for f, i, _ in hits[:4])
             problems.append(f"{kind}: {norm!r} at {places}")
     near_legacy, contrast_pairs = 0, 0
-    for skel, hits in by_skel.items():
-        if len(hits) < 2:
+    for skel_hits in by_skel.values():
+        if len(skel_hits) < 2:
             continue
         by_tone: dict[str, list[tuple[str, int, str, str]]] = defaultdict(list)
-        for hit in hits:
+        for hit in skel_hits:
             by_tone[hit[3]].append(hit)
         if len(by_tone) > 1:
             contrast_pairs += 1  # same words, different tone (e.g. 🙄 vs 🙂): kept on purpose
@@ -250,7 +313,9 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
                 continue
             if any(h[0] in categorised_files for h in same):
                 places = "; ".join(f"{f}:{i} {t!r}" for f, i, t, _ in same[:3])
-                problems.append(f"near-duplicate (differs only in handles/links/numbers/tags/emoji): {places}")
+                problems.append(
+                    f"near-duplicate (differs only in handles/links/numbers/tags/emoji): {places}"
+                )
             else:
                 near_legacy += 1
     report["near_duplicates_in_uncategorised_files"] = near_legacy
@@ -258,7 +323,9 @@ def check(directory: Path, root: Path, fix_meta: bool = False) -> tuple[list[str
     held = held_out_phrases(root)
     for norm, hits in by_norm.items():
         if norm in held:
-            problems.append(f"held-out test phrase in the corpus: {norm!r} at {hits[0][0]}:{hits[0][1]}")
+            problems.append(
+                f"held-out test phrase in the corpus: {norm!r} at {hits[0][0]}:{hits[0][1]}"
+            )
     report["all"] = counts_of(all_rows)
     report["categorised"] = counts_of(categorised_rows)
     return problems, report
@@ -268,7 +335,9 @@ def print_report(report: dict[str, Any]) -> None:
     print("files:")
     for name, info in report["files"].items():
         version = f"  version {info['version']}" if info["version"] else ""
-        print(f"  {name:<22} {info['rows']:>6} rows{'  (categorised)' if info['categorised'] else ''}{version}")
+        print(
+            f"  {name:<22} {info['rows']:>6} rows{'  (categorised)' if info['categorised'] else ''}{version}"
+        )
     a = report["all"]
     print(f"all files: {a['total']} rows  negative {a['negative']} (sarcastic {a['sarcasm']})  "
           f"neutral {a['neutral']}  positive {a['positive']}")  # fmt: skip
@@ -281,15 +350,23 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  {group}: {sum(cats.get(n, 0) for n in names)}")
         for n in names:
             print(f"    {n:<26} {cats.get(n, 0):>5}")
-    print(f"near-duplicates counted (not errors) in uncategorised files: {report['near_duplicates_in_uncategorised_files']}")
-    print(f"contrast pairs (same words, different label/sarcasm; allowed): {report['contrast_pairs']}")
+    print(
+        f"near-duplicates counted (not errors) in uncategorised files: {report['near_duplicates_in_uncategorised_files']}"
+    )
+    print(
+        f"contrast pairs (same words, different label/sarcasm; allowed): {report['contrast_pairs']}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=HERE)
-    parser.add_argument("--root", type=Path, default=ROOT, help="repository root (for the tests' held-out phrases)")
-    parser.add_argument("--write-meta", action="store_true", help="rewrite meta.counts of categorised files")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="repository root (for the tests' held-out phrases)"
+    )
+    parser.add_argument(
+        "--write-meta", action="store_true", help="rewrite meta.counts of categorised files"
+    )
     parser.add_argument("--max-problems", type=int, default=40)
     args = parser.parse_args(argv)
     problems, report = check(args.dir, args.root, fix_meta=args.write_meta)

@@ -44,16 +44,45 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "handles": ["@ridgeline", "@threadhouse", "@homenest", "@pixelmart"],
         "case": ["refund", "return", "exchange", "complaint"],
         "late": ["order", "sofa", "replacement", "refund", "click and collect order"],
-        "product": ["jacket", "pair of boots", "floor lamp", "dress", "pair of headphones", "kettle", "rucksack", "desk chair", "laptop"],
+        "product": [
+            "jacket",
+            "pair of boots",
+            "floor lamp",
+            "dress",
+            "pair of headphones",
+            "kettle",
+            "rucksack",
+            "desk chair",
+            "laptop",
+        ],
         "lost": ["order", "parcel", "return"],
         "agent": ["the guy on your phone line", "your returns team", "the chat agent"],
-        "person": ["the store manager", "the guy at the till", "the sales assistant", "the lady on the returns desk"],
+        "person": [
+            "the store manager",
+            "the guy at the till",
+            "the sales assistant",
+            "the lady on the returns desk",
+        ],
         "visitor": ["the delivery team", "the fitter"],
         "purchase": ["order", "jacket", "pair of boots", "laptop"],
-        "promise": ["next day delivery", "free returns", "in stock", "dispatched within 24 hours", "price match promise", "true to size"],
-        "faq": ["do you have the trail jacket in a size 10?", "can i return online orders to a store?", "is the grey sofa in stock at the leeds branch?",
-                "how long is the warranty on laptops?", "do you deliver furniture on saturdays?", "is there a size guide for the kids' boots?",
-                "can i reserve something online and pick it up later?", "do you do gift receipts?"],
+        "promise": [
+            "next day delivery",
+            "free returns",
+            "in stock",
+            "dispatched within 24 hours",
+            "price match promise",
+            "true to size",
+        ],
+        "faq": [
+            "do you have the trail jacket in a size 10?",
+            "can i return online orders to a store?",
+            "is the grey sofa in stock at the leeds branch?",
+            "how long is the warranty on laptops?",
+            "do you deliver furniture on saturdays?",
+            "is there a size guide for the kids' boots?",
+            "can i reserve something online and pick it up later?",
+            "do you do gift receipts?",
+        ],
     },
     "delivery": {
         "handles": ["@parcelpro", "@swiftpost", "@dropfast"],
@@ -64,52 +93,130 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "person": ["the driver", "the courier", "the guy at the depot counter"],
         "visitor": ["the driver", "the courier"],
         "purchase": ["next day delivery", "signed for delivery", "redelivery"],
-        "promise": ["delivered to a safe place", "before 1pm guaranteed", "tracked and signed", "out for delivery", "next working day", "we tried to deliver"],
-        "faq": ["can i change the delivery day once it's been sent?", "can a neighbour sign for my parcel?", "how do i book a redelivery?",
-                "can i collect from the depot instead?", "what time do drivers finish on saturdays?", "do you deliver to po boxes?",
-                "how big can a parcel be for the small parcel price?", "can i leave a safe place note for the driver?"],
+        "promise": [
+            "delivered to a safe place",
+            "before 1pm guaranteed",
+            "tracked and signed",
+            "out for delivery",
+            "next working day",
+            "we tried to deliver",
+        ],
+        "faq": [
+            "can i change the delivery day once it's been sent?",
+            "can a neighbour sign for my parcel?",
+            "how do i book a redelivery?",
+            "can i collect from the depot instead?",
+            "what time do drivers finish on saturdays?",
+            "do you deliver to po boxes?",
+            "how big can a parcel be for the small parcel price?",
+            "can i leave a safe place note for the driver?",
+        ],
     },
     "telecoms": {
         "handles": ["@voltfibre", "@cloudnetmobile", "@skylinktelecom"],
         "case": ["fault report", "number transfer", "complaint", "billing query"],
-        "late": ["fibre install", "new sim", "replacement router", "number transfer", "engineer visit"],
+        "late": [
+            "fibre install",
+            "new sim",
+            "replacement router",
+            "number transfer",
+            "engineer visit",
+        ],
         "product": ["router", "new phone", "signal booster", "tv box"],
-        "agent": ["your advisor", "the retention team", "the guy on the fault line", "the chat agent"],
+        "agent": [
+            "your advisor",
+            "the retention team",
+            "the guy on the fault line",
+            "the chat agent",
+        ],
         "person": ["the guy in your high street shop", "the shop manager"],
         "visitor": ["the engineer", "the technician", "the installer"],
         "purchase": ["phone upgrade", "broadband package", "sim"],
         "sub": ["broadband", "phone contract", "tv package", "sim only plan"],
-        "promise": ["superfast", "unlimited data", "no price rises", "99.9% uptime", "engineer between 8 and 1", "no faults in your area"],
-        "faq": ["does the 24 month plan come with a router?", "can i keep my number if i switch to you?", "is 5g included on sim only deals?",
-                "how do i set up the new router?", "what speeds can i get at my postcode?", "is there a contract for the monthly sim?",
-                "can i add a second line to my account?", "does roaming work in spain on my plan?"],
+        "promise": [
+            "superfast",
+            "unlimited data",
+            "no price rises",
+            "99.9% uptime",
+            "engineer between 8 and 1",
+            "no faults in your area",
+        ],
+        "faq": [
+            "does the 24 month plan come with a router?",
+            "can i keep my number if i switch to you?",
+            "is 5g included on sim only deals?",
+            "how do i set up the new router?",
+            "what speeds can i get at my postcode?",
+            "is there a contract for the monthly sim?",
+            "can i add a second line to my account?",
+            "does roaming work in spain on my plan?",
+        ],
     },
     "banking": {
         "handles": ["@bluepeakbank", "@mintbank", "@coinvault"],
         "case": ["dispute", "loan application", "complaint", "fraud claim", "account review"],
         "late": ["new card", "refund", "transfer", "replacement card", "loan decision"],
-                "agent": ["your fraud team", "the advisor", "the complaints team", "the chat agent"],
+        "agent": ["your fraud team", "the advisor", "the complaints team", "the chat agent"],
         "person": ["the branch staff", "the cashier", "the branch manager"],
         "purchase": ["international transfer", "currency order"],
         "sub": ["premium account", "account fee", "card fee"],
-        "promise": ["instant payments", "24/7 support", "fee-free", "no hidden charges", "we'll never block a genuine payment"],
-        "faq": ["how do i order a new debit card?", "can i freeze my card in the app?", "is there a fee for using my card abroad?",
-                "how do i set up a standing order?", "what's the contactless limit?", "can i open an account for my 12 year old?",
-                "how do i change my address on my account?", "what's the interest on the easy saver?"],
+        "promise": [
+            "instant payments",
+            "24/7 support",
+            "fee-free",
+            "no hidden charges",
+            "we'll never block a genuine payment",
+        ],
+        "faq": [
+            "how do i order a new debit card?",
+            "can i freeze my card in the app?",
+            "is there a fee for using my card abroad?",
+            "how do i set up a standing order?",
+            "what's the contactless limit?",
+            "can i open an account for my 12 year old?",
+            "how do i change my address on my account?",
+            "what's the interest on the easy saver?",
+        ],
     },
     "travel": {
-        "handles": ["@skyhopair", "@northwindair", "@jetwiseair", "@railconnect", "@tripnestbooking"],
+        "handles": [
+            "@skyhopair",
+            "@northwindair",
+            "@jetwiseair",
+            "@railconnect",
+            "@tripnestbooking",
+        ],
         "case": ["refund", "lost bag claim", "compensation claim", "complaint"],
         "late": ["refund", "bag", "compensation", "replacement ticket"],
         "lost": ["suitcase", "car seat", "pushchair", "guitar case", "bag"],
         "agent": ["your call centre", "the chat agent", "the guy on the helpline"],
-        "person": ["the gate agent", "the conductor", "the check in guy", "the woman at the arrivals desk", "the cabin manager"],
+        "person": [
+            "the gate agent",
+            "the conductor",
+            "the check in guy",
+            "the woman at the arrivals desk",
+            "the cabin manager",
+        ],
         "purchase": ["ticket", "flight", "seat upgrade", "bag allowance"],
         "booking": ["flight to lisbon", "train to edinburgh", "city break", "holiday"],
-        "promise": ["on time", "guaranteed seat", "flexible fare", "fast track", "priority boarding", "a short delay"],
-        "faq": ["can i take a pushchair on board?", "how much is it to add a hold bag?", "can i change the name on my booking?",
-                "what time does check in close?", "is there wifi on the train?", "do i need to print my boarding pass?",
-                "can i bring my own food on the flight?", "is there a discount for kids under 5?"],
+        "promise": [
+            "on time",
+            "guaranteed seat",
+            "flexible fare",
+            "fast track",
+            "priority boarding",
+            "a short delay",
+        ],
+        "faq": [
+            "can i take a pushchair on board?",
+            "how much is it to add a hold bag?",
+            "can i change the name on my booking?",
+            "what time does check in close?",
+            "is there wifi on the train?",
+            "do i need to print my boarding pass?",
+            "can i bring my own food on the flight?",
+            "is there a discount for kids under 5?",
+        ],
     },
     "software": {
         "handles": ["@taskly", "@snapedit", "@cloudboxapp"],
@@ -118,36 +225,77 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "agent": ["your support team", "the chatbot", "tier 2 support", "the account manager"],
         "purchase": ["annual plan", "licence", "upgrade"],
         "sub": ["subscription", "team plan", "pro plan"],
-        "promise": ["seamless sync", "one-click cancel", "unlimited storage", "99% uptime", "support within 1 hour", "your data is safe"],
-        "faq": ["does the desktop app work offline?", "can i move my account to a new email?", "is there a charity discount?",
-                "how do i export my files?", "can i share a project with my team?", "does it work on linux?",
-                "is there a student price?", "how do i turn on two step login?"],
+        "promise": [
+            "seamless sync",
+            "one-click cancel",
+            "unlimited storage",
+            "99% uptime",
+            "support within 1 hour",
+            "your data is safe",
+        ],
+        "faq": [
+            "does the desktop app work offline?",
+            "can i move my account to a new email?",
+            "is there a charity discount?",
+            "how do i export my files?",
+            "can i share a project with my team?",
+            "does it work on linux?",
+            "is there a student price?",
+            "how do i turn on two step login?",
+        ],
     },
     "food": {
         "handles": ["@quickbite", "@dishdash", "@pizzaloft"],
         "case": ["refund", "complaint"],
         "late": ["order", "food", "takeaway", "delivery"],
-                "agent": ["the chat agent", "your help centre"],
+        "agent": ["the chat agent", "your help centre"],
         "person": ["the waiter", "the manager on shift", "the driver", "the guy at the counter"],
         "visitor": ["the driver", "the rider"],
         "purchase": ["order", "takeaway", "pizza", "family meal deal"],
         "booking": ["table for friday", "birthday dinner", "sunday lunch"],
-        "promise": ["30 minute delivery", "hot and fresh", "table guaranteed", "freshly made", "arriving in 5 minutes"],
-        "faq": ["do you do gluten free pizza bases?", "can i order for collection?", "do you deliver after 11pm?",
-                "is the katsu curry vegan?", "can i book a table for 10 on friday?", "do you have a kids' menu?",
-                "is there a minimum order for delivery?", "can i pay cash to the driver?"],
+        "promise": [
+            "30 minute delivery",
+            "hot and fresh",
+            "table guaranteed",
+            "freshly made",
+            "arriving in 5 minutes",
+        ],
+        "faq": [
+            "do you do gluten free pizza bases?",
+            "can i order for collection?",
+            "do you deliver after 11pm?",
+            "is the katsu curry vegan?",
+            "can i book a table for 10 on friday?",
+            "do you have a kids' menu?",
+            "is there a minimum order for delivery?",
+            "can i pay cash to the driver?",
+        ],
     },
     "utilities": {
         "handles": ["@brightgrid", "@aquaflow"],
         "case": ["billing complaint", "meter query", "refund", "leak report"],
         "late": ["engineer visit", "refund", "smart meter install", "boiler repair", "final bill"],
-                "agent": ["the billing team", "your call centre", "the guy on the emergency line"],
+        "agent": ["the billing team", "your call centre", "the guy on the emergency line"],
         "visitor": ["the engineer", "the meter reader", "the plumber you sent"],
         "sub": ["energy bill", "direct debit", "water bill", "tariff"],
-        "promise": ["fixed price", "accurate bills", "smart", "no exit fees", "back on within 4 hours", "estimated reading"],
-        "faq": ["how do i book a smart meter install?", "can i pay my bill monthly?", "how do i send a meter reading?",
-                "is there a cheaper overnight tariff?", "who do i call about a leak in the street?", "can i switch to paperless bills?",
-                "how do i tell you i'm moving house?", "do you have a priority services register?"],
+        "promise": [
+            "fixed price",
+            "accurate bills",
+            "smart",
+            "no exit fees",
+            "back on within 4 hours",
+            "estimated reading",
+        ],
+        "faq": [
+            "how do i book a smart meter install?",
+            "can i pay my bill monthly?",
+            "how do i send a meter reading?",
+            "is there a cheaper overnight tariff?",
+            "who do i call about a leak in the street?",
+            "can i switch to paperless bills?",
+            "how do i tell you i'm moving house?",
+            "do you have a priority services register?",
+        ],
     },
     "hotels": {
         "handles": ["@harbourhotels", "@staylite"],
@@ -157,9 +305,24 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "person": ["reception", "the night manager", "the concierge", "the duty manager"],
         "purchase": ["room", "spa package", "weekend break"],
         "booking": ["weekend break", "spa day", "anniversary stay", "room for friday"],
-        "promise": ["sea view", "luxury spa", "late checkout", "quiet room", "complimentary breakfast", "recently refurbished"],
-        "faq": ["can we book a travel cot?", "what time is breakfast?", "is parking included?", "can i check in early?",
-                "is the pool open all year?", "are dogs allowed?", "can you store our bags after check out?", "do rooms have a kettle?"],
+        "promise": [
+            "sea view",
+            "luxury spa",
+            "late checkout",
+            "quiet room",
+            "complimentary breakfast",
+            "recently refurbished",
+        ],
+        "faq": [
+            "can we book a travel cot?",
+            "what time is breakfast?",
+            "is parking included?",
+            "can i check in early?",
+            "is the pool open all year?",
+            "are dogs allowed?",
+            "can you store our bags after check out?",
+            "do rooms have a kettle?",
+        ],
     },
     "streaming": {
         "handles": ["@streamly", "@tunewave"],
@@ -167,10 +330,23 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "late": ["refund", "fix for the tv app"],
         "agent": ["your support team", "the chatbot", "the billing team"],
         "sub": ["subscription", "family plan", "premium plan"],
-        "promise": ["ultra hd", "ad free", "cancel anytime", "works on every device", "new episodes every friday"],
-        "faq": ["is the app available on my smart tv?", "how many people can use the family plan?", "can i switch plans mid month?",
-                "when does the new season come out?", "do downloads expire?", "can i make a kids' profile?",
-                "is there a student plan?", "can i watch abroad on holiday?"],
+        "promise": [
+            "ultra hd",
+            "ad free",
+            "cancel anytime",
+            "works on every device",
+            "new episodes every friday",
+        ],
+        "faq": [
+            "is the app available on my smart tv?",
+            "how many people can use the family plan?",
+            "can i switch plans mid month?",
+            "when does the new season come out?",
+            "do downloads expire?",
+            "can i make a kids' profile?",
+            "is there a student plan?",
+            "can i watch abroad on holiday?",
+        ],
     },
     "gyms": {
         "handles": ["@pulsegym", "@ironworksfit"],
@@ -180,10 +356,23 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "person": ["the front desk", "the trainer", "the duty manager", "the spin instructor"],
         "sub": ["membership", "direct debit", "class pass"],
         "booking": ["first spin class", "first personal training session"],
-        "promise": ["24 hour access", "no contract", "brand new equipment", "always clean", "cancel online anytime"],
-        "faq": ["how do i book a spin class?", "is the pool included in the basic membership?", "what time does the gym open on sundays?",
-                "can i pause my membership?", "do you do a student rate?", "can i bring a friend for free?",
-                "are towels provided?", "is there a women-only area?"],
+        "promise": [
+            "24 hour access",
+            "no contract",
+            "brand new equipment",
+            "always clean",
+            "cancel online anytime",
+        ],
+        "faq": [
+            "how do i book a spin class?",
+            "is the pool included in the basic membership?",
+            "what time does the gym open on sundays?",
+            "can i pause my membership?",
+            "do you do a student rate?",
+            "can i bring a friend for free?",
+            "are towels provided?",
+            "is there a women-only area?",
+        ],
     },
     "insurance": {
         "handles": ["@shieldsure", "@coverwell"],
@@ -192,18 +381,70 @@ SECTORS: dict[str, dict[str, list[str]]] = {
         "agent": ["the claims handler", "the renewals team", "your call centre"],
         "visitor": ["your assessor", "the loss adjuster"],
         "sub": ["car policy", "home policy", "pet policy", "premium"],
-        "promise": ["quick claims", "cover for everything", "no-quibble", "claims paid in 5 days", "we're on your side"],
-        "faq": ["does my home policy cover accidental damage?", "can i add my partner to the car policy?", "how do i make a claim?",
-                "what's the excess on the pet policy?", "can i pay monthly?", "does travel cover include skiing?",
-                "is my phone covered outside the house?", "how do i get a copy of my documents?"],
+        "promise": [
+            "quick claims",
+            "cover for everything",
+            "no-quibble",
+            "claims paid in 5 days",
+            "we're on your side",
+        ],
+        "faq": [
+            "does my home policy cover accidental damage?",
+            "can i add my partner to the car policy?",
+            "how do i make a claim?",
+            "what's the excess on the pet policy?",
+            "can i pay monthly?",
+            "does travel cover include skiing?",
+            "is my phone covered outside the house?",
+            "how do i get a copy of my documents?",
+        ],
     },
 }
 
-LONG_DURATIONS = ["three weeks", "6 weeks", "a month", "five weeks", "two months", "11 days", "ten days", "7 weeks", "19 days"]
-HOLD_DURATIONS = ["2 hours", "90 minutes", "47 minutes", "an hour and a half", "3 hours", "an hour", "55 minutes"]
+LONG_DURATIONS = [
+    "three weeks",
+    "6 weeks",
+    "a month",
+    "five weeks",
+    "two months",
+    "11 days",
+    "ten days",
+    "7 weeks",
+    "19 days",
+]
+HOLD_DURATIONS = [
+    "2 hours",
+    "90 minutes",
+    "47 minutes",
+    "an hour and a half",
+    "3 hours",
+    "an hour",
+    "55 minutes",
+]
 SHORT_LIFE = ["2 days", "a week", "three uses", "one wash", "a fortnight", "day one"]
-PAST_DATES = ["the 3rd", "last tuesday", "2 march", "the 14th", "12/04", "new year's eve", "the 28th", "last week", "4 november", "1 august", "monday"]
-FUTURE_DATES = ["friday", "the 14th", "next week", "tomorrow", "21 june", "monday", "this weekend", "the 30th"]
+PAST_DATES = [
+    "the 3rd",
+    "last tuesday",
+    "2 march",
+    "the 14th",
+    "12/04",
+    "new year's eve",
+    "the 28th",
+    "last week",
+    "4 november",
+    "1 august",
+    "monday",
+]
+FUTURE_DATES = [
+    "friday",
+    "the 14th",
+    "next week",
+    "tomorrow",
+    "21 june",
+    "monday",
+    "this weekend",
+    "the 30th",
+]
 TIMES = ["this morning", "yesterday", "today", "on monday", "last night", "earlier", "on saturday"]
 NEUTRAL_TAGS = ["#help", "#question", "#monday", "#update", "#london", "#manchester", "#travel", "#weekend", "#customerservice"]  # fmt: skip
 LINKS = ["https://t.co/{code}", "https://imgur.com/{code}", "https://t.co/{code}"]
@@ -288,7 +529,7 @@ TEMPLATES: dict[str, list[str]] = {
         "'{promise}' they said. {ldur} later",
         "{handle} so much for '{promise}'",
         "the '{promise}' part is my favourite bit of fiction this year",
-        "\"{promise}\" lol",
+        '"{promise}" lol',
     ],
     "sarc_love_how": [
         "love how {handle} takes my money instantly but my {late} takes {ldur}",
@@ -389,7 +630,14 @@ TEMPLATES: dict[str, list[str]] = {
 }
 # rows to keep per category (a template yields only as many rows as it has genuinely new fillings)
 TARGET = {"neg_": 24, "sarc_": 22, "calm_": 45}
-TARGET_OVERRIDE = {"calm_faq": 200, "calm_status": 70, "calm_thanks": 60, "calm_excited": 25, "calm_emoji": 25, "calm_compliment": 30}
+TARGET_OVERRIDE = {
+    "calm_faq": 200,
+    "calm_status": 70,
+    "calm_thanks": 60,
+    "calm_excited": 25,
+    "calm_emoji": 25,
+    "calm_compliment": 30,
+}
 
 EMOJI = {
     "neg_polite": ["", "", "", " 🙁", "..."],
@@ -408,7 +656,21 @@ def _check_corpus() -> Any:
     return module
 
 
-SLOT_LISTS = ("handles", "case", "late", "product", "lost", "agent", "person", "visitor", "purchase", "sub", "booking", "promise", "faq")
+SLOT_LISTS = (
+    "handles",
+    "case",
+    "late",
+    "product",
+    "lost",
+    "agent",
+    "person",
+    "visitor",
+    "purchase",
+    "sub",
+    "booking",
+    "promise",
+    "faq",
+)
 
 
 def _fields(template: str) -> set[str]:
@@ -418,7 +680,9 @@ def _fields(template: str) -> set[str]:
 
 
 def _slots(sector: dict[str, list[str]], rng: random.Random) -> dict[str, str]:
-    code = "".join(rng.choice("abcdefghkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(7))
+    code = "".join(
+        rng.choice("abcdefghkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(7)
+    )
     prefix = rng.choice(["", "", "#", "", "ORD-", "CS"])
     values = {name: rng.choice(sector[name]) for name in SLOT_LISTS if sector.get(name)}
     values["handle"] = values.pop("handles")
@@ -445,7 +709,13 @@ def _decorate(template: str, category: str, rng: random.Random) -> str:
     group = category.split("_")[0]
     if "{handle}" not in template and rng.random() < 0.3:
         template = "{handle} " + template
-    if category not in ("sarc_eyeroll", "sarc_clown", "sarc_slow_clap", "calm_emoji", "calm_excited"):
+    if category not in (
+        "sarc_eyeroll",
+        "sarc_clown",
+        "sarc_slow_clap",
+        "calm_emoji",
+        "calm_excited",
+    ):
         ending = rng.choice(EMOJI.get(category, EMOJI[group]))
         if not (template.endswith("?") and ending.startswith(("!", "."))):  # no "?!" or "?..."
             template += ending
@@ -484,12 +754,18 @@ def generate(seed: int = SEED) -> list[dict[str, Any]]:
             label, sarcasm = "positive", False
         else:
             label, sarcasm = next(iter(allowed))
-        target = TARGET_OVERRIDE.get(category, next(v for k, v in TARGET.items() if category.startswith(k)))
+        target = TARGET_OVERRIDE.get(
+            category, next(v for k, v in TARGET.items() if category.startswith(k))
+        )
         kept, tries = 0, 0
         while kept < target and tries < target * 60:
             tries += 1
             template = _decorate(rng.choice(templates), category, rng)
-            fits = [name for name in sorted(SECTORS) if all(SECTORS[name].get(f) for f in _fields(template))]
+            fits = [
+                name
+                for name in sorted(SECTORS)
+                if all(SECTORS[name].get(f) for f in _fields(template))
+            ]
             text = _case(template.format(**_slots(SECTORS[rng.choice(fits)], rng)), category, rng)
             norm, skel = checker.normalise(text), checker.skeleton(text)
             if norm in seen_norm or skel in seen_skel or len(text) > 280:
