@@ -13,7 +13,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
-	browser \
+	browser tone-check \
 	bench bench-queue bench-nlu bench-tone bench-load clean
 
 help: ## list every target
@@ -53,7 +53,10 @@ test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
 faq-check: install ## refuse FAQ data that would hurt the bot (also runs in make test)
 	$(CAREBOT) faq check
 
-test: validate faq-check train test-stories test-py ## the whole test suite
+tone-check: install ## the tone corpus: schema, categories, duplicates, no test probes in it
+	$(PY) data/tone/check_corpus.py
+
+test: validate faq-check tone-check train test-stories test-py ## the whole test suite
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests bench

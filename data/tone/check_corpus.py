@@ -20,7 +20,7 @@ What is checked (every ``data/tone/*.yml``):
   handles on purpose). Same skeleton with a different label/sarcasm is a deliberate contrast pair
   ("thanks for the update 🙄" vs "thanks for the update 🙂") and is only counted;
 - leakage into the tests: a row equal (normalised) to a phrase the tests hold out
-  (strings of 3+ words listed in ``tests/test_tone.py``, ``tests/stories/*.yml`` user lines) is an error,
+  (strings of 3+ words listed in ``tests/nlu/test_tone.py``, ``tests/stories/*.yml`` user lines) is an error,
   because those tests assert that their probes are unseen.
 """
 
@@ -172,7 +172,10 @@ def skeleton(text: str) -> str:
 
 def held_out_phrases(root: Path) -> set[str]:
     phrases: set[str] = set()
-    test_tone = root / "tests" / "test_tone.py"
+    test_tone = root / "tests" / "nlu" / "test_tone.py"
+    if not test_tone.exists():
+        raise SystemExit(f"check_corpus: {test_tone} is gone; point the probe check at the tone "
+                         "tests' new place")
     if test_tone.exists():
         for node in ast.walk(ast.parse(test_tone.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.List):  # probe lists: MUST_ESCALATE, parametrize lists, ...
