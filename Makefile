@@ -14,7 +14,7 @@ DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	browser tone-check \
-	bench bench-queue bench-nlu bench-tone bench-load clean
+	bench bench-queue bench-nlu bench-tone bench-safety bench-load clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 	$(CAREBOT) bench tone --test $(DATA)/airline_sentiment/dev.csv
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_irony/dev.csv
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_sentiment/dev.csv
+
+bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC150 dev as out-of-scope traffic
+	$(CAREBOT) bench safety --bitext $(DATA)/bitext/dev.csv --clinc $(DATA)/clinc150/dev.csv --sweep --name shipped
 
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
