@@ -20,7 +20,9 @@ from rasa_sdk import Tracker
 
 from bot.escalation.handoff import transcript_from_events
 from bot.rasa_ext import patches as patches_module
-from bot.rasa_ext.patches import ORIGINALS, dumps, slim_events
+from bot.rasa_ext.fast_json import dumps
+from bot.rasa_ext.patches import ORIGINALS
+from bot.rasa_ext.patches.action_payload import slim_events
 from bot.rasa_ext.tracker_store import CarebotTrackerStore
 from tests.fakes.http_server import serve_post
 
