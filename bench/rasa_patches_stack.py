@@ -37,6 +37,12 @@ def latest_model(models: Path = ROOT / "models") -> Path:
     return found[-1]
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time process ``pid`` has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class ActionServer:
     """The project's action server (``python -m rasa_sdk --actions actions``), a child process."""
@@ -45,9 +51,8 @@ class ActionServer:
     url: str
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the action server has used so far (``/proc/<pid>/stat``)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time the action server has used so far."""
+        return process_cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pluggy
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("bot.rasa_ext.serve")  # not "__main__" when run with -m
 hookimpl = pluggy.HookimplMarker("rasa")
 EXIT_WRONG_RASA = 2
 
