@@ -144,11 +144,9 @@ async def run_stack(args: argparse.Namespace, run_id: str) -> dict[str, Any]:
 def micro_all(rec: micro.Recorded, agent: Any) -> dict[str, dict[str, Any]]:
     return {
         "Event.resolve_by_type": micro.time_event_types(rec),
-        "Domain.is_empty": micro.time_empty_domain(rec, agent.domain),
         "RemoteAction._validate_action_result": micro.time_action_result(rec),
         "DaskGraphRunner.run": micro.time_graph_runner(rec),
         "EndpointConfig.session": micro.time_action_sessions(rec, free_port()),
-        "RemoteAction._action_call_format": micro.time_action_payload(rec),
     }
 
 
@@ -180,7 +178,6 @@ def report(result: dict[str, Any], path: Path) -> Path:
             m["saved_ms_per_msg"], f"{100 * (v['share_of_server_cpu'] or 0):.1f} %",
             f"{meso_saved['median']} ({meso_saved['min']} to {meso_saved['max']})",
             f"**{v['verdict']}**"))
-    payload = result["patches"].get("RemoteAction._action_call_format", {}).get("micro", {})
     notes = [
         f"Rasa {result['rasa_version']}, model `{result['model']}`, "
         f"{result['messages_per_pass']} messages per pass "
@@ -191,13 +188,13 @@ def report(result: dict[str, Any], path: Path) -> Path:
         f"Keep when the micro saving ≥ max({KEEP_MIN_MS} ms, {KEEP_SHARE:.0%} of the server CPU "
         f"per message with all patches on) = {result['threshold_ms_per_msg']} ms.",
     ]
-    if payload:
+    session = result["patches"].get("EndpointConfig.session", {}).get("micro", {})
+    if session:
         notes.append(
-            f"Action-call body: {payload.get('body_bytes_rasa')} bytes as Rasa writes it, "
-            f"{payload.get('body_bytes_ours')} slimmed; the saving counts both sides (Rasa "
-            f"builds + writes it: {payload.get('saved_ms_per_msg')} ms in all, of which the "
-            f"action server's reading "
-            f"{payload.get('action_server', {}).get('saved_ms_per_msg')} ms).")
+            f"`EndpointConfig.session`: µs/call are this process's (a {session['body_bytes']}-byte "
+            f"body to a trivial local server); the saving adds the server's side "
+            f"({session['server']['rasa_us_per_call']:.0f} → "
+            f"{session['server']['ours_us_per_call']:.0f} µs per request).")
     sections = [
         ("Run", "\n".join(f"- {n}" for n in notes)),
         ("Server CPU per message, each configuration (meso, median over rounds)", md_table(

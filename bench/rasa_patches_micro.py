@@ -6,15 +6,15 @@ same inputs, and the CPU time per call (``time.process_time``, best of ``repeat`
 saving per message = (Rasa's − ours) per call × calls per message:
 
 - ``Event.resolve_by_type``: the type names looked up, in the order seen;
-- ``Domain.is_empty``: the bot's domain;
 - ``RemoteAction._validate_action_result``: the action server's responses;
 - ``DaskGraphRunner.run``: the scheduling alone: the run's time minus the time inside its nodes
   (the nodes, carebot's NLU and Rasa's policies, are the same calls either way);
 - ``EndpointConfig.session``: a request with a recorded action-call body to a trivial HTTP server
-  in a child process (this process's CPU per call: a new session and connection, and
-  ``json.dumps``, against the kept session and ujson);
-- ``RemoteAction._action_call_format``: building and writing the action-call body (this process),
-  and reading it as the action server does (``ujson.loads`` + ``Tracker.from_dict``).
+  in a child process (CPU per call of this process and of the server: a new session and
+  connection, and ``json.dumps``, against the kept session and ujson).
+
+Two patches were measured this way and dropped (``bench/README.md``, "Patches of Rasa
+internals"): ``Domain.is_empty`` and ``RemoteAction._action_call_format``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class Recorded:
     type_names: list[str] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)
     graph_calls: list[tuple[Any, dict[str, Any], list[str] | None]] = field(default_factory=list)
-    trackers: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    """Action-call bodies as Rasa sent them."""
 
     def per_message(self, name: str) -> float:
         return self.calls[name] / self.messages if self.messages else 0.0
@@ -73,9 +74,18 @@ def recording(rec: Recorded) -> Iterator[None]:
             inputs = kwargs.get("inputs", args[1] if len(args) > 1 else None) or {}
             targets = kwargs.get("targets", args[2] if len(args) > 2 else None)
             rec.graph_calls.append((args[0], copy.deepcopy(inputs), targets))
-        elif name == "RemoteAction._action_call_format":
-            rec.trackers.append((args[0], copy.deepcopy(args[1]), args[2]))
 
+    from rasa.core.actions.action import RemoteAction
+
+    build_body = RemoteAction._action_call_format
+
+    def body_kept(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+        body: dict[str, Any] = build_body(self, tracker, domain)
+        if len(rec.bodies) < KEEP:
+            rec.bodies.append(copy.deepcopy(body))
+        return body
+
+    RemoteAction._action_call_format = body_kept  # type: ignore[method-assign]
     for name, entry in patches.APPLIED.items():
         inner = getattr(entry.owner, entry.attr)
 
@@ -88,6 +98,7 @@ def recording(rec: Recorded) -> Iterator[None]:
     try:
         yield
     finally:
+        RemoteAction._action_call_format = build_body  # type: ignore[method-assign]
         for entry in patches.APPLIED.values():
             setattr(entry.owner, entry.attr, entry.patched)
 
@@ -126,14 +137,6 @@ def time_event_types(rec: Recorded) -> dict[str, Any]:
     names = [(t,) for t in rec.type_names or ["user"]]
     rasa = cpu_per_call(calls_of(patches.ORIGINALS[name], names))
     ours = cpu_per_call(calls_of(Event.resolve_by_type, names))
-    return _pair(name, rasa, ours, rec.per_message(name))
-
-
-def time_empty_domain(rec: Recorded, domain: Any) -> dict[str, Any]:
-    name = "Domain.is_empty"
-    inputs = [(domain,)] * 200
-    rasa = cpu_per_call(calls_of(patches.ORIGINALS[name], inputs))
-    ours = cpu_per_call(calls_of(type(domain).is_empty, inputs))
     return _pair(name, rasa, ours, rec.per_message(name))
 
 
@@ -217,7 +220,7 @@ def time_action_sessions(rec: Recorded, port: int, calls: int = 200, passes: int
     name = "EndpointConfig.session"
     from rasa.utils.endpoints import EndpointConfig
 
-    body = _bodies(rec)[0] if rec.trackers else {"next_action": "action_respond"}
+    body = rec.bodies[0] if rec.bodies else {"next_action": "action_respond"}
     server = subprocess.Popen([sys.executable, "-c", TRIVIAL_SERVER, str(port)])
     try:
         deadline = time.monotonic() + 60
@@ -267,43 +270,3 @@ def time_action_sessions(rec: Recorded, port: int, calls: int = 200, passes: int
             "saved_ms_per_msg": round(client["saved_ms_per_msg"] + served["saved_ms_per_msg"], 4),
             "note": "one request to a trivial local server: this process (best of the passes) "
                     "+ the server (median; 10 ms clock ticks)"}
-
-
-def _bodies(rec: Recorded) -> list[dict[str, Any]]:
-    """The action-call bodies of the recorded calls, as the patched Rasa builds them."""
-    from rasa.core.actions.action import RemoteAction
-
-    return [RemoteAction._action_call_format(a, t, d) for a, t, d in rec.trackers]
-
-
-def time_action_payload(rec: Recorded) -> dict[str, Any]:
-    """Building + writing the body (Rasa) and reading it (the action server), full vs slim."""
-    import ujson
-    from rasa_sdk import Tracker
-
-    name = "RemoteAction._action_call_format"
-    from rasa.core.actions.action import RemoteAction
-
-    calls = rec.trackers
-    rasa_fn, ours_fn = patches.ORIGINALS[name], RemoteAction._action_call_format
-
-    written = {label: [dumps(fn(a, t, d)) for a, t, d in calls]
-               for label, fn in (("rasa", rasa_fn), ("ours", ours_fn))}
-
-    def write(fn: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
-        return lambda a, t, d: dumps(fn(a, t, d))
-
-    def read(body: str) -> Any:
-        return Tracker.from_dict(ujson.loads(body)["tracker"])
-
-    per_msg = rec.per_message(name)
-    rasa_side = _pair(name, cpu_per_call(calls_of(write(rasa_fn), calls), 3),
-                      cpu_per_call(calls_of(write(ours_fn), calls), 3), per_msg)
-    server_side = _pair(name, cpu_per_call(calls_of(read, [(b,) for b in written["rasa"]]), 3),
-                        cpu_per_call(calls_of(read, [(b,) for b in written["ours"]]), 3),
-                        per_msg)
-    sizes = {k: round(sum(map(len, v)) / max(len(v), 1)) for k, v in written.items()}
-    return {**rasa_side, "action_server": server_side, "body_bytes_rasa": sizes["rasa"],
-            "body_bytes_ours": sizes["ours"],
-            "saved_ms_per_msg": round(rasa_side["saved_ms_per_msg"]
-                                      + server_side["saved_ms_per_msg"], 4)}
