@@ -16,13 +16,14 @@ The patches, and what each saves per message (CPU, both processes):
 - :mod:`.action_result` (``RemoteAction._validate_action_result``): 23.2 ms;
 - :mod:`.action_sessions` (``EndpointConfig.session``): 1.16 ms (8.6 %);
 - :mod:`.graph_runner` (``DaskGraphRunner.run``): 0.89 ms (6.6 %);
-- :mod:`.event_types` (``Event.resolve_by_type``): 0.39 ms (2.9 %; 3.8 % and 3.2 % in two
-  other runs: kept, at the threshold, and growing with the length of a conversation).
+- :mod:`.event_types` (``Event.resolve_by_type``): 0.39 ms (2.9 %; 3.8 %, 3.2 % and 3.5 % in
+  three other runs: kept, at the threshold, and growing with the length of a conversation).
 
 Measured by ``bench/rasa_patches_bench.py`` (``bench/reports/rasa-patches-six.md``): Rasa's
 function and the replacement timed on the inputs recorded from 151 messages of the load bench's
 mix, × calls per message; percentages of the server CPU per message (Rasa + action server) with
-every patch on, 13.5 ms (load average 7–11). Every patch off: 50.9 ms. Dropped in issue 13, their
+every patch on, 13.5 ms (load average 7–11). Every patch off: 50.9 ms. With the four kept
+(``bench/reports/rasa-patches.md``): 11.4 ms per message, every patch off 44.0 ms. Dropped in issue 13, their
 gain no longer mattering (< 0.1 ms and < 3 %): ``Domain.is_empty`` compared with one empty
 domain (0.05 ms), and the older ``parse_data`` left out of the action call (0.06 ms on both sides
 together; the body was only 13 % smaller, most of it being the domain, as social DMs are short).

@@ -7,7 +7,9 @@ meta-schema each time, then tries all 23 event schemas of a ``oneOf`` for every 
 same validation without those two costs; an invalid response gets jsonschema's own error
 (``best_match``, as ``validate`` raises it, with Rasa's suffix).
 
-Measured gain: see ``bench/README.md``, "Patches of Rasa internals".
+Measured (``bench/rasa_patches_bench.py``, ``bench/reports/rasa-patches-six.md``): 23.9 ms per
+action call in Rasa (mostly the meta-schema check) against 50 µs, one call per message: 23.2 ms
+of CPU per message saved, more than all the rest of the message costs with the patches (13.5 ms).
 """
 
 from __future__ import annotations

@@ -9,7 +9,11 @@ returns Rasa's own one-off session.
 The sessions it opens are closed by :func:`close_sessions`, which ``bot.rasa_ext.serve`` runs when
 the Sanic server stops (``after_server_stop``).
 
-Measured gain: see ``bench/README.md``, "Patches of Rasa internals".
+Measured (``bench/rasa_patches_bench.py``, ``bench/reports/rasa-patches-six.md``): one action
+call per message; a request with a 15.7 KB action-call body to a local server costs 1,306 µs of
+CPU in the calling process with Rasa's session against 512 µs, and 1,100 against 700 µs in the
+server (accepting a connection per call): 1.16 ms of CPU per message, 8.6 % of the 13.5 ms the
+server spends per message.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ replacement calls the same nodes with the same inputs, depth-first in this threa
 synchronous scheduler does, minus its bookkeeping), and computes the minimal schema per target
 list once per runner instead of per call.
 
-Measured gain: see ``bench/README.md``, "Patches of Rasa internals".
+Measured (``bench/rasa_patches_bench.py``, ``bench/reports/rasa-patches-six.md``): the scheduling
+alone (a run's CPU time minus the time inside its nodes) is 341 µs per run with dask against
+31 µs, 2.9 runs per message (the NLU graph, and the policy graph before and after the action):
+0.89 ms of CPU per message, 6.6 % of the 13.5 ms the server spends per message.
 """
 
 from __future__ import annotations
