@@ -23,10 +23,12 @@ Measured by ``bench/rasa_patches_bench.py`` (``bench/reports/rasa-patches-six.md
 function and the replacement timed on the inputs recorded from 151 messages of the load bench's
 mix, × calls per message; percentages of the server CPU per message (Rasa + action server) with
 every patch on, 13.5 ms (load average 7–11). Every patch off: 50.9 ms. With the four kept
-(``bench/reports/rasa-patches.md``): 11.4 ms per message, every patch off 44.0 ms. Dropped in issue 13, their
-gain no longer mattering (< 0.1 ms and < 3 %): ``Domain.is_empty`` compared with one empty
-domain (0.05 ms), and the older ``parse_data`` left out of the action call (0.06 ms on both sides
-together; the body was only 13 % smaller, most of it being the domain, as social DMs are short).
+(``bench/reports/rasa-patches.md``): 11.4 ms per message, every patch off 44.0 ms.
+
+Dropped in issue 13, their gain no longer mattering (< 0.1 ms and < 3 %): ``Domain.is_empty``
+compared with one empty domain (0.05 ms), and the older ``parse_data`` left out of the action
+call (0.06 ms on both sides together; the body was only 13 % smaller, most of it being the
+domain, as social DMs are short).
 """
 
 from __future__ import annotations
