@@ -23,7 +23,8 @@ def test_the_saving_is_paired_by_round() -> None:
 
 def test_a_patch_is_kept_from_3_percent_and_0_1_ms() -> None:
     meso = {ALL_ON: {"server_cpu_ms_per_msg": 10.0}}
-    samples = {**_samples([10.0], [10.5]), "without A.b": [{"rasa": 9, "actions": 1, "wall": 0}]}
+    samples = _samples([10.0], [10.5])
+    samples["without A.b"] = [{"rasa": 9.0, "actions": 1.0, "wall": 0.0}]
     timed: dict[str, Any] = {"X.y": {"saved_ms_per_msg": 0.3}, "A.b": {"saved_ms_per_msg": 0.29}}
     result = verdicts(meso, timed, samples)
     assert result["threshold_ms_per_msg"] == 0.3
