@@ -14,7 +14,7 @@ DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	browser tone-check \
-	bench bench-queue bench-nlu bench-tone bench-safety bench-load clean
+	bench bench-queue bench-nlu bench-tone bench-safety bench-load bench-patches clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC15
 
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
+
+bench-patches: install train ## what each patch of Rasa's internals saves per message (Redis: REDIS_URL)
+	$(PY) -m bench.rasa_patches_bench --conversations 60 --rounds 3
 
 bench: bench-queue bench-nlu bench-tone ## every benchmark that needs no running stack
 
