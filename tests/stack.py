@@ -1,26 +1,37 @@
 """A running carebot stack for end-to-end tests: action server + Rasa server on test ports,
-the real trained model, and the test Redis db (shared with the ``redis_client`` fixture)."""
+the real trained model, and the test Redis db (shared with the ``redis_client`` fixture).
+
+Rasa opens the REST and socket.io channels (as ``config/credentials.yml``) and WhatsApp, whose
+Cloud API is a fake (``tests.fakes.platforms``) for the whole session: ``stack.whatsapp(wa_id,
+text)`` sends a signed webhook as that follower, ``stack.whatsapp_api`` records what the bot sent.
+"""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import requests
+import yaml
 
 from bot.process.runner import Runner
 from bot.settings import Settings
+from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN
+from tests.fakes.payloads import body_of, meta_signature, whatsapp_text
+from tests.fakes.platforms import Credentials, FakePlatform
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Stack:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, whatsapp_api: FakePlatform | None = None) -> None:
         self.settings = settings
         self.rest = f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook"
+        self.whatsapp_api = whatsapp_api
 
     def say(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
@@ -39,6 +50,65 @@ class Stack:
     def sender() -> str:
         return "e2e-" + uuid.uuid4().hex[:10]
 
+    # -- WhatsApp ----------------------------------------------------------------------------------
+
+    def whatsapp(self, wa_id: str, text: str) -> None:
+        """``wa_id`` writes ``text`` on WhatsApp: Meta's signed webhook to the running bot."""
+        assert self.whatsapp_api is not None
+        pnid = self.whatsapp_api.creds.phone_number_id
+        body = body_of(whatsapp_text(pnid, wa_id, text, "wamid." + uuid.uuid4().hex))
+        r = requests.post(
+            f"http://localhost:{self.settings.rasa_port}/webhooks/whatsapp/webhook",
+            data=body,
+            headers={"Content-Type": "application/json",
+                     "X-Hub-Signature-256": meta_signature(body, APP_SECRET)},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+
+    def whatsapp_sent(self, wa_id: str) -> list[str]:
+        """Texts the bot (or an agent) sent to ``wa_id`` on WhatsApp so far."""
+        assert self.whatsapp_api is not None
+        api = self.whatsapp_api
+        return [
+            text for r in api.delivered
+            if isinstance(r.json, dict) and r.json.get("to") == wa_id
+            and (text := api.text_of(r.json)) is not None
+        ]
+
+    def wait_whatsapp(self, wa_id: str, count: int = 1, timeout: float = 30.0) -> list[str]:
+        """Wait until ``wa_id`` received at least ``count`` WhatsApp messages; all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent = self.whatsapp_sent(wa_id)
+            if len(sent) >= count:
+                return sent
+            time.sleep(0.1)
+        raise AssertionError(f"{wa_id} got {self.whatsapp_sent(wa_id)} on WhatsApp")
+
+
+class _Runner(Runner):
+    """``carebot run``'s runner with the test credentials (REST, socket.io, fake WhatsApp)."""
+
+    credentials = ""
+
+    def _credentials(self) -> str:
+        return self.credentials
+
+
+def _credentials(path: Path, whatsapp: FakePlatform) -> Path:
+    data = yaml.safe_load((ROOT / "config" / "credentials.yml").read_text())
+    creds: Credentials = whatsapp.creds
+    data["bot.channels.whatsapp.WhatsAppInput"] = {
+        "access_token": creds.token,
+        "app_secret": APP_SECRET,
+        "verify_token": VERIFY_TOKEN,
+        "phone_number_id": creds.phone_number_id,
+        "api_base": whatsapp.api_base,
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
@@ -53,13 +123,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         "CAREBOT_EMBEDDED_REDIS": "never",
     }
     settings = Settings.from_env(env)
+    whatsapp = FakePlatform("whatsapp").start()
     # No sweeper: this stack lives for the whole session on the shared test db, where the
     # queue tests write tickets on a fake clock (2023). A real-time sweeper would expire their
     # leases mid-test (CI saw NotHolder in test_metrics). The sweeper has its own tests, and
     # test_e2e_redis_down runs a private stack with one.
-    runner = Runner(settings, workspace=False, sweeper=False)
+    runner = _Runner(settings, workspace=False, sweeper=False)
+    runner.credentials = str(_credentials(var / "credentials.yml", whatsapp))
     try:
         runner.start()
-        yield Stack(settings)
+        yield Stack(settings, whatsapp)
     finally:
         runner.stop()
+        whatsapp.stop()
