@@ -30,10 +30,19 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
+| ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
+| ``CAREBOT_RATE_LIMIT_PER_IP`` | ``120`` | requests per minute one client address may make to the REST, inbox and platform webhook routes (bursts up to that many); over it: 429 with ``Retry-After``; ``0`` = no limit |
+| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1/8,::1`` | addresses (or networks) of the proxies in front of the Rasa server whose ``X-Forwarded-For`` names the client for the per-IP limit (add nginx's network in a container setup) |
+| ``CAREBOT_RATE_LIMIT_PER_SENDER`` | ``30`` | messages per minute one REST or web-chat follower may send; ``0`` = no limit |
+| ``CAREBOT_TICKET_MAX_MESSAGES`` | ``500`` | a ticket keeps its first message and the newest ones up to this many (10..100000) |
+| ``CAREBOT_TICKET_MAX_HISTORY`` | ``500`` | a ticket keeps its first audit event and the newest ones up to this many (10..100000) |
+| ``CAREBOT_SPOOL_MAX_FILES`` | ``10000`` | escalations the local spool holds while Redis is down; beyond: refused, logged |
+| ``CAREBOT_SPOOL_MAX_MB`` | ``100`` | … and megabytes it holds |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +106,18 @@ def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
     return url
 
 
+def _networks(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(env, name, default)
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or network") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed view of the environment (see the module docstring for every variable)."""
@@ -125,6 +146,18 @@ class Settings:
     spike_ratio: float = 2.0
     spike_min_count: int = 10
     wait_alert_minutes: int = 30
+    conversation_ttl_days: int = 90
+    rate_limit_per_ip: int = 120
+    rate_limit_per_sender: int = 30
+    trusted_proxies: str = "127.0.0.1/8,::1"
+    ticket_max_messages: int = 500
+    ticket_max_history: int = 500
+    spool_max_files: int = 10_000
+    spool_max_mb: int = 100
+
+    @property
+    def conversation_ttl_seconds(self) -> int:
+        return self.conversation_ttl_days * 86400
 
     @property
     def spool_dir(self) -> Path:
@@ -160,6 +193,14 @@ class Settings:
             "CAREBOT_SPIKE_RATIO": str(self.spike_ratio),
             "CAREBOT_SPIKE_MIN_COUNT": str(self.spike_min_count),
             "CAREBOT_WAIT_ALERT_MINUTES": str(self.wait_alert_minutes),
+            "CAREBOT_CONVERSATION_TTL_DAYS": str(self.conversation_ttl_days),
+            "CAREBOT_RATE_LIMIT_PER_IP": str(self.rate_limit_per_ip),
+            "CAREBOT_RATE_LIMIT_PER_SENDER": str(self.rate_limit_per_sender),
+            "CAREBOT_TRUSTED_PROXIES": self.trusted_proxies,
+            "CAREBOT_TICKET_MAX_MESSAGES": str(self.ticket_max_messages),
+            "CAREBOT_TICKET_MAX_HISTORY": str(self.ticket_max_history),
+            "CAREBOT_SPOOL_MAX_FILES": str(self.spool_max_files),
+            "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
         }
 
     @classmethod
@@ -202,6 +243,16 @@ class Settings:
             spike_ratio=_float(env, "CAREBOT_SPIKE_RATIO", 2.0, lo=1.0),
             spike_min_count=_int(env, "CAREBOT_SPIKE_MIN_COUNT", 10, lo=1, hi=1_000_000),
             wait_alert_minutes=_int(env, "CAREBOT_WAIT_ALERT_MINUTES", 30, lo=1, hi=10_080),
+            conversation_ttl_days=_int(env, "CAREBOT_CONVERSATION_TTL_DAYS", 90, lo=1, hi=3650),
+            rate_limit_per_ip=_int(env, "CAREBOT_RATE_LIMIT_PER_IP", 120, lo=0, hi=1_000_000),
+            rate_limit_per_sender=_int(
+                env, "CAREBOT_RATE_LIMIT_PER_SENDER", 30, lo=0, hi=1_000_000
+            ),
+            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1/8,::1"),
+            ticket_max_messages=_int(env, "CAREBOT_TICKET_MAX_MESSAGES", 500, lo=10, hi=100_000),
+            ticket_max_history=_int(env, "CAREBOT_TICKET_MAX_HISTORY", 500, lo=10, hi=100_000),
+            spool_max_files=_int(env, "CAREBOT_SPOOL_MAX_FILES", 10_000, lo=1, hi=10_000_000),
+            spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
         )
 
 

@@ -12,7 +12,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 import pytest
 import requests
@@ -28,27 +28,61 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Stack:
+    """The running bot, spoken to as REST followers (and as WhatsApp ones, see below).
+
+    ``stack.sender()`` is a new REST follower: the server issues the conversation id
+    (``rest:<hex>``) and its token (``POST /webhooks/rest/session``); it returns the platform id
+    (what tickets store as ``sender``). ``say`` / ``texts`` / ``inbox`` take that id and present
+    the token, as a real client does.
+    """
+
+    tokens: ClassVar[dict[str, str]] = {}  # conversation id -> token (every Stack of the session)
+
     def __init__(self, settings: Settings, whatsapp_api: FakePlatform | None = None) -> None:
         self.settings = settings
-        self.rest = f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook"
+        self.rasa_url = f"http://localhost:{settings.rasa_port}"
+        self.rest = f"{self.rasa_url}/webhooks/rest/webhook"
         self.whatsapp_api = whatsapp_api
+
+    def sender(self) -> str:
+        """A new REST follower; their platform id."""
+        r = requests.post(f"{self.rasa_url}/webhooks/rest/session", timeout=30)
+        assert r.status_code == 201, r.text
+        data = r.json()
+        assert data["sender"].startswith("rest:")
+        self.tokens[data["sender"]] = data["token"]
+        return str(data["sender"]).removeprefix("rest:")
+
+    @staticmethod
+    def conversation(sender: str) -> str:
+        """The conversation id (Rasa's sender id) of REST follower ``sender``."""
+        return sender if sender.startswith("rest:") else f"rest:{sender}"
+
+    def headers(self, sender: str) -> dict[str, str]:
+        return {"X-Carebot-Token": self.tokens[self.conversation(sender)]}
 
     def say(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"sender": sender, "message": text}
+        body: dict[str, Any] = {"sender": self.conversation(sender), "message": text}
         if metadata is not None:
             body["metadata"] = metadata
-        response = requests.post(self.rest, json=body, timeout=30)
+        response = requests.post(self.rest, json=body, headers=self.headers(sender), timeout=30)
         assert response.status_code == 200, response.text
         return list(response.json())
 
     def texts(self, sender: str, text: str) -> list[str]:
         return [m.get("text", "") for m in self.say(sender, text)]
 
-    @staticmethod
-    def sender() -> str:
-        return "e2e-" + uuid.uuid4().hex[:10]
+    def inbox(self, sender: str) -> list[dict[str, Any]]:
+        """Messages the REST follower received after their requests returned (agent replies)."""
+        res = requests.get(
+            f"{self.rasa_url}/webhooks/rest/inbox/{self.conversation(sender)}",
+            headers=self.headers(sender),
+            timeout=10,
+        )
+        assert res.status_code == 200, res.text
+        return list(res.json())
 
     # -- WhatsApp ----------------------------------------------------------------------------------
 
@@ -60,8 +94,10 @@ class Stack:
         r = requests.post(
             f"http://localhost:{self.settings.rasa_port}/webhooks/whatsapp/webhook",
             data=body,
-            headers={"Content-Type": "application/json",
-                     "X-Hub-Signature-256": meta_signature(body, APP_SECRET)},
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": meta_signature(body, APP_SECRET),
+            },
             timeout=30,
         )
         assert r.status_code == 200, r.text
@@ -71,8 +107,10 @@ class Stack:
         assert self.whatsapp_api is not None
         api = self.whatsapp_api
         return [
-            text for r in api.delivered
-            if isinstance(r.json, dict) and r.json.get("to") == wa_id
+            text
+            for r in api.delivered
+            if isinstance(r.json, dict)
+            and r.json.get("to") == wa_id
             and (text := api.text_of(r.json)) is not None
         ]
 
@@ -121,6 +159,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         "CAREBOT_ACTIONS_PORT": os.environ.get("CAREBOT_TEST_ACTIONS_PORT", "15055"),
         "CAREBOT_WEBCHAT_PORT": os.environ.get("CAREBOT_TEST_WEBCHAT_PORT", "18080"),
         "CAREBOT_EMBEDDED_REDIS": "never",
+        # every test request comes from 127.0.0.1: the per-IP limit has its own tests
+        # (tests/security), here it would only make the suite's pace matter
+        "CAREBOT_RATE_LIMIT_PER_IP": "0",
     }
     settings = Settings.from_env(env)
     whatsapp = FakePlatform("whatsapp").start()

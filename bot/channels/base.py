@@ -7,7 +7,11 @@ Every POST a platform makes goes through ``WebhookInput.receive``:
 3. JSON: unparsable or not an object → 400; structurally malformed → 400;
 4. idempotency: each message id is processed once (``Deduplicator``);
 5. the messages become ``UserMessage``s handed to Rasa in a background task, and the platform gets
-   its 200 at once (platforms want a fast answer and retry otherwise).
+   its 200 at once (platforms want a fast answer and retry otherwise). Their sender id is the
+   conversation id ``<channel>:<platform id>`` (``bot.channels.ids``).
+
+Before all of this, one client address gets at most ``CAREBOT_RATE_LIMIT_PER_IP`` requests a
+minute (429 with ``Retry-After`` beyond; ``bot.channels.ratelimit``).
 
 Text is neutralised so that a follower cannot inject Rasa intents ("/restart") — see
 ``neutralise_text``.
@@ -30,8 +34,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import settings
+from bot.channels import ratelimit, settings
 from bot.channels.idempotency import Deduplicator, redis_factory
+from bot.channels.ids import conversation_id
 from bot.channels.outbound import SendClient, run_blocking
 
 logger = logging.getLogger(__name__)
@@ -292,6 +297,9 @@ class WebhookInput(InputChannel, Generic[S]):
 
     async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """Run the safety pipeline on one webhook POST and schedule the messages it carries."""
+        limited = ratelimit.refuse_ip(request)
+        if limited is not None:
+            return limited
         try:
             body = await read_body(request, self.max_body_bytes)
         except WebhookError as exc:
@@ -319,7 +327,7 @@ class WebhookInput(InputChannel, Generic[S]):
         return UserMessage(
             text=message.text,
             output_channel=self.get_output_channel(),
-            sender_id=message.sender_id,
+            sender_id=conversation_id(self.name(), message.sender_id),
             input_channel=self.name(),
             metadata=message.metadata(self.name()),
         )

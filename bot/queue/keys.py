@@ -57,8 +57,14 @@ class Keys:
     ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
                                                     already put on its ticket (TTL 1 day;
                                                     ``bot.rasa_ext.tracker_store``)
-    ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
-                                                    (``bot.channels.web``)
+    ``{p}:inbox:rest:{sender}``             list    replies for a REST follower sent after
+                                                    their request returned (agent replies;
+                                                    newest ``INBOX_MAX`` kept; TTL 7 days;
+                                                    ``bot.channels.web``); ``sender`` is the
+                                                    platform id (``rest:`` stripped)
+    ``{p}:follower-secret``                 string  the key of the HMAC that makes REST and
+                                                    web-chat follower tokens (set once, never
+                                                    expires; ``bot.channels.follower_tokens``)
     ``{p}:review:seq``                      string  INCR counter behind FAQ review proposal ids
                                                     (``R-000042``; ``bot.faq.review``)
     ``{p}:review:item:{id}``                hash    one review proposal (lists as JSON): from
@@ -138,6 +144,13 @@ class Keys:
 
     def escalation(self, escalation_id: str) -> str:
         return self._k("escalation", escalation_id)
+
+    def inbox(self, channel: str, platform_id: str) -> str:
+        return self._k("inbox", channel, platform_id)
+
+    @property
+    def follower_secret(self) -> str:
+        return self._k("follower-secret")
 
     @staticmethod
     def conversation(channel: str, sender: str) -> str:

@@ -1,6 +1,8 @@
 """Rasa's tracker store on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
 
-``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
+``CarebotTrackerStore``: Rasa's RedisTrackerStore whose trackers expire
+``CAREBOT_CONVERSATION_TTL_DAYS`` (default 90) after their last save (``record_exp``; a value in
+endpoints.yml wins), and that also forwards follower messages written
 while a human owns the conversation (the tracker is paused) to the open ticket, so the agent sees
 them (the bot itself stays silent), and counts them (``paused`` in ``bot.stats.metrics``). It stores
 exactly what Rasa's store would, with less work per message:
@@ -35,6 +37,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import redis as bot_redis
+from bot.channels import ids
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
 from bot.rasa_ext.patches import dumps
@@ -53,6 +56,8 @@ class CarebotTrackerStore(RedisTrackerStore):
         params = bot_redis.params(host if host and "://" in str(host) else None)
         kwargs.pop("port", None)
         kwargs.pop("db", None)
+        if not kwargs.get("record_exp"):  # conversations expire (CAREBOT_CONVERSATION_TTL_DAYS)
+            kwargs["record_exp"] = get_settings().conversation_ttl_seconds
         super().__init__(
             domain,
             host=params["host"],
@@ -87,7 +92,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         last = tracker.events[-1]
         if not isinstance(last, UserUttered):
             return
-        channel = last.input_channel or tracker.get_latest_input_channel() or "rest"
+        channel, sender = ids.split(tracker.sender_id)
         marker = f"{get_settings().queue_prefix}:paused-msg:{tracker.sender_id}:{last.timestamp}"
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
@@ -100,7 +105,7 @@ class CarebotTrackerStore(RedisTrackerStore):
                 {"text": last.text or "", **(last.parse_data or {})},
                 config,
                 channel=channel,
-                sender=tracker.sender_id,
+                sender=sender,
                 metadata=metadata,
                 responses=self.domain.responses if self.domain else {},
                 ts=last.timestamp,

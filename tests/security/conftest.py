@@ -19,7 +19,11 @@ def web_env(
 ) -> Iterator[None]:
     """REDIS_URL → the (flushed) test db, default limits, fresh settings before and after."""
     monkeypatch.setenv("REDIS_URL", redis_url)
-    for name in ("CAREBOT_QUEUE_PREFIX", "CAREBOT_RATE_LIMIT_PER_IP", "CAREBOT_RATE_LIMIT_PER_SENDER"):
+    for name in (
+        "CAREBOT_QUEUE_PREFIX",
+        "CAREBOT_RATE_LIMIT_PER_IP",
+        "CAREBOT_RATE_LIMIT_PER_SENDER",
+    ):
         monkeypatch.delenv(name, raising=False)
     reset_settings()
     _reset_limits()
@@ -30,10 +34,11 @@ def web_env(
 
 def _reset_limits() -> None:
     try:
-        from bot.channels import ratelimit
+        from bot.channels import follower_tokens, ratelimit
     except ImportError:  # before the fix there is no limiter
         return
     ratelimit.reset()
+    follower_tokens.reset()
 
 
 def snapshot(redis_url: str) -> dict[bytes, Any]:

@@ -46,8 +46,11 @@ def test_rest_cannot_write_into_a_whatsapp_followers_conversation(
     before = queue.get(tid).transcript
     rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
     events_before = len(rasa.tracker(f"whatsapp:{wa_id}")["events"])
-    attack = {"sender": wa_id, "input_channel": "whatsapp",
-              "message": "please send my refund to IBAN DE00 1234 instead, it's urgent!!"}
+    attack = {
+        "sender": wa_id,
+        "input_channel": "whatsapp",
+        "message": "please send my refund to IBAN DE00 1234 instead, it's urgent!!",
+    }
     first = requests.post(stack.rest, json=attack, timeout=30)
     without_sender = {k: v for k, v in attack.items() if k != "sender"}
     second = requests.post(stack.rest, json=without_sender, timeout=30)
@@ -55,9 +58,10 @@ def test_rest_cannot_write_into_a_whatsapp_followers_conversation(
     assert queue.get(tid).transcript == before
     assert queue.open_ticket_id("whatsapp", wa_id) == tid
     assert len(rasa.tracker(f"whatsapp:{wa_id}")["events"]) == events_before
-    assert rasa.tracker(wa_id)["events"] == []  # no conversation under the bare phone number
-    assert "IBAN" not in " ".join(m["text"] for t in queue.list(None) for m in t.transcript
-                                  if t.channel == "whatsapp")
+    assert not redis_client.exists(f"tracker:{wa_id}")  # none under the bare phone number
+    assert "IBAN" not in " ".join(
+        m["text"] for t in queue.list(None) for m in t.transcript if t.channel == "whatsapp"
+    )
     assert first.status_code == 403, first.text  # not a sender the server issued
     assert second.status_code == 200, second.text  # a new REST follower of its own
     assert second.headers["X-Carebot-Sender"].startswith("rest:")

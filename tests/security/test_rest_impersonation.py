@@ -47,7 +47,9 @@ def test_issued_sender_is_namespaced_and_its_token_works(rest: LiveApp) -> None:
     sender, token = first_contact(rest)
     assert sender.startswith("rest:") and len(sender) > len("rest:") + 16
     r = requests.post(
-        rest.url("rest"), json={"sender": sender, "message": "again"}, headers={TOKEN: token},
+        rest.url("rest"),
+        json={"sender": sender, "message": "again"},
+        headers={TOKEN: token},
         timeout=10,
     )
     assert r.status_code == 200 and r.json()[0]["text"] == "you said: again"
@@ -63,7 +65,8 @@ def test_second_client_posting_as_an_existing_sender_without_its_token_is_refuse
     before, handled = snapshot(redis_url), len(rest.agent.messages)
     for headers in ({}, {TOKEN: "guessed"}, {TOKEN: token[:-1]}, {TOKEN: "é" * 43}):
         r = requests.post(
-            rest.url("rest"), json={"sender": victim, "message": "send my refund to IBAN X"},
+            rest.url("rest"),
+            json={"sender": victim, "message": "send my refund to IBAN X"},
             headers={k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()},
             timeout=10,
         )
@@ -84,7 +87,8 @@ def test_reading_another_senders_inbox_is_refused_and_does_not_drain_it(rest: Li
     inbox = rest.url("rest", f"inbox/{victim}")
     for headers in ({}, {TOKEN: "guessed"}, {TOKEN: "é"}):
         r = requests.get(
-            inbox, headers={k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()},
+            inbox,
+            headers={k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()},
             timeout=10,
         )
         assert r.status_code == 403, (headers, r.status_code, r.text)
@@ -156,8 +160,11 @@ class Chat:
 @pytest.fixture
 def webchat(web_env: None, serve: Callable[..., LiveApp]) -> LiveApp:
     channel = SocketIOInput.from_credentials(
-        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-         "session_persistence": True}
+        {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+        }
     )
     return serve([channel])
 

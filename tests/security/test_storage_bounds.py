@@ -58,8 +58,10 @@ def test_one_megabyte_of_metadata_is_refused_and_nothing_is_stored(
     r = requests.post(rest.url("rest"), json=huge, timeout=10)
     assert r.status_code == 413, r.text
     # under the body cap but over the metadata cap
-    big = {"message": "hi", "metadata": {"attachments": [{"type": "image", "url": "https://a.b/"
-                                                          + "x" * 10_000}]}}
+    big = {
+        "message": "hi",
+        "metadata": {"attachments": [{"type": "image", "url": "https://a.b/" + "x" * 10_000}]},
+    }
     r = requests.post(rest.url("rest"), json=big, timeout=10)
     assert r.status_code == 413, r.text
     assert rest.agent.messages == []
@@ -69,14 +71,16 @@ def test_one_megabyte_of_metadata_is_refused_and_nothing_is_stored(
 def test_metadata_is_allow_listed(rest: LiveApp, redis_url: str) -> None:
     before = snapshot(redis_url)
     for metadata in ({"message_id": "forged"}, {"channel": "whatsapp"}, ["attachments"], "x"):
-        r = requests.post(rest.url("rest"), json={"message": "hi", "metadata": metadata},
-                          timeout=10)
+        r = requests.post(
+            rest.url("rest"), json={"message": "hi", "metadata": metadata}, timeout=10
+        )
         assert r.status_code == 400, (metadata, r.text)
         assert "metadata" in r.json()["error"]
     assert rest.agent.messages == [] and snapshot(redis_url) == before
     image = {"type": "image", "url": "https://x.example/a.jpg"}
-    r = requests.post(rest.url("rest"), json={"message": "", "metadata": {"attachments": [image]}},
-                      timeout=10)
+    r = requests.post(
+        rest.url("rest"), json={"message": "", "metadata": {"attachments": [image]}}, timeout=10
+    )
     assert r.status_code == 200
     assert rest.agent.messages[0].metadata == {"attachments": [image]}
 
@@ -103,8 +107,7 @@ def test_a_flood_from_one_ip_gets_429_with_retry_after(
 ) -> None:
     limits(monkeypatch, per_ip=10, per_sender=1000)
     statuses = [
-        requests.post(rest.url("rest"), json={"message": f"hi {i}"}, timeout=10)
-        for i in range(14)
+        requests.post(rest.url("rest"), json={"message": f"hi {i}"}, timeout=10) for i in range(14)
     ]
     assert [r.status_code for r in statuses[:10]] == [200] * 10
     refused = statuses[10:]
@@ -115,8 +118,10 @@ def test_a_flood_from_one_ip_gets_429_with_retry_after(
     assert requests.get(rest.url("rest", "inbox/rest:x"), timeout=10).status_code == 429
     # behind the local proxy (a loopback peer), the forwarded client address counts
     fwd = {"X-Forwarded-For": "203.0.113.7"}
-    assert requests.post(rest.url("rest"), json={"message": "hi"}, headers=fwd,
-                         timeout=10).status_code == 200
+    assert (
+        requests.post(rest.url("rest"), json={"message": "hi"}, headers=fwd, timeout=10).status_code
+        == 200
+    )
 
 
 def test_a_flood_from_one_sender_gets_429(rest: LiveApp, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,8 +129,12 @@ def test_a_flood_from_one_sender_gets_429(rest: LiveApp, monkeypatch: pytest.Mon
     r = requests.post(rest.url("rest"), json={"message": "hi"}, timeout=10)
     sender, token = r.headers["X-Carebot-Sender"], r.headers[TOKEN]
     codes = [
-        requests.post(rest.url("rest"), json={"sender": sender, "message": f"again {i}"},
-                      headers={TOKEN: token}, timeout=10)
+        requests.post(
+            rest.url("rest"),
+            json={"sender": sender, "message": f"again {i}"},
+            headers={TOKEN: token},
+            timeout=10,
+        )
         for i in range(6)
     ]
     assert [c.status_code for c in codes] == [200] * 4 + [429] * 2
@@ -141,11 +150,13 @@ def test_platform_webhooks_are_rate_limited_per_ip(
     from bot.channels.whatsapp import WhatsAppInput
 
     limits(monkeypatch, per_ip=5, per_sender=1000)
-    settings = WhatsAppSettings(access_token="t", app_secret="s" * 16, verify_token="v",
-                                phone_number_id="1065")
+    settings = WhatsAppSettings(
+        access_token="t", app_secret="s" * 16, verify_token="v", phone_number_id="1065"
+    )
     app = serve([WhatsAppInput(settings)])
-    codes = [requests.post(app.url("whatsapp"), data=b"{}", timeout=10).status_code
-             for _ in range(8)]
+    codes = [
+        requests.post(app.url("whatsapp"), data=b"{}", timeout=10).status_code for _ in range(8)
+    ]
     assert codes == [403] * 5 + [429] * 3
 
 
@@ -185,8 +196,10 @@ def test_the_ticket_list_sends_no_transcripts(people: People, redis_client: redi
     """Every console refetches the list on every queue event: it must stay small."""
     queue = AgentQueue(redis_client)
     long_messages = [{"role": "follower", "text": "x" * 2000, "ts": float(i)} for i in range(300)]
-    ids = [queue.escalate(make_escalation(f"1555000{i:04d}", transcript=long_messages)).ticket_id
-           for i in range(20)]
+    ids = [
+        queue.escalate(make_escalation(f"1555000{i:04d}", transcript=long_messages)).ticket_id
+        for i in range(20)
+    ]
     for tid in ids:
         queue.add_note(tid, "ana", "n" * 2000)
     ana = people.api("ana")
@@ -219,8 +232,9 @@ def test_the_spool_refuses_escalations_beyond_its_cap_with_a_log_line(
     small = Spool(tmp_path / "bytes", max_bytes=3000)
     small.put(make_escalation("a"))
     with pytest.raises(SpoolFull):
-        small.put(make_escalation("b", transcript=[{"role": "follower", "text": "x" * 5000,
-                                                    "ts": 1.0}]))
+        small.put(
+            make_escalation("b", transcript=[{"role": "follower", "text": "x" * 5000, "ts": 1.0}])
+        )
     assert json.loads(small.pending()[0].read_text())["sender"] == "a"
 
 
@@ -230,9 +244,14 @@ def test_with_redis_down_a_full_spool_does_not_break_the_bot(
     from actions.services import Services
     from bot.settings import Settings
 
-    settings = Settings.from_env({"REDIS_URL": "redis://127.0.0.1:1/0",
-                                  "CAREBOT_VAR_DIR": str(tmp_path), "CAREBOT_HOME": str(ROOT),
-                                  "CAREBOT_SPOOL_MAX_FILES": "2"})
+    settings = Settings.from_env(
+        {
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "CAREBOT_VAR_DIR": str(tmp_path),
+            "CAREBOT_HOME": str(ROOT),
+            "CAREBOT_SPOOL_MAX_FILES": "2",
+        }
+    )
     services = Services(settings)
     with caplog.at_level(logging.ERROR):
         results = [services.escalate(make_escalation(f"u{i}")) for i in range(4)]
