@@ -13,6 +13,7 @@ from bot import redis as bot_redis
 from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
+from bot.queue.spool import SpoolFull
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -35,12 +36,20 @@ class Services:
     @cached_property
     def queue(self) -> AgentQueue:
         return AgentQueue(
-            self.redis, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
+            self.redis,
+            prefix=self.settings.queue_prefix,
+            lease_seconds=self.settings.lease_seconds,
+            max_messages=self.settings.ticket_max_messages,
+            max_history=self.settings.ticket_max_history,
         )
 
     @cached_property
     def spool(self) -> Spool:
-        return Spool(self.settings.spool_dir)
+        return Spool(
+            self.settings.spool_dir,
+            max_files=self.settings.spool_max_files,
+            max_bytes=self.settings.spool_max_mb * 1024 * 1024,
+        )
 
     def open_ticket(self, channel: str, sender: str) -> str | None:
         """The conversation's open ticket id; None when there is none or Redis is down."""
@@ -61,7 +70,10 @@ class Services:
             wait = self.queue.typical_wait_seconds(default=default_wait)
             return result.ticket_id, wait
         except redis.RedisError as error:
-            path = self.spool.put(escalation)
+            try:
+                path = self.spool.put(escalation)
+            except SpoolFull:  # logged by the spool; the follower is still told a person replies
+                return None, default_wait
             logger.error(f"Redis unavailable ({error}); escalation spooled to {path}")
             return None, default_wait
 

@@ -244,6 +244,12 @@ def queue_prefix() -> str:
     return core.queue_prefix if core else "carebot"
 
 
+def queue_caps() -> tuple[int, int]:
+    """A ticket's list caps for ``AgentQueue``: ``CAREBOT_TICKET_MAX_MESSAGES``, ``…_HISTORY``."""
+    core = _core()
+    return (core.ticket_max_messages, core.ticket_max_history) if core else (500, 500)
+
+
 def spool_dir() -> str:
     """Where undeliverable replies are spooled when Redis is down (``$CAREBOT_VAR_DIR/spool``)."""
     core = _core()

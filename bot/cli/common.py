@@ -24,7 +24,8 @@ def queue() -> AgentQueue:
 
     s = get_settings()
     client = bot_redis.client(s.redis_url, timeout=5)
-    return AgentQueue(client, prefix=s.queue_prefix, lease_seconds=s.lease_seconds)
+    return AgentQueue(client, prefix=s.queue_prefix, lease_seconds=s.lease_seconds,
+                      max_messages=s.ticket_max_messages, max_history=s.ticket_max_history)
 
 
 def accounts() -> Accounts:

@@ -285,9 +285,9 @@ class Runner:
         from bot.queue.sweeper import Sweeper
 
         client = bot_redis.client(self.settings.redis_url)
-        queue = AgentQueue(
-            client, prefix=self.settings.queue_prefix, lease_seconds=self.settings.lease_seconds
-        )
+        s = self.settings
+        queue = AgentQueue(client, prefix=s.queue_prefix, lease_seconds=s.lease_seconds,
+                           max_messages=s.ticket_max_messages, max_history=s.ticket_max_history)
         Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
 
     def watch(self) -> int:

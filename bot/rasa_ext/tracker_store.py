@@ -82,6 +82,8 @@ class CarebotTrackerStore(RedisTrackerStore):
             self._queue = AgentQueue(
                 bot_redis.client(settings.redis_url),
                 prefix=settings.queue_prefix,
+                max_messages=settings.ticket_max_messages,
+                max_history=settings.ticket_max_history,
             )
         return self._queue
 

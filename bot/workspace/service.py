@@ -30,7 +30,9 @@ class Workspace:
         self.settings = settings
         self.redis = redis or bot_redis.client(settings.redis_url, timeout=5)
         self.queue = AgentQueue(self.redis, prefix=settings.queue_prefix,
-                                lease_seconds=settings.lease_seconds)
+                                lease_seconds=settings.lease_seconds,
+                                max_messages=settings.ticket_max_messages,
+                                max_history=settings.ticket_max_history)
         self.accounts = Accounts(self.redis, prefix=settings.queue_prefix,
                                  session_seconds=settings.session_hours * 3600)
         self.decider = Decider(settings)
