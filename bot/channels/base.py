@@ -11,7 +11,9 @@ Every POST a platform makes goes through ``WebhookInput.receive``:
    conversation id ``<channel>:<platform id>`` (``bot.channels.ids``).
 
 Before all of this, one client address gets at most ``CAREBOT_RATE_LIMIT_PER_IP`` requests a
-minute (429 with ``Retry-After`` beyond; ``bot.channels.ratelimit``).
+minute (429 with ``Retry-After`` beyond; ``bot.channels.ratelimit``). After step 4, a follower
+over ``CAREBOT_RATE_LIMIT_PER_SENDER`` messages a minute has the excess dropped (logged at
+WARNING): the webhook carries other followers' messages too, so it is not refused.
 
 Text is neutralised so that a follower cannot inject Rasa intents ("/restart") — see
 ``neutralise_text``.
@@ -314,10 +316,17 @@ class WebhookInput(InputChannel, Generic[S]):
         fresh: list[Inbound] = []
         for message in messages:
             key = message.dedup_key or message.message_id
-            if await run_blocking(self.deduplicator.first_time, self.name(), key):
-                fresh.append(message)
-            else:
+            if not await run_blocking(self.deduplicator.first_time, self.name(), key):
                 logger.info("%s duplicate delivery of %s ignored", self.name(), key)
+            elif ratelimit.sender_wait(conversation_id(self.name(), message.sender_id)):
+                logger.warning(
+                    "%s: %s is over CAREBOT_RATE_LIMIT_PER_SENDER; message %s dropped",
+                    self.name(),
+                    message.sender_id,
+                    key,
+                )
+            else:
+                fresh.append(message)
         if fresh:
             self._spawn(self._process(fresh, on_new_message))
         return response.json({"status": "ok", "accepted": len(fresh)})

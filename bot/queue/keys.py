@@ -56,7 +56,8 @@ class Keys:
                                                     ``bot.channels.idempotency``)
     ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
                                                     already put on its ticket (TTL 1 day;
-                                                    ``bot.rasa_ext.tracker_store``)
+                                                    ``bot.rasa_ext.tracker_store``); ``sender``
+                                                    is the conversation id (``whatsapp:155…``)
     ``{p}:inbox:rest:{sender}``             list    replies for a REST follower sent after
                                                     their request returned (agent replies;
                                                     newest ``INBOX_MAX`` kept; TTL 7 days;

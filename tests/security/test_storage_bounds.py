@@ -258,3 +258,48 @@ def test_with_redis_down_a_full_spool_does_not_break_the_bot(
     assert [ticket for ticket, _ in results] == [None] * 4
     assert len(services.spool.pending()) == 2
     assert caplog.text.count("spool full") == 2
+
+
+def test_a_flood_from_one_platform_follower_is_dropped_beyond_the_sender_limit(
+    web_env: None,
+    serve: Callable[..., LiveApp],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    redis_url: str,
+) -> None:
+    """A signed webhook carries several followers' messages: it is accepted, and only the
+    flooding follower's excess is dropped (logged)."""
+    from bot.channels.idempotency import Deduplicator, redis_factory
+    from bot.channels.settings import WhatsAppSettings
+    from bot.channels.whatsapp import WhatsAppInput
+    from tests.fakes.payloads import body_of, meta_signature, whatsapp_text
+
+    limits(monkeypatch, per_ip=1000, per_sender=5)
+    settings = WhatsAppSettings(
+        access_token="t",
+        app_secret="s" * 16,
+        verify_token="v",
+        phone_number_id="1065",
+        api_base="http://127.0.0.1:9/v19.0",
+    )
+    dedup = Deduplicator(redis_factory(redis_url))
+    app = serve([WhatsAppInput(settings, deduplicator=dedup)], reply=None)
+    with caplog.at_level(logging.WARNING):
+        for i in range(8):
+            for wa_id in ("15550001", "15550002")[: 2 if i < 2 else 1]:
+                body = body_of(whatsapp_text("1065", wa_id, f"spam {i}", f"wamid.{wa_id}.{i}"))
+                r = requests.post(
+                    app.url("whatsapp"),
+                    data=body,
+                    timeout=10,
+                    headers={
+                        "X-Hub-Signature-256": meta_signature(body, "s" * 16),
+                        "Content-Type": "application/json",
+                    },
+                )
+                assert r.status_code == 200
+        app.drain()
+    senders = [m.sender_id for m in app.agent.messages]
+    assert senders.count("whatsapp:15550001") == 5  # the flood stops at the limit
+    assert senders.count("whatsapp:15550002") == 2  # another follower is not affected
+    assert caplog.text.count("over CAREBOT_RATE_LIMIT_PER_SENDER") == 3
