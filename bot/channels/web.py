@@ -147,8 +147,15 @@ def _keys() -> Keys:
     return Keys(get_settings().queue_prefix)
 
 
+_clients: Dict[str, redis.Redis] = {}
+
+
 def _redis() -> redis.Redis:
-    return bot_redis.client(get_settings().redis_url)
+    url = get_settings().redis_url
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = bot_redis.client(url)
+    return client
 
 
 def _push_inbox(key: str, entry: str) -> None:
@@ -264,6 +271,7 @@ class RestInput(RasaRestInput):
         if limited is not None:
             return limited
         try:
+            await read_body(request, MAX_BODY_BYTES)  # none expected; never buffered unbounded
             conversation, token = (await issuer()).issue("rest")
         except WebhookError as error:
             return _reject(request, error)
@@ -278,6 +286,7 @@ class RestInput(RasaRestInput):
         if limited is not None:
             return limited
         try:
+            await read_body(request, MAX_BODY_BYTES)
             pid = authenticate(await issuer(), "rest", sender, request.headers.get(TOKEN_HEADER))
         except WebhookError as error:
             return _reject(request, error)
@@ -299,11 +308,11 @@ class RestInput(RasaRestInput):
         async def receive(request: Request) -> HTTPResponse | ResponseStream:
             return await self._receive(request, handler)
 
-        @bp.route("/session", methods=["POST"])
+        @bp.route("/session", methods=["POST"], stream=True)
         async def session(request: Request) -> HTTPResponse:
             return await self._session(request)
 
-        @bp.route("/inbox/<sender:str>", methods=["GET"])
+        @bp.route("/inbox/<sender:str>", methods=["GET"], stream=True)
         async def inbox(request: Request, sender: str) -> HTTPResponse:
             return await self._inbox(request, sender)
 

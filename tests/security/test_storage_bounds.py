@@ -93,6 +93,10 @@ def test_a_body_over_64_kb_is_refused(rest: LiveApp, redis_url: str) -> None:
         rest.url("rest"), data=iter([b'{"message": "', b"a" * 70_000, b'"}']), timeout=10
     )
     assert chunked.status_code == 413
+    big = b"x" * 1_000_000  # no route buffers a large body: the session and inbox neither
+    assert requests.post(rest.url("rest", "session"), data=big, timeout=10).status_code == 413
+    inbox = rest.url("rest", "inbox/rest:0123")
+    assert requests.get(inbox, data=big, timeout=10).status_code == 413
     for bad in (b"not json", b"[1, 2]", b'{"message": 5}', b'{"message": "hi", "sender": 7}'):
         r = requests.post(rest.url("rest"), data=bad, timeout=10)
         assert r.status_code == 400, (bad, r.text)
