@@ -27,7 +27,7 @@ in README's.
 | ``CAREBOT_ACTIONS_HOST`` | ``127.0.0.1`` | address the action server listens on |
 | ``CAREBOT_WEBCHAT_HOST`` | ``127.0.0.1`` | address the web chat page listens on |
 | ``CAREBOT_WEBCHAT_ORIGINS`` | ``http://localhost:$CAREBOT_WEBCHAT_PORT,http://127.0.0.1:$CAREBOT_WEBCHAT_PORT`` | origins (comma-separated) Rasa's CORS allows: where the web chat page is served from |
-| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1,::1`` | addresses or networks (comma-separated) whose ``X-Forwarded-Proto`` the workspace believes (the TLS proxy): ``https`` there makes the session cookie ``Secure`` |
+| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1/8,::1`` | addresses or networks (comma-separated) of the proxies in front (nginx): their ``X-Forwarded-Proto: https`` makes the session cookie ``Secure``; their ``X-Forwarded-For`` names the client for the per-IP rate limit |
 | ``CAREBOT_ESCALATION_CONFIG`` | ``config/escalation.yml`` | thresholds, reasons, priorities |
 | ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
 | ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
@@ -47,6 +47,13 @@ in README's.
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
+| ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
+| ``CAREBOT_RATE_LIMIT_PER_IP`` | ``120`` | requests per minute one client address may make to the REST, inbox and platform webhook routes (bursts up to that many); over it: 429 with ``Retry-After``; ``0`` = no limit |
+| ``CAREBOT_RATE_LIMIT_PER_SENDER`` | ``30`` | messages per minute one REST or web-chat follower may send; ``0`` = no limit |
+| ``CAREBOT_TICKET_MAX_MESSAGES`` | ``500`` | a ticket keeps its first message and the newest ones up to this many (10..100000) |
+| ``CAREBOT_TICKET_MAX_HISTORY`` | ``500`` | a ticket keeps its first audit event and the newest ones up to this many (10..100000) |
+| ``CAREBOT_SPOOL_MAX_FILES`` | ``10000`` | escalations the local spool holds while Redis is down; beyond: refused, logged |
+| ``CAREBOT_SPOOL_MAX_MB`` | ``100`` | … and megabytes it holds |
 """
 
 from __future__ import annotations
@@ -282,6 +289,17 @@ class Settings:
             raise ConfigError(f"CAREBOT_WORKSPACE_HOST={self.workspace_host} is public but no TLS "
                               "proxy is configured: put one in front and name it in "
                               "CAREBOT_TRUSTED_PROXIES, or listen on 127.0.0.1")
+    conversation_ttl_days: int = 90
+    rate_limit_per_ip: int = 120
+    rate_limit_per_sender: int = 30
+    ticket_max_messages: int = 500
+    ticket_max_history: int = 500
+    spool_max_files: int = 10_000
+    spool_max_mb: int = 100
+
+    @property
+    def conversation_ttl_seconds(self) -> int:
+        return self.conversation_ttl_days * 86400
 
     @property
     def spool_dir(self) -> Path:
@@ -330,6 +348,13 @@ class Settings:
             "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "CAREBOT_SOCIAL_CHANNELS": "1" if self.social_channels else "0",
+            "CAREBOT_CONVERSATION_TTL_DAYS": str(self.conversation_ttl_days),
+            "CAREBOT_RATE_LIMIT_PER_IP": str(self.rate_limit_per_ip),
+            "CAREBOT_RATE_LIMIT_PER_SENDER": str(self.rate_limit_per_sender),
+            "CAREBOT_TICKET_MAX_MESSAGES": str(self.ticket_max_messages),
+            "CAREBOT_TICKET_MAX_HISTORY": str(self.ticket_max_history),
+            "CAREBOT_SPOOL_MAX_FILES": str(self.spool_max_files),
+            "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
         }
 
     @classmethod
@@ -387,8 +412,17 @@ class Settings:
                 env, "CAREBOT_WEBCHAT_ORIGINS",
                 f"http://localhost:{webchat_port},http://127.0.0.1:{webchat_port}",
             ),
-            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
+            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1/8,::1"),
             social_channels=_bool(env, "CAREBOT_SOCIAL_CHANNELS", False),
+            conversation_ttl_days=_int(env, "CAREBOT_CONVERSATION_TTL_DAYS", 90, lo=1, hi=3650),
+            rate_limit_per_ip=_int(env, "CAREBOT_RATE_LIMIT_PER_IP", 120, lo=0, hi=1_000_000),
+            rate_limit_per_sender=_int(
+                env, "CAREBOT_RATE_LIMIT_PER_SENDER", 30, lo=0, hi=1_000_000
+            ),
+            ticket_max_messages=_int(env, "CAREBOT_TICKET_MAX_MESSAGES", 500, lo=10, hi=100_000),
+            ticket_max_history=_int(env, "CAREBOT_TICKET_MAX_HISTORY", 500, lo=10, hi=100_000),
+            spool_max_files=_int(env, "CAREBOT_SPOOL_MAX_FILES", 10_000, lo=1, hi=10_000_000),
+            spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
         )
         settings.check_production()
         return settings

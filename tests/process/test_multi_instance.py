@@ -51,6 +51,16 @@ def handoff(reply: dict[str, Any]) -> bool:
     return any(mark in str(reply.get("text", "")) for mark in HANDOFF_MARK)
 
 
+TOKENS: dict[str, str] = {}  # conversation id -> the token the server issued with it
+
+
+def post(session: Any, url: str, sender: str, text: str) -> list[dict[str, Any]]:
+    res = session.post(url, json={"sender": sender, "message": text},
+                       headers={"X-Carebot-Token": TOKENS[sender]}, timeout=60)
+    assert res.status_code == 200, res.text
+    return list(res.json())
+
+
 class Multi:
     def __init__(self, settings: Settings, runner: Runner) -> None:
         self.settings = settings
@@ -58,10 +68,16 @@ class Multi:
         self.base = f"http://127.0.0.1:{settings.rasa_port}"
         self.rest = f"{self.base}/webhooks/rest/webhook"
 
+    def sender(self) -> str:
+        """A new REST follower: the conversation id the server issued (its token kept here)."""
+        res = requests.post(f"{self.base}/webhooks/rest/session", timeout=60)
+        assert res.status_code == 201, res.text
+        data = res.json()
+        TOKENS[data["sender"]] = data["token"]
+        return str(data["sender"])
+
     def say(self, session: requests.Session, sender: str, text: str) -> list[dict[str, Any]]:
-        res = session.post(self.rest, json={"sender": sender, "message": text}, timeout=60)
-        assert res.status_code == 200, res.text
-        return list(res.json())
+        return post(session, self.rest, sender, text)
 
     def user_texts(self, sender: str) -> list[str]:
         res = requests.get(f"{self.base}/conversations/{sender}/tracker", timeout=30,
@@ -88,6 +104,7 @@ def multi(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         "CAREBOT_INSTANCES": "2",
         "CAREBOT_QUEUE_PREFIX": "multi" + uuid.uuid4().hex[:6],
         "CAREBOT_METRICS_TOKEN": "scrape-" + uuid.uuid4().hex[:8],
+        "CAREBOT_RATE_LIMIT_PER_IP": "0",  # every follower here is 127.0.0.1
     }
     settings = Settings.from_env(env)
     runner = Runner(settings, workspace=False)
@@ -118,8 +135,7 @@ def _follower(multi: Multi, sender: str, seed: int) -> tuple[list[str], bool]:
 def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_tickets(
     multi: Multi,
 ) -> None:
-    run = uuid.uuid4().hex[:6]
-    senders = [f"mi-{run}-{i}" for i in range(36)]
+    senders = [multi.sender() for _ in range(36)]
     with ThreadPoolExecutor(max_workers=24) as pool:
         results = list(
             pool.map(lambda a: _follower(multi, *a), [(s, i) for i, s in enumerate(senders)])
@@ -134,7 +150,7 @@ def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_
     client = redis.Redis.from_url(multi.settings.redis_url, decode_responses=True)
     prefix = multi.settings.queue_prefix
     created = Counter(
-        json.loads(f["data"])["sender"]
+        "rest:" + json.loads(f["data"])["sender"]
         for _, f in client.xrange(f"{prefix}:events", count=100_000)
         if f["type"] == "escalated"
     )
@@ -147,15 +163,11 @@ def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_
 def _burst(multi: Multi, urls: list[str]) -> None:
     """8 messages of one conversation at once (spread over ``urls``): each stored exactly once,
     each answered by its own action run."""
-    sender = f"burst-{uuid.uuid4().hex[:6]}"
+    sender = multi.sender()
     texts = [*FAQ, "thanks so much for the quick help"]
 
     def send(i: int) -> list[Any]:
-        res = requests.post(
-            urls[i % len(urls)], json={"sender": sender, "message": texts[i]}, timeout=60
-        )
-        assert res.status_code == 200, res.text
-        return list(res.json())
+        return post(requests, urls[i % len(urls)], sender, texts[i])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(send, range(len(texts))))
@@ -184,7 +196,7 @@ def test_a_burst_in_one_conversation_on_both_instances_at_once(multi: Multi) -> 
 
 
 def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(multi: Multi) -> None:
-    sender = f"esc-{uuid.uuid4().hex[:6]}"
+    sender = multi.sender()
     session = requests.Session()
     client = redis.Redis.from_url(multi.settings.redis_url, decode_responses=True)
     prefix = multi.settings.queue_prefix
@@ -199,7 +211,7 @@ def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(mult
     tickets = [
         f["ticket"]
         for _, f in client.xrange(f"{prefix}:events", count=100_000)
-        if f["type"] == "escalated" and json.loads(f["data"])["sender"] == sender
+        if f["type"] == "escalated" and "rest:" + json.loads(f["data"])["sender"] == sender
     ]
     assert len(tickets) == 1
     transcript = [
@@ -234,13 +246,14 @@ def test_an_instance_going_down_is_routed_around(multi: Multi) -> None:
     Counts, not the ``up`` flag: an instance marked down is tried again after ``down_seconds``
     (2 s), which a slow machine can spend between two messages."""
     rasa_1 = dict(multi.runner.children)["rasa-1"]
+    senders = [multi.sender() for _ in range(40)]  # issued while both instances are up
     before = multi.status()["instances"]
     os.killpg(rasa_1.pid, signal.SIGTERM)
     rasa_1.wait(30)
     session = requests.Session()
     answered = 0
     for i in range(40):  # senders pick their instance: go on until some picked instance 1
-        assert multi.say(session, f"after-{uuid.uuid4().hex[:6]}", FAQ[i % len(FAQ)])
+        assert multi.say(session, senders[i], FAQ[i % len(FAQ)])
         answered += 1
         if multi.status()["instances"][0]["errors"] > before[0]["errors"] and answered >= 6:
             break
