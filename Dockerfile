@@ -58,7 +58,7 @@ COPY bot bot
 COPY actions actions
 COPY config config
 COPY data data
-RUN pip install --quiet --no-deps --no-build-isolation -e . \
+RUN pip install --quiet --no-cache-dir --no-deps --no-build-isolation -e . \
  && python -c "import bot, actions" \
  && rm -rf build
 
