@@ -75,7 +75,8 @@ VOLUME ["/var/carebot"]
 EXPOSE 5005 5055 8000
 
 # Every role sets CAREBOT_HEALTH_URL (compose, deploy/k8s); podman does not run healthchecks by
-# itself: `podman healthcheck run <container>` does.
+# itself: `podman healthcheck run <container>` does. podman keeps HEALTHCHECK only in Docker-format
+# images (`podman build --format docker`); docker-compose.yml repeats it for every role.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
     CMD ["carebot-healthcheck"]
 

@@ -64,8 +64,12 @@ class Stack:
         self.agent.headers["Authorization"] = f"Bearer {token}"
 
     def say(self, sender: str, text: str) -> list[str]:
-        res = self.http.post(f"{self.public}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=120)
+        for _ in range(5):  # a polite client: 429 -> wait Retry-After, then again
+            res = self.http.post(f"{self.public}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=120)
+            if res.status_code != 429:
+                break
+            time.sleep(float(res.headers.get("Retry-After", "1")))
         check(res.status_code == 200, f"REST webhook answered {res.status_code}: {res.text[:200]}")
         return [m.get("text", "") for m in res.json() if isinstance(m, dict)]
 
