@@ -113,6 +113,8 @@ def test_workload_schema(workload: dict[str, Any]) -> None:
         assert security.get("allowPrivilegeEscalation") is False, where
         assert "ALL" in security.get("capabilities", {}).get("drop", []), where
         assert not security.get("privileged", False), where
+        # verified with podman --read-only for every carebot role (docs/deploy.md)
+        assert security.get("readOnlyRootFilesystem") is True, f"{where}: read-only root"
 
 
 def test_secrets_are_referenced_never_inlined() -> None:
