@@ -7,7 +7,8 @@
 #                                                          # (scripts/build-base-image builds it)
 # Behind a TLS-intercepting proxy, give pip the proxy's CA for the build only (not stored in
 # the image):  --secret id=pip_ca,src=/etc/ssl/certs/ca-certificates.crt
-# Skip training at build time (the model is then trained at first start): --build-arg TRAIN=0
+# Skip training at build time (no model in the image: mount one at /app/models, or point
+# endpoints.yml `models:` at a model server): --build-arg TRAIN=0
 ARG BASE=python:3.10-slim
 FROM ${BASE}
 
