@@ -311,3 +311,16 @@ def test_k8s_configmap_is_generated_from_the_snippets(tmp_path: Path) -> None:
     committed = ROOT / "deploy" / "k8s" / "nginx-config.yaml"
     assert committed.read_text() == out.read_text(), (
         "deploy/k8s/nginx-config.yaml is stale: run scripts/render-nginx-conf --k8s")
+
+
+def test_local_follower_rate_can_be_raised(tmp_path: Path) -> None:
+    """`make run` load benchmarks send everything from one address: the local variant can lift
+    the per-address limit without touching the shared snippets."""
+    subprocess.run([str(ROOT / "scripts" / "render-nginx-conf"), "--prefix", str(tmp_path),
+                    "-n", "2", "--follower-rate", "100000r/s"], check=True, capture_output=True)
+    http_conf = (tmp_path / "conf" / "carebot" / "http.conf").read_text()
+    assert "zone=carebot_followers:10m rate=100000r/s;" in http_conf
+    assert "rate=10r/s" in (ROOT / "deploy" / "nginx" / "http.conf").read_text()
+    run = subprocess.run([str(NGINX), "-e", "stderr", "-t", "-p", str(tmp_path), "-c",
+                          str(tmp_path / "conf" / "nginx.conf")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
