@@ -66,9 +66,10 @@ def test_rasa_always_has_a_token() -> None:
     for name in ("rasa1", "rasa2"):
         svc = services()[name]
         command = " ".join(svc["command"])
-        assert '--auth-token "$$CAREBOT_RASA_TOKEN"' in command
+        assert '--auth-token "$$CAREBOT_RASA_TOKEN"' in command      # rasa run
+        assert "python -m bot.rasa_ext.serve" in command                # adds it itself
         assert svc["environment"]["CAREBOT_RASA_TOKEN"].startswith("${CAREBOT_RASA_TOKEN:?")
-        assert svc["environment"]["CAREBOT_ACTIONS_HOST"] == name.replace("rasa", "actions")
+        assert svc["environment"]["CAREBOT_ACTION_SERVER"] == name.replace("rasa", "actions")
         assert svc["environment"]["CAREBOT_RASA_URL"] == "http://nginx:5005"
 
 

@@ -201,6 +201,7 @@ def test_rasa_always_has_a_token_and_no_public_port() -> None:
     [rasa] = [c for c in containers(sts) if c["name"] == "rasa"]
     command = " ".join(rasa.get("command", []) + rasa.get("args", []))
     assert "--auth-token" in command and "$CAREBOT_RASA_TOKEN" in command
+    assert "python -m bot.rasa_ext.serve" in command
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
