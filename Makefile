@@ -12,6 +12,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 DATA ?= ../shared/datasets
 
+include deploy/deploy.mk
+
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	browser tone-check \
 	bench bench-queue bench-nlu bench-tone bench-safety bench-load bench-patches clean

@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 import requests
-import yaml
 
 from bot.model.training import train
 from bot.process.embedded_redis import EmbeddedRedis, redis_answers
+from bot.process.endpoints import write_endpoints
 from bot.settings import Settings, get_settings
 
 WEBCHAT_DIR = Path(__file__).resolve().parent.parent / "webchat"
@@ -286,20 +286,12 @@ class Runner:
         return where
 
     def _endpoints(self, actions_port: int | None = None, name: str = "endpoints.yml") -> str:
-        """endpoints.yml with the action server's port (default: from the settings)."""
+        """endpoints.yml with the action server's port (default: from the settings); every
+        instance pulls the newest model from the workspace when it runs (bot.model.rollout)."""
         s = self.settings
         port = s.actions_port if actions_port is None else actions_port
-        data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
-        data["action_endpoint"] = {"url": f"http://localhost:{port}/webhook"}
-        if self.workspace and s.model_server_url:
-            # Every instance pulls the newest model from the workspace (bot.model.rollout).
-            data["models"] = {"url": s.model_server_url,
-                              "wait_time_between_pulls": s.model_pull_seconds}
-            data["models"]["headers"] = {"Authorization": f"Bearer {s.rasa_api_token()}"}
-        path = s.var_dir / "run" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)  # it may hold the internal token
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        path = write_endpoints(s, f"http://localhost:{port}/webhook", s.var_dir / "run" / name,
+                               model_server=self.workspace)
         return str(path)
 
     def _credentials(self) -> str:
