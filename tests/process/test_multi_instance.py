@@ -185,7 +185,7 @@ def _burst(multi: Multi, urls: list[str]) -> None:
     assert all(replies)
     stored = multi.user_texts(sender)
     assert sorted(stored) == sorted(texts) and len(stored) == len(set(stored))
-    res = requests.get(f"{multi.base}/conversations/{sender}/tracker", timeout=30,
+    res = requests.get(f"{multi.settings.rasa_url}/conversations/{sender}/tracker", timeout=30,
                        headers=auth_headers(multi.settings.rasa_api_token())).json()
     actions = [e["name"] for e in res["events"] if e["event"] == "action"]
     assert actions.count("action_respond") == len(texts)
