@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import uuid
 from collections import Counter
@@ -92,8 +93,12 @@ class Multi:
         (``upstream.log``: ``$upstream_addr`` lists a retried request's instances)."""
         log = self.settings.var_dir / "nginx" / "logs" / "upstream.log"
         lines = log.read_text().splitlines() if log.exists() else []
-        return [[a.strip() for a in line.split(" ", 1)[0].split(",")] if " " in line else []
-                for line in lines if "POST /webhooks/rest/webhook" in line]
+        tried = []
+        for line in lines:  # "<addr>[, <addr>…] <status> POST /webhooks/rest/webhook"
+            found = re.match(r"^(.*) (\d{3}) POST /webhooks/rest/webhook$", line)
+            if found:
+                tried.append([a.strip() for a in found.group(1).split(",")])
+        return tried
 
     def instance(self, i: int) -> str:
         return f"127.0.0.1:{self.settings.rasa_port + i}"
