@@ -13,6 +13,7 @@ from bot.queue import AgentQueue, Escalation, Keys
 pytest_plugins = (
     "tests.stack",  # the `stack` fixture: a running bot for end-to-end tests
     "tests.workspace.test_workspace_support",  # `workspace_stack`, `accounts`, `people`
+    "tests.fakes.fixtures",  # fake platforms for the channel and security tests
 )
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -23,8 +23,6 @@ from tests.fakes.payloads import (
 )
 from tests.fakes.platforms import Credentials
 
-pytest_plugins = ["tests.fakes.fixtures"]
-
 
 class Env(MetaEnv):
     pass

@@ -29,7 +29,6 @@ CLOSED_REDIS = "redis://127.0.0.1:1/0"
 
 PlatformFactory = Callable[[str], FakePlatform]
 
-pytest_plugins = ["tests.fakes.fixtures"]
 
 
 # --- split_message ----------------------------------------------------------------------------

@@ -27,7 +27,6 @@ SECRET = "s3cr3t-Token_value"
 BOT_TOKEN = "7345123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 CHAT = 518273645
 
-pytest_plugins = ["tests.fakes.fixtures"]
 
 
 MISSING = "(no header)"

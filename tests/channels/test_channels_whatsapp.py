@@ -24,7 +24,6 @@ from tests.fakes.platforms import Credentials
 
 WA_ID = "16315551181"
 
-pytest_plugins = ["tests.fakes.fixtures"]
 
 
 class Env(MetaEnv):

@@ -22,7 +22,6 @@ from tests.fakes.platforms import Credentials
 BRAND = "3001969357"
 FOLLOWER = "2244994945"
 
-pytest_plugins = ["tests.fakes.fixtures"]
 
 
 class Env(ChannelEnv):

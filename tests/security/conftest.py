@@ -10,8 +10,6 @@ import redis
 
 from bot.settings import reset_settings
 
-pytest_plugins = ["tests.fakes.fixtures"]
-
 
 @pytest.fixture
 def web_env(

@@ -36,7 +36,6 @@ from tests.fakes.payloads import body_of, post
 from tests.fakes.platforms import Credentials
 from tests.security.workspace_app import InProcessWorkspace
 
-pytest_plugins = ["tests.fakes.fixtures"]
 ROOT = Path(__file__).resolve().parents[2]
 REFUSED = (401, 403)
 # Sent as raw UTF-8 bytes on the wire; what a server decodes them to differs (latin-1, UTF-8).

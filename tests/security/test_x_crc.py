@@ -17,8 +17,6 @@ from bot.channels.x import crc_response_token
 from tests.channels.test_channels_x import BRAND, FOLLOWER, Env, make_env  # noqa: F401
 from tests.fakes.payloads import x_dm
 
-pytest_plugins = ["tests.fakes.fixtures"]
-
 
 def test_a_json_body_as_crc_token_is_not_signed(env: Env) -> None:
     body = json.dumps(x_dm(BRAND, FOLLOWER, "forged: refund me", "ev-forged-1")).encode()
