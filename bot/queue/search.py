@@ -1,0 +1,394 @@
+"""Ticket search: words of the transcript, follower, channel, label, reason, agent, status and
+a date range, newest first, on the index the queue keeps (:mod:`bot.queue.index`).
+
+One Lua script (:data:`SEARCH`) answers a query. Each condition is a *group*: one sorted set of
+the index, or several united (``status=open`` is queued + claimed; the last query word also
+matches the words it starts, "refu" → refund, refunds…). Every set is scored by creation time,
+so a single group is read straight from its set. With several groups the script walks the
+smallest one newest first within the date range and checks each candidate against the others
+(``ZSCORE``): a query with common matches stops after a few dozen candidates. When
+:data:`SCAN_BUDGET` candidates were not enough (rare matches in large sets), it intersects the
+sets in Redis instead (``ZINTERSTORE`` into a scratch key, deleted before the script returns),
+on the date range's slice of the smallest set. Results then get one pipelined read: the ticket
+fields of a row and the newest messages, for a snippet around the matched word.
+
+RediSearch: when the server has the module (``FT._LIST`` answers), :func:`engine` says so; this
+version uses the index above either way (the machines' Redis 7.0 has no module).
+
+Tickets written before the index existed are indexed with :meth:`SearchIndex.reindex`
+(``carebot queue reindex``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from datetime import time as dtime
+from typing import Any, Iterable, Sequence
+
+import redis as redis_lib
+
+from bot.queue import scripts
+from bot.queue.index import MIN_WORD_BYTES, STOPWORDS, words
+from bot.queue.keys import Keys
+from bot.queue.models import dumps, text_of
+
+SCAN_BUDGET = 3000
+"""Candidates the script checks one by one before it intersects in Redis instead."""
+PREFIX_MIN_BYTES = 3
+PREFIX_EXPANSIONS = 20
+"""The last query word also matches up to this many indexed words it starts (3 bytes or more)."""
+PREFIX_UNION_MAX = 30_000
+"""…unless their sets hold more tickets than this together: then the word itself only."""
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 8
+MAX_LIMIT = 200
+SNIPPET_MESSAGES = 12
+SNIPPET_CHARS = 160
+STATUSES = ("queued", "claimed", "resolved", "open")
+ROW_FIELDS = ("id", "status", "channel", "sender", "priority", "reasons", "labels",
+              "created_at", "updated_at", "claimed_by", "resolved_by", "resolved_at",
+              "outcome", "text")
+
+
+class SearchError(ValueError):
+    """A query the index cannot answer (bad date, bad value); the message says which field."""
+
+
+@dataclass
+class Query:
+    """A search. ``text`` words must all match (the last one as a prefix, too); every other
+    field narrows. ``start``/``end``: creation time, unix seconds, inclusive."""
+
+    text: str = ""
+    channel: str | None = None
+    label: str | None = None
+    reason: str | None = None
+    agent: str | None = None
+    status: str | None = None
+    start: float | None = None
+    end: float | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_QUERY_CHARS:
+            raise SearchError(f"text: at most {MAX_QUERY_CHARS} characters")
+        if self.status is not None and self.status not in STATUSES:
+            raise SearchError(f"status: one of {', '.join(STATUSES)}")
+        for name in ("channel", "label", "reason", "agent"):
+            value = getattr(self, name)
+            if value is not None and (not value or len(value) > 64 or ":" in value
+                                      or any(ord(c) < 32 for c in value)):
+                raise SearchError(f"{name}: 1-64 characters, no ':'")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise SearchError(f"limit: 1..{MAX_LIMIT}")
+        if not 0 <= self.offset <= 10_000:
+            raise SearchError("offset: 0..10000")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise SearchError("from is after to")
+
+    def terms(self) -> tuple[list[str], list[str]]:
+        """The query's indexed words (unique, in order) and the ones ignored (too common or
+        too short)."""
+        kept = list(dict.fromkeys(words(self.text)))[:MAX_QUERY_WORDS]
+        typed = dict.fromkeys(re.findall(r"\w+", self.text.lower()))
+        ignored = [w for w in typed if w in STOPWORDS or len(w.encode()) < MIN_WORD_BYTES]
+        return kept, ignored
+
+
+@dataclass
+class SearchResult:
+    hits: list[dict[str, Any]]
+    total: int | None
+    """How many tickets match, when the script counted them all (None: more than were read)."""
+    more: bool
+    words: list[str]
+    ignored: list[str] = field(default_factory=list)
+    strategy: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tickets": self.hits, "total": self.total, "more": self.more,
+                "words": self.words, "ignored": self.ignored, "strategy": self.strategy}
+
+
+def parse_time(value: str, name: str, end_of_day: bool = False) -> float:
+    """``2024-05-01`` (UTC; the whole day for ``to``), an ISO date-time, or unix seconds."""
+    value = value.strip()
+    if re.fullmatch(r"\d{9,11}(\.\d+)?", value):
+        return float(value)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day = datetime.strptime(value, "%Y-%m-%d").date()
+            at = datetime.combine(day, dtime.max if end_of_day else dtime.min, timezone.utc)
+            return at.timestamp()
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SearchError(
+            f"{name}: a date (2024-05-01), an ISO date-time or unix seconds"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+# ARGV[1] prefix, ARGV[2] query JSON: {"groups": [[suffix, ...], ...], "prefix": word or "",
+# "from": "-inf" | n, "to": "+inf" | n, "limit": n, "offset": n, "budget": n}; suffixes are
+# key names after "{prefix}:" (built by SearchIndex from checked input). "prefix": the last
+# group is that word's group, to extend with the words it starts.
+#   -> {ids, total (-1 unknown), more (0/1), strategy}
+SEARCH = r"""
+local P, Q = ARGV[1] .. ':', cjson.decode(ARGV[2])
+local lo, hi = tostring(Q.from), tostring(Q.to)
+local want = Q.offset + Q.limit
+local temps, sets = {}, {}
+local function scratch()
+  local k = P .. 'idx:tmp:' .. (#temps + 1)
+  temps[#temps + 1] = k
+  return k
+end
+local function done(ids, total, more, how)
+  if #temps > 0 then redis.call('DEL', unpack(temps)) end
+  return {ids, total, more and 1 or 0, how}
+end
+for gi, group in ipairs(Q.groups) do
+  local keys = {}
+  for _, s in ipairs(group) do keys[#keys + 1] = P .. s end
+  if gi == #Q.groups and Q.prefix ~= '' then
+    local more = redis.call('ZRANGE', P .. 'idx:words', '[' .. Q.prefix, '[' .. Q.prefix ..
+      '\255', 'BYLEX', 'LIMIT', 0, PREFIX_EXPANSIONS)
+    local extra, sum = {}, redis.call('ZCARD', keys[1])
+    for _, w in ipairs(more) do
+      if w ~= Q.prefix then
+        local k = P .. 'idx:w:' .. w
+        extra[#extra + 1] = k
+        sum = sum + redis.call('ZCARD', k)
+      end
+    end
+    if sum <= PREFIX_UNION_MAX or redis.call('EXISTS', keys[1]) == 0 then
+      for _, k in ipairs(extra) do keys[#keys + 1] = k end
+    end
+  end
+  local key = keys[1]
+  if #keys > 1 then
+    key = scratch()
+    redis.call('ZUNIONSTORE', key, #keys, unpack(keys))
+  end
+  local n = redis.call('ZCARD', key)
+  if n == 0 then return done({}, 0, false, 'empty') end
+  sets[#sets + 1] = {key = key, n = n}
+end
+if #sets == 0 then sets[1] = {key = P .. 'idx:created', n = 0} end
+table.sort(sets, function(a, b) return a.n < b.n end)
+local driver = sets[1].key
+if #sets == 1 then
+  local total = redis.call('ZCOUNT', driver, lo, hi)
+  local ids = redis.call('ZRANGE', driver, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
+  return done(ids, total, total > want, 'one set')
+end
+local inrange = redis.call('ZCOUNT', driver, lo, hi)
+local first = 0
+if hi ~= '+inf' then first = redis.call('ZCOUNT', driver, '(' .. hi, '+inf') end
+local found, scanned, page = {}, 0, math.min(256, Q.budget)
+while scanned < inrange and scanned < Q.budget and #found <= want do
+  local stop = math.min(scanned + page, inrange) - 1
+  local batch = redis.call('ZRANGE', driver, first + scanned, first + stop, 'REV')
+  for _, id in ipairs(batch) do
+    local ok = true
+    for i = 2, #sets do
+      if not redis.call('ZSCORE', sets[i].key, id) then ok = false; break end
+    end
+    if ok then found[#found + 1] = id end
+  end
+  scanned = scanned + #batch
+  if #batch == 0 then break end
+end
+if #found > want or scanned >= inrange then
+  local ids = {}
+  for i = Q.offset + 1, math.min(want, #found) do ids[#ids + 1] = found[i] end
+  local total = -1
+  if scanned >= inrange then total = #found end
+  return done(ids, total, #found > want, 'walk')
+end
+local keys = {}
+if inrange < sets[1].n then
+  local slice = scratch()
+  redis.call('ZRANGESTORE', slice, driver, lo, hi, 'BYSCORE')
+  keys[1] = slice
+else
+  keys[1] = driver
+end
+for i = 2, #sets do keys[#keys + 1] = sets[i].key end
+local out = scratch()
+redis.call('ZINTERSTORE', out, #keys, unpack(keys))
+local total = redis.call('ZCOUNT', out, lo, hi)
+local ids = redis.call('ZRANGE', out, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
+return done(ids, total, total > want, 'intersect')
+""".replace("PREFIX_EXPANSIONS", str(PREFIX_EXPANSIONS + 1)).replace(
+    "PREFIX_UNION_MAX", str(PREFIX_UNION_MAX))
+
+# Index the tickets of one batch of ids, as every change does (search_index with 'reindex').
+# ARGV (after the queue's common ARGV, see bot.queue.scripts): the last one, a JSON array of
+# ticket ids  -> {0, how many existed}
+REINDEX = scripts._script(r"""
+local n = 0
+for _, id in ipairs(cjson.decode(ARGV[#ARGV])) do
+  if redis.call('EXISTS', tkey(id)) == 1 then
+    search_index(id, 'reindex')
+    n = n + 1
+  end
+end
+return {OK, n}
+""")
+
+
+def engine(client: redis_lib.Redis[Any]) -> str:
+    """``redisearch`` when the server has the RediSearch module, else ``index`` (the sets of
+    :mod:`bot.queue.index`, what every search here uses)."""
+    try:
+        client.execute_command("FT._LIST")
+    except redis_lib.ResponseError:
+        return "index"
+    return "redisearch"
+
+
+def _snippet(messages: Sequence[dict[str, Any]], text: str, terms: Sequence[str],
+             prefix: str) -> str:
+    """A piece of the newest message with a query word (around it), else the newest
+    follower message, else the escalated text."""
+
+    def matches(message: dict[str, Any]) -> int:
+        body = message.get("text")
+        if not isinstance(body, str) or message.get("role") not in ("follower", "agent"):
+            return -1
+        found = words(body)
+        for term in terms:
+            if term in found:
+                return body.lower().find(term)
+        if prefix:
+            for w in found:
+                if w.startswith(prefix):
+                    return body.lower().find(w)
+        return -1
+
+    if terms or prefix:
+        for message in reversed(messages):
+            at = matches(message)
+            if at >= 0:
+                body = str(message["text"])
+                start = max(0, at - SNIPPET_CHARS // 3)
+                cut = body[start:start + SNIPPET_CHARS]
+                return ("…" if start else "") + cut + ("…" if start + SNIPPET_CHARS < len(body)
+                                                      else "")
+    for message in reversed(messages):
+        if message.get("role") == "follower" and isinstance(message.get("text"), str):
+            return str(message["text"])[:SNIPPET_CHARS]
+    return text[:SNIPPET_CHARS]
+
+
+def _loads(value: str | None, default: Any) -> Any:
+    if not value:
+        return default
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        return default
+    return default if loaded == {} and isinstance(default, list) else loaded
+
+
+class SearchIndex:
+    """Queries on the search index of one queue prefix (the queue's scripts keep it)."""
+
+    def __init__(self, client: redis_lib.Redis[Any], prefix: str = "carebot") -> None:
+        self.redis = client
+        self.keys = Keys(prefix)
+        self._search = client.register_script(SEARCH)
+        self._reindex = client.register_script(REINDEX)
+
+    def groups(self, query: Query) -> tuple[list[list[str]], str, list[str], list[str]]:
+        """The sets the query intersects (each a union of key suffixes), the prefix word, the
+        query's words and those ignored."""
+        terms, ignored = query.terms()
+        groups: list[list[str]] = []
+        for name in ("channel", "label", "reason", "agent"):
+            value = getattr(query, name)
+            if value is not None:
+                groups.append([f"idx:{name}:{value}"])
+        if query.status == "open":
+            groups.append(["idx:status:queued", "idx:status:claimed"])
+        elif query.status:
+            groups.append([f"idx:status:{query.status}"])
+        prefix = ""
+        for term in terms:
+            groups.append([f"idx:w:{term}"])
+        if terms and len(terms[-1].encode()) >= PREFIX_MIN_BYTES:
+            prefix = terms[-1]
+        return groups, prefix, terms, ignored
+
+    def search(self, query: Query) -> SearchResult:
+        """Tickets that match every condition, newest first (by creation)."""
+        groups, prefix, terms, ignored = self.groups(query)
+        if query.text.strip() and not terms:  # only common or one-letter words: no text match
+            return SearchResult([], 0, False, [], ignored, "no words")
+        spec = {
+            "groups": groups, "prefix": prefix,
+            "from": "-inf" if query.start is None else repr(float(query.start)),
+            "to": "+inf" if query.end is None else repr(float(query.end)),
+            "limit": query.limit, "offset": query.offset, "budget": SCAN_BUDGET,
+        }
+        ids, total, more, how = self._search(args=[self.keys.prefix, dumps(spec)])
+        ids = [text_of(i) for i in ids]
+        total = int(total)
+        hits = self.rows(ids, [t for t in terms if t != prefix] if prefix else terms, prefix)
+        return SearchResult(hits, None if total < 0 else total, bool(int(more)), terms, ignored,
+                            text_of(how))
+
+    def rows(self, ids: Sequence[str], terms: Sequence[str] = (),
+             prefix: str = "") -> list[dict[str, Any]]:
+        """Result rows of tickets (one pipelined read): their fields and a snippet."""
+        pipe = self.redis.pipeline(transaction=False)
+        for tid in ids:
+            pipe.hmget(self.keys.ticket(tid), ROW_FIELDS)
+            pipe.lrange(self.keys.messages(tid), -SNIPPET_MESSAGES, -1)
+        replies = pipe.execute()
+        rows = []
+        for i, tid in enumerate(ids):
+            values = [None if v is None else text_of(v) for v in replies[2 * i]]
+            f = dict(zip(ROW_FIELDS, values, strict=True))
+            if f["status"] is None:
+                continue  # gone since the script ran
+            messages = [m for m in (_loads(text_of(raw), None) for raw in replies[2 * i + 1])
+                        if isinstance(m, dict)]
+            rows.append({
+                "id": tid,
+                "status": f["status"],
+                "outcome": f["outcome"],
+                "channel": f["channel"],
+                "sender": f["sender"],
+                "priority": int(f["priority"] or 4),
+                "reasons": _loads(f["reasons"], []),
+                "labels": _loads(f["labels"], []),
+                "created_at": float(f["created_at"] or 0),
+                "updated_at": float(f["updated_at"] or 0),
+                "resolved_at": float(f["resolved_at"]) if f["resolved_at"] else None,
+                "claimed_by": f["claimed_by"],
+                "resolved_by": f["resolved_by"],
+                "snippet": _snippet(messages, f["text"] or "", terms, prefix),
+            })
+        return rows
+
+    def reindex(self, head: Iterable[Any], batch: int = 500) -> int:
+        """Index every ticket (ids ``T-000001`` up to the queue's counter) as the queue's
+        scripts do; how many tickets there were. ``head``: the queue's common script ARGV
+        (``bot.queue.scripts``)."""
+        head = list(head)
+        last = int(text_of(self.redis.get(self.keys.seq) or 0))
+        done = 0
+        for start in range(1, last + 1, batch):
+            ids = [f"T-{n:06d}" for n in range(start, min(last, start + batch - 1) + 1)]
+            reply = self._reindex(args=[*head, json.dumps(ids)])
+            done += int(reply[1])
+        return done
+
