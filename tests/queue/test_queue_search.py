@@ -128,7 +128,8 @@ def test_labels_are_a_filter(queue: AgentQueue, clock: FakeClock, index: SearchI
 def test_the_last_word_matches_as_a_prefix_and_common_words_are_ignored(
     queue: AgentQueue, clock: FakeClock, index: SearchIndex
 ) -> None:
-    a = queue.escalate(make_escalation("u1", transcript=[follower("where is my refund voucher")])).ticket_id
+    a = queue.escalate(make_escalation(
+        "u1", transcript=[follower("where is my refund voucher")])).ticket_id
     clock.advance(1)
     b = queue.escalate(make_escalation("u2", transcript=[follower("was it refunded?")])).ticket_id
     clock.advance(1)
