@@ -23,6 +23,8 @@ BENCHES: dict[str, tuple[str, str]] = {
              "score a labelled CSV with the tone component and decide()'s tone gates"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
+    "search": ("bench.search_bench",
+               "ticket search: N synthetic tickets through the queue's scripts, timed searches"),
 }
 """name -> (module with ``add_arguments(parser)`` and ``run(args) -> dict``, help)."""
 

@@ -9,8 +9,9 @@ smallest one newest first within the date range and checks each candidate agains
 (``ZSCORE``): a query with common matches stops after a few dozen candidates. When
 :data:`SCAN_BUDGET` candidates were not enough (rare matches in large sets), it intersects the
 sets in Redis instead (``ZINTERSTORE`` into a scratch key, deleted before the script returns),
-on the date range's slice of the smallest set. Results then get one pipelined read: the ticket
-fields of a row and the newest messages, for a snippet around the matched word.
+on the date range's slice of the smallest set. The same script returns the result rows as one
+JSON document (the ticket fields of a row and its newest messages, for a snippet around the
+matched word): one round trip, one reply to parse.
 
 RediSearch: when the server has the module (``FT._LIST`` answers), :func:`engine` says so; this
 version uses the index above either way (the machines' Redis 7.0 has no module).
@@ -138,7 +139,7 @@ def parse_time(value: str, name: str, end_of_day: bool = False) -> float:
 # "from": "-inf" | n, "to": "+inf" | n, "limit": n, "offset": n, "budget": n}; suffixes are
 # key names after "{prefix}:" (built by SearchIndex from checked input). "prefix": the last
 # group is that word's group, to extend with the words it starts.
-#   -> {ids, total (-1 unknown), more (0/1), strategy}
+#   -> {ids, total (-1 unknown), more (0/1), strategy, rows JSON (see `rows`)}
 SEARCH = r"""
 local P, Q = ARGV[1] .. ':', cjson.decode(ARGV[2])
 local lo, hi = tostring(Q.from), tostring(Q.to)
@@ -149,9 +150,20 @@ local function scratch()
   temps[#temps + 1] = k
   return k
 end
+-- the rows of `ids` as one JSON array (one bulk reply parses fast): per ticket
+-- {"f": [ROW_FIELDS values, false when missing], "m": [newest messages]}
+local function rows(ids)
+  local out = {}
+  for i, id in ipairs(ids) do
+    local t = P .. 'ticket:' .. id
+    out[i] = '{"f":' .. cjson.encode(redis.call('HMGET', t, ROW_FIELDS)) .. ',"m":[' ..
+      table.concat(redis.call('LRANGE', t .. ':messages', -SNIPPET_MESSAGES, -1), ',') .. ']}'
+  end
+  return '[' .. table.concat(out, ',') .. ']'
+end
 local function done(ids, total, more, how)
   if #temps > 0 then redis.call('DEL', unpack(temps)) end
-  return {ids, total, more and 1 or 0, how}
+  return {ids, total, more and 1 or 0, how, rows(ids)}
 end
 for gi, group in ipairs(Q.groups) do
   local keys = {}
@@ -227,7 +239,9 @@ local total = redis.call('ZCOUNT', out, lo, hi)
 local ids = redis.call('ZRANGE', out, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
 return done(ids, total, total > want, 'intersect')
 """.replace("PREFIX_EXPANSIONS", str(PREFIX_EXPANSIONS + 1)).replace(
-    "PREFIX_UNION_MAX", str(PREFIX_UNION_MAX))
+    "PREFIX_UNION_MAX", str(PREFIX_UNION_MAX)).replace(
+    "SNIPPET_MESSAGES", str(SNIPPET_MESSAGES)).replace(
+    "ROW_FIELDS)", ", ".join(f"'{f}'" for f in ROW_FIELDS) + ")")
 
 # Index the tickets of one batch of ids, as every change does (search_index with 'reindex').
 # ARGV (after the queue's common ARGV, see bot.queue.scripts): the last one, a JSON array of
@@ -338,31 +352,25 @@ class SearchIndex:
             "to": "+inf" if query.end is None else repr(float(query.end)),
             "limit": query.limit, "offset": query.offset, "budget": SCAN_BUDGET,
         }
-        ids, total, more, how = self._search(args=[self.keys.prefix, dumps(spec)])
-        ids = [text_of(i) for i in ids]
+        ids, total, more, how, raw = self._search(args=[self.keys.prefix, dumps(spec)])
         total = int(total)
-        hits = self.rows(ids, [t for t in terms if t != prefix] if prefix else terms, prefix)
+        hits = self.rows(text_of(raw), [t for t in terms if t != prefix] if prefix else terms,
+                         prefix)
         return SearchResult(hits, None if total < 0 else total, bool(int(more)), terms, ignored,
                             text_of(how))
 
-    def rows(self, ids: Sequence[str], terms: Sequence[str] = (),
-             prefix: str = "") -> list[dict[str, Any]]:
-        """Result rows of tickets (one pipelined read): their fields and a snippet."""
-        pipe = self.redis.pipeline(transaction=False)
-        for tid in ids:
-            pipe.hmget(self.keys.ticket(tid), ROW_FIELDS)
-            pipe.lrange(self.keys.messages(tid), -SNIPPET_MESSAGES, -1)
-        replies = pipe.execute()
+    @staticmethod
+    def rows(raw: str, terms: Sequence[str] = (), prefix: str = "") -> list[dict[str, Any]]:
+        """Result rows from the script's JSON: the tickets' fields and a snippet."""
         rows = []
-        for i, tid in enumerate(ids):
-            values = [None if v is None else text_of(v) for v in replies[2 * i]]
+        for item in json.loads(raw):
+            values = [v if isinstance(v, str) else None for v in item["f"]]
             f = dict(zip(ROW_FIELDS, values, strict=True))
-            if f["status"] is None:
-                continue  # gone since the script ran
-            messages = [m for m in (_loads(text_of(raw), None) for raw in replies[2 * i + 1])
-                        if isinstance(m, dict)]
+            if f["status"] is None or f["id"] is None:
+                continue
+            messages = [m for m in item["m"] if isinstance(m, dict)]
             rows.append({
-                "id": tid,
+                "id": f["id"],
                 "status": f["status"],
                 "outcome": f["outcome"],
                 "channel": f["channel"],
