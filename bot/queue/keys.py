@@ -114,6 +114,13 @@ class Keys:
     ``{p}:session:*``
     ``{p}:metrics:*``                       …       Prometheus counters and the audit-stream
                                                     fold (``bot.stats.metrics.MetricsKeys``)
+    ``{p}:canned:item:{key}``               hash    a team canned response: ``key title text
+                                                    created_by created_at updated_by updated_at
+                                                    uses last_used_at``
+    ``{p}:canned:index``                    zset    canned response keys, score = last change
+    ``{p}:canned:faq_uses``                 hash    FAQ key -> times used as a canned response
+                                                    — all ``canned:`` keys:
+                                                    ``bot.workspace.canned.CannedKeys``
     ======================================  ======  ============================================
 
     Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.
