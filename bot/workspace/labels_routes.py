@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -79,7 +80,7 @@ async def set_colour(request: Request, name: str) -> HTTPResponse:
     ws = workspace(request)
     colour = payload(request).get("colour")
     try:
-        return ok(await ws.call(labels_of(ws).set_colour, _label(name), colour))
+        return ok(await ws.call(labels_of(ws).set_colour, _label(unquote(name)), colour))
     except LabelError as error:
         raise invalid(str(error)) from None
 
@@ -94,7 +95,7 @@ async def add_label(request: Request, tid: str) -> HTTPResponse:
 @bp.delete("/tickets/<tid:str>/labels/<name:str>")
 @requires("label")
 async def remove_label(request: Request, tid: str, name: str) -> HTTPResponse:
-    return await _change(request, tid, "remove", name)
+    return await _change(request, tid, "remove", unquote(name))
 
 
 _LABEL = {"type": "object", "properties": {
