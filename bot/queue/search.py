@@ -2,11 +2,13 @@
 a date range, newest first, on the index the queue keeps (:mod:`bot.queue.index`).
 
 One Lua script (:data:`SEARCH`) answers a query. Each condition is a *group*: one sorted set of
-the index, or several united (``status=open`` is queued + claimed; the last query word also
-matches the words it starts, "refu" → refund, refunds…). Every set is scored by creation time,
-so a single group is read straight from its set. With several groups the script walks the
-smallest one newest first within the date range and checks each candidate against the others
-(``ZSCORE``): a query with common matches stops after a few dozen candidates. When
+the index, or several (a ticket in any of them: ``status=open`` is queued or claimed; the last
+query word also matches the words it starts, "refu" → refund, refunds…). Every set is scored by
+creation time, so one group is read straight from its set, newest first within the date range
+(several sets: the newest of each, merged). With several groups the script walks the smallest
+one newest first within the date range and checks each candidate against the others
+(``ZSCORE``; a group of several sets is united into a scratch key only when it is the one
+walked): a query with common matches stops after a few dozen candidates. When
 :data:`SCAN_BUDGET` candidates were not enough (rare matches in large sets), it intersects the
 sets in Redis instead (``ZINTERSTORE`` into a scratch key, deleted before the script returns),
 on the date range's slice of the smallest set. The same script returns the result rows as one
@@ -41,8 +43,6 @@ SCAN_BUDGET = 3000
 PREFIX_MIN_BYTES = 3
 PREFIX_EXPANSIONS = 20
 """The last query word also matches up to this many indexed words it starts (3 bytes or more)."""
-PREFIX_UNION_MAX = 30_000
-"""…unless their sets hold more tickets than this together: then the word itself only."""
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
 MAX_LIMIT = 200
@@ -144,7 +144,7 @@ SEARCH = r"""
 local P, Q = ARGV[1] .. ':', cjson.decode(ARGV[2])
 local lo, hi = tostring(Q.from), tostring(Q.to)
 local want = Q.offset + Q.limit
-local temps, sets = {}, {}
+local temps, groups = {}, {}
 local function scratch()
   local k = P .. 'idx:tmp:' .. (#temps + 1)
   temps[#temps + 1] = k
@@ -165,41 +165,82 @@ local function done(ids, total, more, how)
   if #temps > 0 then redis.call('DEL', unpack(temps)) end
   return {ids, total, more and 1 or 0, how, rows(ids)}
 end
-for gi, group in ipairs(Q.groups) do
+-- a group: its keys (a ticket is in the group when it is in any of them), biggest first,
+-- and the sum of their sizes
+for gi, spec in ipairs(Q.groups) do
   local keys = {}
-  for _, s in ipairs(group) do keys[#keys + 1] = P .. s end
+  for _, s in ipairs(spec) do keys[#keys + 1] = P .. s end
   if gi == #Q.groups and Q.prefix ~= '' then
-    local more = redis.call('ZRANGE', P .. 'idx:words', '[' .. Q.prefix, '[' .. Q.prefix ..
+    local words = redis.call('ZRANGE', P .. 'idx:words', '[' .. Q.prefix, '[' .. Q.prefix ..
       '\255', 'BYLEX', 'LIMIT', 0, PREFIX_EXPANSIONS)
-    local extra, sum = {}, redis.call('ZCARD', keys[1])
-    for _, w in ipairs(more) do
-      if w ~= Q.prefix then
-        local k = P .. 'idx:w:' .. w
-        extra[#extra + 1] = k
-        sum = sum + redis.call('ZCARD', k)
+    for _, w in ipairs(words) do
+      if w ~= Q.prefix then keys[#keys + 1] = P .. 'idx:w:' .. w end
+    end
+  end
+  local g = {keys = {}, n = 0}
+  for _, k in ipairs(keys) do
+    local n = redis.call('ZCARD', k)
+    if n > 0 then
+      g.keys[#g.keys + 1] = {k = k, n = n}
+      g.n = g.n + n
+    end
+  end
+  if g.n == 0 then return done({}, 0, false, 'empty') end
+  table.sort(g.keys, function(a, b) return a.n > b.n end)
+  g.disjoint = gi ~= #Q.groups or Q.prefix == ''
+  groups[#groups + 1] = g
+end
+if #groups == 0 then
+  local n = redis.call('ZCARD', P .. 'idx:created')
+  groups[1] = {keys = {{k = P .. 'idx:created', n = n}}, n = n, disjoint = true}
+end
+table.sort(groups, function(a, b) return a.n < b.n end)
+-- one sorted set for a group (a union into a scratch key when it has several)
+local function one(g)
+  if #g.keys == 1 then return g.keys[1].k end
+  local key = scratch()
+  local args = {'ZUNIONSTORE', key, #g.keys}
+  for _, e in ipairs(g.keys) do args[#args + 1] = e.k end
+  args[#args + 1] = 'AGGREGATE'
+  args[#args + 1] = 'MAX'
+  redis.call(unpack(args))
+  return key
+end
+if #groups == 1 then
+  local g = groups[1]
+  if #g.keys == 1 then
+    local key = g.keys[1].k
+    local total = redis.call('ZCOUNT', key, lo, hi)
+    local ids = redis.call('ZRANGE', key, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
+    return done(ids, total, total > want, 'one set')
+  end
+  -- several sets: merge the newest `want` of each (no union of whole sets)
+  local merged, seen, total, cut = {}, {}, 0, false
+  for _, e in ipairs(g.keys) do
+    local n = redis.call('ZCOUNT', e.k, lo, hi)
+    total = total + n
+    if n > want then cut = true end
+    local top = redis.call('ZRANGE', e.k, hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, want,
+      'WITHSCORES')
+    for i = 1, #top, 2 do
+      if not seen[top[i]] then
+        seen[top[i]] = true
+        merged[#merged + 1] = {id = top[i], s = tonumber(top[i + 1])}
       end
     end
-    if sum <= PREFIX_UNION_MAX or redis.call('EXISTS', keys[1]) == 0 then
-      for _, k in ipairs(extra) do keys[#keys + 1] = k end
-    end
   end
-  local key = keys[1]
-  if #keys > 1 then
-    key = scratch()
-    redis.call('ZUNIONSTORE', key, #keys, unpack(keys))
+  table.sort(merged, function(a, b)
+    if a.s ~= b.s then return a.s > b.s end
+    return a.id > b.id
+  end)
+  local ids = {}
+  for i = Q.offset + 1, math.min(want, #merged) do ids[#ids + 1] = merged[i].id end
+  if not g.disjoint then
+    if cut then total = -1 else total = #merged end
   end
-  local n = redis.call('ZCARD', key)
-  if n == 0 then return done({}, 0, false, 'empty') end
-  sets[#sets + 1] = {key = key, n = n}
+  return done(ids, total, #merged > want or cut, 'merge')
 end
-if #sets == 0 then sets[1] = {key = P .. 'idx:created', n = 0} end
-table.sort(sets, function(a, b) return a.n < b.n end)
-local driver = sets[1].key
-if #sets == 1 then
-  local total = redis.call('ZCOUNT', driver, lo, hi)
-  local ids = redis.call('ZRANGE', driver, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
-  return done(ids, total, total > want, 'one set')
-end
+local driver = one(groups[1])
 local inrange = redis.call('ZCOUNT', driver, lo, hi)
 local first = 0
 if hi ~= '+inf' then first = redis.call('ZCOUNT', driver, '(' .. hi, '+inf') end
@@ -209,8 +250,12 @@ while scanned < inrange and scanned < Q.budget and #found <= want do
   local batch = redis.call('ZRANGE', driver, first + scanned, first + stop, 'REV')
   for _, id in ipairs(batch) do
     local ok = true
-    for i = 2, #sets do
-      if not redis.call('ZSCORE', sets[i].key, id) then ok = false; break end
+    for i = 2, #groups do
+      local inside = false
+      for _, e in ipairs(groups[i].keys) do
+        if redis.call('ZSCORE', e.k, id) then inside = true; break end
+      end
+      if not inside then ok = false; break end
     end
     if ok then found[#found + 1] = id end
   end
@@ -224,22 +269,20 @@ if #found > want or scanned >= inrange then
   if scanned >= inrange then total = #found end
   return done(ids, total, #found > want, 'walk')
 end
-local keys = {}
-if inrange < sets[1].n then
-  local slice = scratch()
-  redis.call('ZRANGESTORE', slice, driver, lo, hi, 'BYSCORE')
-  keys[1] = slice
-else
-  keys[1] = driver
-end
-for i = 2, #sets do keys[#keys + 1] = sets[i].key end
 local out = scratch()
-redis.call('ZINTERSTORE', out, #keys, unpack(keys))
+local args = {'ZINTERSTORE', out, #groups, driver}
+if inrange < redis.call('ZCARD', driver) then
+  args[4] = scratch()
+  redis.call('ZRANGESTORE', args[4], driver, lo, hi, 'BYSCORE')
+end
+for i = 2, #groups do args[#args + 1] = one(groups[i]) end
+args[#args + 1] = 'AGGREGATE'
+args[#args + 1] = 'MAX'
+redis.call(unpack(args))
 local total = redis.call('ZCOUNT', out, lo, hi)
 local ids = redis.call('ZRANGE', out, hi, lo, 'BYSCORE', 'REV', 'LIMIT', Q.offset, Q.limit)
 return done(ids, total, total > want, 'intersect')
 """.replace("PREFIX_EXPANSIONS", str(PREFIX_EXPANSIONS + 1)).replace(
-    "PREFIX_UNION_MAX", str(PREFIX_UNION_MAX)).replace(
     "SNIPPET_MESSAGES", str(SNIPPET_MESSAGES)).replace(
     "ROW_FIELDS)", ", ".join(f"'{f}'" for f in ROW_FIELDS) + ")")
 

@@ -183,6 +183,10 @@ def test_limit_offset_total_and_the_intersection_path(
     crossed = index.search(Query(text="lost", channel="x", limit=3, start=T0 + 1))
     assert crossed.strategy == "intersect"
     assert [r["id"] for r in crossed.hits] == lost_x[:3] and crossed.total == 4
+    queue.claim(lost_x[0], "ana")
+    opened = index.search(Query(text="lost", channel="x", status="open", limit=3))
+    assert opened.strategy == "intersect" and opened.total == 5
+    assert [r["id"] for r in opened.hits] == lost_x[:3]
     assert not queue.redis.keys("carebot:idx:tmp:*")  # scratch sets are gone
 
 
