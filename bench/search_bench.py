@@ -113,7 +113,7 @@ def sentence(rng: random.Random, template: str) -> str:
 
 def escalation(rng: random.Random, k: int) -> Escalation:
     channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
-    turns = []
+    turns: list[dict[str, Any]] = []
     for i in range(rng.randint(1, 3)):
         text = sentence(rng, rng.choice(TEMPLATES))
         if rng.random() < 0.5:
@@ -159,9 +159,10 @@ def load(client: redis.Redis, tickets: int, seed: int, batch: int = 200) -> dict
         for esc, res in zip(escs, results, strict=True):
             fate = rng.random()
             agent = rng.choice(agents)
-            info = {"id": res.ticket_id, "channel": esc.channel, "sender": esc.sender,
-                    "created": clock.now, "reasons": esc.reasons, "agent": None,
-                    "status": "queued", "labels": []}
+            info: dict[str, Any] = {
+                "id": res.ticket_id, "channel": esc.channel, "sender": esc.sender,
+                "created": clock.now, "reasons": esc.reasons, "agent": None,
+                "status": "queued", "labels": []}
             if fate >= 0.15:
                 info["agent"], info["status"] = agent, "claimed"
                 calls.append(("claim", [res.ticket_id, agent, repr(clock.now + 3600)]))
@@ -211,9 +212,9 @@ def make_queries(rng: random.Random, made: list[dict[str, Any]], count: int,
     rare = [w for w in by_size if 1 <= sizes[w] <= 20][:2000] or by_size[-200:]
     start, end = made[0]["created"], made[-1]["created"]
 
-    def day_range() -> tuple[float, float]:
+    def dated(**fields: Any) -> Query:
         a = rng.uniform(start, end - 7 * DAY)
-        return a, a + rng.choice([1, 7, 30]) * DAY
+        return Query(start=a, end=a + rng.choice([1, 7, 30]) * DAY, **fields)
 
     kinds: list[tuple[str, int, Callable[[], Query]]] = [
         ("word (common)", 30, lambda: Query(text=rng.choice(common))),
@@ -225,16 +226,13 @@ def make_queries(rng: random.Random, made: list[dict[str, Any]], count: int,
             rng.choice([w for w in middle + common if len(w) >= 5] or common)))),
         ("word + channel", 75, lambda: Query(text=rng.choice(middle + common),
                                              channel=rng.choice([c for c, _ in CHANNELS]))),
-        ("label + dates", 50, lambda: Query(label=rng.choice(LABELS),
-                                            **dict(zip(("start", "end"), day_range(),
-                                                       strict=True)))),
+        ("label + dates", 50, lambda: dated(label=rng.choice(LABELS))),
         ("agent + status", 50, lambda: Query(agent=f"agent{rng.randint(0, 29):02d}",
                                              status=rng.choice(["resolved", "claimed",
                                                                 "open"]))),
-        ("status + channel + dates", 50, lambda: Query(
+        ("status + channel + dates", 50, lambda: dated(
             status=rng.choice(["resolved", "open", "queued"]),
-            channel=rng.choice([c for c, _ in CHANNELS]),
-            **dict(zip(("start", "end"), day_range(), strict=True)))),
+            channel=rng.choice([c for c, _ in CHANNELS]))),
         ("reason + word", 25, lambda: Query(reason=rng.choice([r.value for r in Reason]),
                                             text=rng.choice(common + middle))),
         ("follower id", 25, lambda: Query(text=rng.choice(made)["sender"])),
