@@ -25,7 +25,9 @@ splits, 2 to 40 bytes, common words (:data:`STOPWORDS`) dropped. Languages writt
 spaces (Chinese, Japanese) index whole runs of text, so only exact runs are found.
 
 Tickets written before the index existed: ``carebot queue reindex``
-(:meth:`bot.queue.search.SearchIndex.reindex`) runs the same function over every ticket.
+(:meth:`bot.queue.search.SearchIndex.reindex`) runs the same function over every ticket. Before
+a ticket's data is erased, :meth:`bot.queue.search.SearchIndex.forget` takes it out of every
+set (a search never shows a ticket whose hash is gone, whatever the index says).
 """
 
 from __future__ import annotations
@@ -201,6 +203,57 @@ local function search_index(id, typ)
   end
   redis.call('HSET', dkey, 'upto', total, 'words', count)
 end
+
+-- remove ticket `id` from every index set its current data puts it in (before its data is
+-- erased): returns how many messages were dropped from its transcript before (their words
+-- cannot be recomputed here: the caller sweeps the word sets for the id then)
+local function search_forget(id)
+  local t = tkey(id)
+  local f = redis.call('HMGET', t, 'channel', 'sender', 'reasons', 'claimed_by', 'resolved_by',
+    'labels', 'trimmed_messages')
+  local I = P .. 'idx:'
+  local doc = redis.call('HGET', I .. 'doc:' .. id, 'status')
+  local keys = {I .. 'created', I .. 'status:queued', I .. 'status:claimed',
+    I .. 'status:resolved'}
+  if f[1] then keys[#keys + 1] = I .. 'channel:' .. f[1] end
+  for _, a in ipairs({f[4], f[5]}) do if a then keys[#keys + 1] = I .. 'agent:' .. a end end
+  for _, field in ipairs({{f[3], 'reason:'}, {f[6], 'label:'}}) do
+    local ok, list = pcall(cjson.decode, field[1] or '[]')
+    if ok and type(list) == 'table' then
+      for _, v in ipairs(list) do
+        if type(v) == 'string' then keys[#keys + 1] = I .. field[2] .. v end
+      end
+    end
+  end
+  for _, h in ipairs(redis.call('LRANGE', t .. ':history', 0, -1)) do
+    local ok, e = pcall(cjson.decode, h)
+    if ok and type(e) == 'table' and type(e.actor) == 'string' then
+      keys[#keys + 1] = I .. 'agent:' .. e.actor
+    end
+  end
+  local texts = {f[2]}
+  for _, raw in ipairs(redis.call('LRANGE', mkey(id), 0, -1)) do
+    local ok, m = pcall(cjson.decode, raw)
+    if ok and type(m) == 'table' then
+      if type(m.text) == 'string' then texts[#texts + 1] = m.text end
+      local meta = m.metadata
+      if type(meta) == 'table' then
+        local profile = type(meta.profile) == 'table' and meta.profile or meta
+        for _, k in ipairs({'name', 'first_name', 'last_name', 'username'}) do
+          if type(profile[k]) == 'string' then texts[#texts + 1] = profile[k] end
+        end
+      end
+    end
+  end
+  for _, text in ipairs(texts) do
+    if text then
+      for _, w in ipairs(search_words(text)) do keys[#keys + 1] = I .. 'w:' .. w end
+    end
+  end
+  for _, k in ipairs(keys) do redis.call('ZREM', k, id) end
+  redis.call('DEL', I .. 'doc:' .. id)
+  return tonumber(f[7]) or 0
+end
 """
 LUA = (
     LUA.replace("MIN_WORD", str(MIN_WORD_BYTES))
@@ -210,7 +263,7 @@ LUA = (
     .replace("TEXT_BYTES", str(TEXT_BYTES))
 )
 """Lua library functions (prepended to the queue's ``_LIB``): ``search_words``,
-``search_index``."""
+``search_index``, ``search_forget`` (for erasing a ticket: :meth:`SearchIndex.forget`)."""
 
 
 def script_head(queue: AgentQueue) -> list[Any]:

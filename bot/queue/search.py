@@ -300,6 +300,16 @@ end
 return {OK, n}
 """)
 
+# Take tickets out of the index (before their data is erased). ARGV (after the common ones): the
+# last, a JSON array of ticket ids  -> {0, ids whose transcript had been trimmed}
+FORGET = scripts._script(r"""
+local trimmed = {}
+for _, id in ipairs(cjson.decode(ARGV[#ARGV])) do
+  if search_forget(id) > 0 then trimmed[#trimmed + 1] = id end
+end
+return {OK, trimmed}
+""")
+
 
 def engine(client: redis_lib.Redis[Any]) -> str:
     """``redisearch`` when the server has the RediSearch module, else ``index`` (the sets of
@@ -429,6 +439,17 @@ class SearchIndex:
                 "snippet": _snippet(messages, f["text"] or "", terms, prefix),
             })
         return rows
+
+    def forget(self, ticket_ids: Sequence[str], head: Iterable[Any]) -> None:
+        """Take tickets out of every index set (call it before erasing their data). Words of
+        messages a capped transcript dropped cannot be recomputed: for such a ticket every word
+        set is swept for its id (a ``SCAN``; erasure is rare). ``head``: the queue's common
+        script ARGV (:func:`bot.queue.index.script_head`)."""
+        reply = self.redis.register_script(FORGET)(args=[*head, json.dumps(list(ticket_ids))])
+        trimmed = [text_of(i) for i in reply[1]]
+        if trimmed:
+            for key in self.redis.scan_iter(self.keys.idx("w", "*"), count=1000):
+                self.redis.zrem(key, *trimmed)
 
     def reindex(self, head: Iterable[Any], batch: int = 500) -> int:
         """Index every ticket (ids ``T-000001`` up to the queue's counter) as the queue's

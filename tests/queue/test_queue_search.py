@@ -267,3 +267,26 @@ def test_search_and_label_keys_are_documented(queue: AgentQueue, index: SearchIn
     for key in queue.redis.keys("*"):
         assert any(r.match(key) for r in regexes), f"{key} is not documented in Keys"
     assert queue.redis.keys("carebot:idx:label:*") == ["carebot:idx:label:vip customer"]
+
+
+def test_forget_takes_a_ticket_out_of_every_set(queue: AgentQueue, index: SearchIndex) -> None:
+    keep = queue.escalate(make_escalation("u2", transcript=[follower("parka zipper")])).ticket_id
+    gone = queue.escalate(make_escalation("u1", transcript=[follower(
+        "parka zipper broke", metadata={"profile": {"name": "Ada Lovelace"}})])).ticket_id
+    queue.claim(gone, "ana")
+    queue.reply(gone, "ana", "replacement ships")
+    Labels(queue).add(gone, "ana", "vip")
+    queue.resolve(gone, "ana")
+    client = queue.redis
+    client.hset(Keys().ticket(keep), "trimmed_messages", 0)
+    index.forget([gone], script_head(queue))
+    for key in client.keys("carebot:idx:*"):
+        if client.type(key) == "zset":
+            assert client.zscore(key, gone) is None, key
+    assert not client.exists("carebot:idx:doc:" + gone)
+    assert ids(index, text="parka") == [keep]
+    # a transcript trimmed at its cap: every word set is swept for the id
+    client.hset(Keys().ticket(keep), "trimmed_messages", 3)
+    client.zadd("carebot:idx:w:dropped", {keep: 1.0})
+    index.forget([keep], script_head(queue))
+    assert client.zscore("carebot:idx:w:dropped", keep) is None
