@@ -16,7 +16,8 @@ Each query runs ``SearchIndex.search`` (what ``GET /api/search`` runs in its thr
 query and the pipelined read of the result rows) and is timed on the wall clock. The mix:
 single words (common, middle, rare), two words, a partial word (prefix), word + channel,
 label + date range, agent + status, status + channel + date range, reason + word, a
-follower's id. Prints one JSON object and writes ``bench/reports/search.md``.
+follower's id, and channel + reason + claimed (large sets whose tickets rarely meet: the
+script's intersection fallback). Prints one JSON object and writes ``bench/reports/search.md``.
 
 FLUSHDB runs on the given db only, before and after (``--keep`` keeps the data): point it at a
 scratch db (``CAREBOT_BENCH_REDIS_URL``, default db 14).
@@ -193,6 +194,28 @@ def load(client: redis.Redis, tickets: int, seed: int, batch: int = 200) -> dict
     return {"made": made, "load_s": time.perf_counter() - started, "end": clock.now}
 
 
+def made_from_redis(client: redis.Redis) -> list[dict[str, Any]]:
+    """What :func:`load` made, read back from a db it filled (``--keep``, then ``--reuse``)."""
+    last = int(client.get(f"{PREFIX}:seq") or 0)
+    fields = ("id", "channel", "sender", "created_at", "status", "labels", "reasons",
+              "claimed_by", "resolved_by")
+    made: list[dict[str, Any]] = []
+    for start in range(1, last + 1, 5000):
+        pipe = client.pipeline(transaction=False)
+        for n in range(start, min(last, start + 4999) + 1):
+            pipe.hmget(f"{PREFIX}:ticket:T-{n:06d}", fields)
+        for values in pipe.execute():
+            f = dict(zip(fields, values, strict=True))
+            if f["id"] is None:
+                continue
+            made.append({"id": f["id"], "channel": f["channel"], "sender": f["sender"],
+                         "created": float(f["created_at"]), "status": f["status"],
+                         "labels": json.loads(f["labels"] or "[]"),
+                         "reasons": json.loads(f["reasons"] or "[]"),
+                         "agent": f["claimed_by"] or f["resolved_by"]})
+    return made
+
+
 def make_queries(rng: random.Random, made: list[dict[str, Any]], count: int,
                  client: redis.Redis) -> list[tuple[str, Query]]:
     """The query mix, from the loaded tickets' own words, labels, agents and times."""
@@ -236,6 +259,9 @@ def make_queries(rng: random.Random, made: list[dict[str, Any]], count: int,
         ("reason + word", 25, lambda: Query(reason=rng.choice([r.value for r in Reason]),
                                             text=rng.choice(common + middle))),
         ("follower id", 25, lambda: Query(text=rng.choice(made)["sender"])),
+        ("channel + reason + claimed (rare)", 25, lambda: Query(
+            channel=rng.choice([c for c, _ in CHANNELS]),
+            reason=rng.choice([r.value for r in Reason]), status="claimed")),
     ]
     total = sum(w for _, w, _ in kinds)
     out: list[tuple[str, Query]] = []
@@ -278,15 +304,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "CAREBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--report", default=str(ROOT / "bench" / "reports" / "search.md"))
     parser.add_argument("--keep", action="store_true", help="keep the data (no FLUSHDB after)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="search the tickets a --keep run left in the db (no FLUSHDB, no load)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
-    client.flushdb()
+    if not args.reuse:
+        client.flushdb()
     before = int(client.info("memory")["used_memory"])
     try:
-        loaded = load(client, args.tickets, args.seed)
-        made = loaded["made"]
+        loaded: dict[str, Any]
+        if args.reuse:
+            made = made_from_redis(client)
+            loaded = {"made": made, "load_s": float("nan")}
+            before = 0
+        else:
+            loaded = load(client, args.tickets, args.seed)
+            made = loaded["made"]
         memory = int(client.info("memory")["used_memory"]) - before
         idx_keys = sum(1 for _ in client.scan_iter(f"{PREFIX}:idx:*", count=10000))
         index = SearchIndex(client, prefix=PREFIX)
