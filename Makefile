@@ -13,8 +13,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
-	browser \
-	bench bench-queue bench-search bench-nlu bench-tone bench-load clean
+	browser tone-check \
+	bench bench-queue bench-search bench-nlu bench-tone bench-safety bench-load bench-patches clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -53,7 +53,10 @@ test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
 faq-check: install ## refuse FAQ data that would hurt the bot (also runs in make test)
 	$(CAREBOT) faq check
 
-test: validate faq-check train test-stories test-py ## the whole test suite
+tone-check: install ## the tone corpus: schema, categories, duplicates, no test probes in it
+	$(PY) data/tone/check_corpus.py
+
+test: validate faq-check tone-check train test-stories test-py ## the whole test suite
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests bench
@@ -78,8 +81,14 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_irony/dev.csv
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_sentiment/dev.csv
 
+bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC150 dev as out-of-scope traffic
+	$(CAREBOT) bench safety --bitext $(DATA)/bitext/dev.csv --clinc $(DATA)/clinc150/dev.csv --sweep --name shipped
+
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
+
+bench-patches: install train ## what each patch of Rasa's internals saves per message (Redis: REDIS_URL)
+	$(PY) -m bench.rasa_patches_bench --conversations 60 --rounds 3
 
 bench: bench-queue bench-nlu bench-tone ## every benchmark that needs no running stack
 

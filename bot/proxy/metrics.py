@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Sequence
 
 from bot.proxy.messages import Message, simple_response
 from bot.proxy.routing import Backend
+from bot.stats.metrics import CONTENT_TYPE
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 logger = logging.getLogger("carebot.proxy")
 
-PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+PROMETHEUS_TEXT = CONTENT_TYPE
 
 
 def render_own_metrics(backends: Sequence[Backend], unavailable: int) -> str:

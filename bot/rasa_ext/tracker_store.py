@@ -12,12 +12,15 @@ exactly what Rasa's store would, with less work per message:
 - without that memory, the merge is skipped when the stored events are a prefix of the saved
   tracker's (then Rasa's merge returns the tracker unchanged);
 - loading a single-session tracker does not rebuild it per session only to return the original;
-- the JSON is written by ujson (:func:`bot.rasa_ext.patches.dumps`, 3x faster than ``json.dumps``
-  on a tracker); Rasa's own store reads it as it reads its own.
+- the JSON is written by ujson (:func:`bot.rasa_ext.fast_json.dumps`, 3x faster than
+  ``json.dumps`` on a tracker); Rasa's own store reads it as it reads its own.
 
-The lock store is ``bot.rasa_ext.lock_store.FailSafeRedisLockStore``. Importing either changes
-nothing in Rasa: the patches of Rasa's internals are applied at start-up by
-``bot.rasa_ext.serve`` (``python -m bot.rasa_ext.serve run …``, what ``carebot run`` starts).
+It overrides private methods of Rasa's store (``_retrieve``, ``_save_tracker``): constructing it on
+any Rasa but :data:`bot.rasa_ext.version.RASA_VERSION` raises
+:class:`bot.rasa_ext.version.RasaVersionMismatch`. The lock store is
+``bot.rasa_ext.lock_store.FailSafeRedisLockStore``. Importing either changes nothing in Rasa: the
+patches of Rasa's internals are applied at start-up by ``bot.rasa_ext.serve``
+(``python -m bot.rasa_ext.serve run …``, what ``carebot run`` starts).
 """
 
 from __future__ import annotations
@@ -40,19 +43,20 @@ from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
 from bot.queue import AgentQueue
 from bot.queue.keys import Keys
-from bot.rasa_ext.patches import dumps
+from bot.rasa_ext.fast_json import dumps
+from bot.rasa_ext.version import require_rasa_version
 from bot.settings import get_settings
 from bot.stats import metrics
 
 logger = logging.getLogger(__name__)
 
 
-
-
 class CarebotTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that hands follower messages in paused conversations to the ticket."""
 
     def __init__(self, domain: Domain, host: str | None = None, **kwargs: Any) -> None:
+        require_rasa_version("CarebotTrackerStore (overrides RedisTrackerStore._retrieve and "
+                             "._save_tracker)")
         url = host if host and "://" in str(host) else None
         params = bot_redis.params(url)
         kwargs.pop("port", None)
