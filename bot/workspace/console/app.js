@@ -323,7 +323,8 @@
     if (e.key === "Escape") { if (typing) e.target.blur(); return; }
     if (typing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
     const keys = {
-      j: () => move(1), k: () => move(-1), ArrowDown: () => move(1), ArrowUp: () => move(-1),
+      j: () => (S.isOpen() ? S.move(1) : move(1)), k: () => (S.isOpen() ? S.move(-1) : move(-1)),
+      ArrowDown: () => move(1), ArrowUp: () => move(-1),
       c: claim, n: claimNext, e: () => close("resolve"), h: () => close("handback"), u: release,
       r: () => { if (!$("reply").disabled) $("reply").focus(); },
       o: () => { if (state.current) $("note-text").focus(); },

@@ -1,8 +1,8 @@
 // Search (GET /api/search): "s" or Ctrl+K focuses the box in the top bar. Words search the
 // transcripts and the followers' ids and names; filters are written in the box:
 // channel:whatsapp label:vip label:"vip customer" reason:sarcasm agent:ana status:resolved
-// from:2024-05-01 to:2024-05-31. Enter searches; the results replace the queue (↓ from the box
-// into them, Enter opens one; Esc or × goes back to the queue).
+// from:2024-05-01 to:2024-05-31. Enter searches; the results replace the queue (↓/↑ in the box,
+// or j/k, open them one by one; Esc in the box or × goes back to the queue).
 "use strict";
 window.CareSearch = (function () {
   const $ = (id) => document.getElementById(id);
@@ -89,14 +89,19 @@ window.CareSearch = (function () {
     } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       if (!results.length) return;
       e.preventDefault();
-      active = Math.max(0, Math.min(results.length - 1, active + (e.key === "ArrowDown" ? 1 : -1)));
-      paint();
-      onOpen(results[active].id);
+      move(e.key === "ArrowDown" ? 1 : -1);
     } else if (e.key === "Escape") {
       e.preventDefault();
       e.stopPropagation();
       close();
     }
+  }
+
+  function move(step) {  // j/k while the results are shown
+    if (!results.length) return;
+    active = Math.max(0, Math.min(results.length - 1, active + step));
+    paint();
+    onOpen(results[active].id);
   }
 
   function focus() {
@@ -110,5 +115,5 @@ window.CareSearch = (function () {
     $("search-close").addEventListener("click", close);
   }
 
-  return { init, focus, close, parse, isOpen: () => !$("search-results").hidden };
+  return { init, focus, close, move, parse, isOpen: () => !$("search-results").hidden };
 })();
