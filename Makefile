@@ -12,8 +12,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 DATA ?= ../shared/datasets
 
+include deploy/deploy.mk
+
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
-	browser tone-check \
+	system-packages tone-check \
 	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-safety bench-load bench-patches clean
 
 help: ## list every target
@@ -32,6 +34,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-weights.txt scripts/find
 install: $(STAMP) ## create the Python 3.10 venv and install pinned dependencies (if needed)
 
 run: install ## run the whole product: Redis (or embedded), bot, actions, web chat, workspace
+	@[ "$${CAREBOT_INSTANCES:-1}" -le 1 ] || scripts/ensure-debian-packages nginx=nginx
 	$(CAREBOT) run
 
 train: install ## train the bot (only when data or config changed)
@@ -40,10 +43,10 @@ train: install ## train the bot (only when data or config changed)
 validate: install ## rasa data validate (domain, NLU, rules, stories)
 	$(CAREBOT) validate
 
-browser: ## Debian's Chromium for the console's browser tests (apt, when root or sudo)
-	@scripts/ensure-chromium
+system-packages: ## Debian's packages the tests need: Chromium (console), nginx (instances)
+	@scripts/ensure-debian-packages chromium=chromium nginx=nginx
 
-test-py: install browser ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
+test-py: install system-packages ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
 	$(PY) -m pytest -q
 
 test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors

@@ -14,6 +14,7 @@ from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
 from bot.queue.connect import agent_queue
+from bot.queue.spool import SpoolFull
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ class Services:
 
     @cached_property
     def spool(self) -> Spool:
-        return Spool(self.settings.spool_dir)
+        return Spool(
+            self.settings.spool_dir,
+            max_files=self.settings.spool_max_files,
+            max_bytes=self.settings.spool_max_mb * 1024 * 1024,
+        )
 
     def open_ticket(self, channel: str, sender: str) -> str | None:
         """The conversation's open ticket id; None when there is none or Redis is down."""
@@ -57,7 +62,10 @@ class Services:
         try:
             return self.queue.escalate(escalation).ticket_id
         except redis.RedisError as error:
-            path = self.spool.put(escalation)
+            try:
+                path = self.spool.put(escalation)
+            except SpoolFull:  # logged by the spool; the follower is still told a person replies
+                return None
             logger.error(f"Redis unavailable ({error}); escalation spooled to {path}")
             return None
 

@@ -23,6 +23,11 @@ def test_defaults() -> None:
     assert s.embedded_redis == "auto"
     assert s.escalation_config == s.home / "config" / "escalation.yml"
     assert s.spool_dir == s.var_dir / "spool"
+    assert s.conversation_ttl_seconds == 90 * 86400
+    assert (s.rate_limit_per_ip, s.rate_limit_per_sender) == (120, 30)
+    assert (s.ticket_max_messages, s.ticket_max_history) == (500, 500)
+    assert (s.spool_max_files, s.spool_max_mb) == (10_000, 100)
+    assert s.trusted_proxies == "127.0.0.1/8,::1"
 
 
 def test_values_are_cast(tmp_path: Path) -> None:
@@ -58,6 +63,14 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_RASA_HOST", "0.0.0.0 5005"),
         ("CAREBOT_ENV", "staging"),
         ("CAREBOT_SOCIAL_CHANNELS", "maybe"),
+        ("CAREBOT_CONVERSATION_TTL_DAYS", "0"),
+        ("CAREBOT_RATE_LIMIT_PER_IP", "-1"),
+        ("CAREBOT_RATE_LIMIT_PER_SENDER", "lots"),
+        ("CAREBOT_TRUSTED_PROXIES", "127.0.0.1,nginx"),
+        ("CAREBOT_TICKET_MAX_MESSAGES", "1"),
+        ("CAREBOT_TICKET_MAX_HISTORY", "9"),
+        ("CAREBOT_SPOOL_MAX_FILES", "0"),
+        ("CAREBOT_SPOOL_MAX_MB", "0"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:

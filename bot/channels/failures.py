@@ -89,7 +89,13 @@ def record_failure(
     try:
         from bot.queue import AgentQueue  # imported lazily: written and deployed separately
 
-        queue = AgentQueue(_redis_client(url), prefix=prefix or settings.queue_prefix())
+        max_messages, max_history = settings.queue_caps()
+        queue = AgentQueue(
+            _redis_client(url),
+            prefix=prefix or settings.queue_prefix(),
+            max_messages=max_messages,
+            max_history=max_history,
+        )
         ticket_id = queue.record_delivery_failure(channel, sender, text, error)
     except Exception as exc:  # whatever broke (import, Redis, queue), the reply must not be lost
         record = {

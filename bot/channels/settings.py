@@ -228,6 +228,12 @@ def queue_prefix() -> str:
     return get_settings().queue_prefix
 
 
+def queue_caps() -> tuple[int, int]:
+    """A ticket's list caps for ``AgentQueue``: ``CAREBOT_TICKET_MAX_MESSAGES``, ``…_HISTORY``."""
+    core = get_settings()
+    return (core.ticket_max_messages, core.ticket_max_history)
+
+
 def spool_dir() -> str:
     """Where undeliverable replies are spooled when Redis is down (``$CAREBOT_VAR_DIR/spool``)."""
     return str(get_settings().spool_dir)

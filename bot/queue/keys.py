@@ -79,9 +79,16 @@ class Keys:
                                                     ``bot.channels.idempotency``)
     ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
                                                     already put on its ticket (TTL 1 day;
-                                                    ``bot.rasa_ext.tracker_store``)
-    ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
-                                                    (``bot.channels.web``)
+                                                    ``bot.rasa_ext.tracker_store``); ``sender``
+                                                    is the conversation id (``whatsapp:155…``)
+    ``{p}:inbox:{channel}:{id}``            list    replies for a REST follower sent after
+                                                    their request returned (agent replies;
+                                                    newest ``INBOX_MAX`` kept; TTL 7 days;
+                                                    ``bot.channels.web``); ``id`` is the
+                                                    platform id (``rest:`` stripped)
+    ``{p}:follower-secret``                 string  the key of the HMAC that makes REST and
+                                                    web-chat follower tokens (set once, never
+                                                    expires; ``bot.channels.follower_tokens``)
     ``{p}:stats:m:{YYYYmmddHHMM}``          hash    follower messages of one UTC minute:
                                                     ``messages``, one field per outcome,
                                                     ``reason:<code>`` per escalation reason,
@@ -193,8 +200,6 @@ class Keys:
     def paused_message(self, sender: str, ts: float) -> str:
         return self._k("paused-msg", sender, str(ts))
 
-    def rest_inbox(self, sender: str) -> str:
-        return self._k("inbox", "rest", sender)
 
     def stats_minute(self, at: datetime) -> str:
         """The bucket of ``at``'s minute (``at`` in UTC)."""
@@ -203,6 +208,13 @@ class Keys:
     def stats_hour(self, at: datetime) -> str:
         """The bucket of ``at``'s hour (``at`` in UTC)."""
         return self._k("stats", "h", at.strftime("%Y%m%d%H"))
+
+    def inbox(self, channel: str, platform_id: str) -> str:
+        return self._k("inbox", channel, platform_id)
+
+    @property
+    def follower_secret(self) -> str:
+        return self._k("follower-secret")
 
     @staticmethod
     def conversation(channel: str, sender: str) -> str:

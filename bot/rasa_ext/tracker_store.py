@@ -1,6 +1,8 @@
 """Rasa's tracker store on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
 
-``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
+``CarebotTrackerStore``: Rasa's RedisTrackerStore whose trackers expire
+``CAREBOT_CONVERSATION_TTL_DAYS`` (default 90) after their last save (``record_exp``; a value in
+endpoints.yml wins), and that also forwards follower messages written
 while a human owns the conversation (the tracker is paused) to the open ticket, so the agent sees
 them (the bot itself stays silent), and counts them (``paused`` in ``bot.stats.metrics``). It stores
 exactly what Rasa's store would, with less work per message:
@@ -39,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from redis.commands.core import Script
 
 from bot import redis as bot_redis
+from bot.channels import ids
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
 from bot.queue import AgentQueue
@@ -61,6 +64,8 @@ class CarebotTrackerStore(RedisTrackerStore):
         params = bot_redis.params(url)
         kwargs.pop("port", None)
         kwargs.pop("db", None)
+        if not kwargs.get("record_exp"):  # conversations expire (CAREBOT_CONVERSATION_TTL_DAYS)
+            kwargs["record_exp"] = get_settings().conversation_ttl_seconds
         super().__init__(
             domain,
             host=params["host"],
@@ -95,7 +100,7 @@ class CarebotTrackerStore(RedisTrackerStore):
         last = tracker.events[-1]
         if not isinstance(last, UserUttered):
             return
-        channel = last.input_channel or tracker.get_latest_input_channel() or "rest"
+        channel, sender = ids.split(tracker.sender_id)
         marker = Keys(get_settings().queue_prefix).paused_message(tracker.sender_id, last.timestamp)
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
@@ -108,7 +113,7 @@ class CarebotTrackerStore(RedisTrackerStore):
                 {"text": last.text or "", **(last.parse_data or {})},
                 config,
                 channel=channel,
-                sender=tracker.sender_id,
+                sender=sender,
                 metadata=metadata,
                 responses=self.domain.responses if self.domain else {},
                 ts=last.timestamp,

@@ -158,7 +158,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
         raise invalid("'limit' must be an integer.") from None
     limit = max(1, min(limit, 1000))
     label = label_filter.label_arg(request)
-    tickets = await ws.call(ws.queue.list, STATUSES[status_arg], 1000 if label else limit)
+    tickets = await ws.call(ws.queue.summaries, STATUSES[status_arg], 1000 if label else limit)
     if label:  # the status's newest 1000 scanned; /api/search?label= reaches every ticket
         tickets = label_filter.with_label(tickets, label)[:limit]
     now = time.time()

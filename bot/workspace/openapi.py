@@ -110,6 +110,10 @@ SCHEMAS: dict[str, Any] = {
         "transcript": {"type": "array", "items": _ref("Message")},
         "notes": {"type": "array", "items": _ref("Note")},
         "history": {"type": "array", "items": {"type": "object"}},
+        "trimmed_messages": {"type": "integer", "description": "Transcript messages dropped to "
+                             "keep it at its cap (the first message is always kept)."},
+        "trimmed_history": {"type": "integer", "description": "History events dropped (they "
+                            "stay in the audit stream)."},
         "claimed_by": {"type": "string", "nullable": True},
         "lease_until": {"type": "number", "nullable": True},
         "summary": _ref("TicketSummary")}},

@@ -220,7 +220,7 @@ def test_keys_of_other_modules_keep_their_names() -> None:
     at = datetime(2024, 3, 9, 7, 5, tzinfo=timezone.utc)
     assert k.seen("whatsapp", "wamid.1") == "brand:seen:whatsapp:wamid.1"
     assert k.paused_message("f-1", 1712000000.25) == "brand:paused-msg:f-1:1712000000.25"
-    assert k.rest_inbox("f-1") == "brand:inbox:rest:f-1"
+    assert k.inbox("rest", "f-1") == "brand:inbox:rest:f-1"
     assert (k.stats_minute(at), k.stats_hour(at)) == (
         "brand:stats:m:202403090705", "brand:stats:h:2024030907"
     )
