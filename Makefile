@@ -16,7 +16,7 @@ include deploy/deploy.mk
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	system-packages tone-check \
-	bench bench-queue bench-nlu bench-tone bench-safety bench-load bench-patches clean
+	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-safety bench-load bench-patches clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ check: lint typecheck ## ruff + mypy
 
 bench-queue: install ## queue benchmark: escalate→claim→resolve cycles, 20 agents
 	$(PY) bench/queue_bench.py --agents 20 --tickets 5000 --redis-url $${CAREBOT_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
+
+bench-search: install ## ticket search: 100k tickets through the queue scripts, 500 searches (p50/p95/p99)
+	$(PY) bench/search_bench.py --tickets 100000 --queries 500 --redis-url $${CAREBOT_BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
+
+bench-console: install ## console ticket list: render time of 1,000 rows in Chromium (label chips on/off)
+	$(PY) bench/console_bench.py --tickets 1000 --rounds 30
 
 bench-nlu: install ## answering + out-of-scope on BANKING77 (80/20 dev split) and CLINC150 (dev)
 	$(CAREBOT) bench nlu --train $(DATA)/banking77/train.csv --dev-split 0.2 --sweep --name banking77

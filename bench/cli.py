@@ -26,6 +26,10 @@ BENCHES: dict[str, tuple[str, str]] = {
                "(Bitext dev mapping) and CLINC150 as out-of-scope traffic"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
+    "search": ("bench.search_bench",
+               "ticket search: N synthetic tickets through the queue's scripts, timed searches"),
+    "console": ("bench.console_bench",
+                "the console's ticket list: render time of 1,000 rows in Chromium, label chips"),
 }
 """name -> (module with ``add_arguments(parser)`` and ``run(args) -> dict``, help)."""
 

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from bot.cli import queue_tools
 from bot.cli.common import AuthFailed, accounts, print_json, queue, token
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def queue_identity(args: argparse.Namespace, people: Accounts) -> str:
     account (a fresh development setup) ``--agent NAME`` or the login name, with a warning.
     """
     given = token(args)
-    needed = QUEUE_PERMISSIONS.get(args.queue_cmd, "work")
+    needed = queue_tools.permission(args) or QUEUE_PERMISSIONS.get(args.queue_cmd, "work")
     if given:
         who = people.authenticate(given)
         if who is None:
@@ -98,6 +99,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
         print(f"carebot queue: {error}", file=sys.stderr)
         return error.code
     q = queue()
+    if args.queue_cmd in queue_tools.COMMANDS:
+        return queue_tools.run(args, q, agent)
     try:
         if args.queue_cmd == "list":
             tickets = list_tickets(args.status, args.limit)
@@ -117,7 +120,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         elif args.queue_cmd == "show":
             show(q.get(args.id), args.json)
         elif args.queue_cmd == "reply":
-            deliver_reply(q, args.id, agent, args.text)
+            deliver_reply(q, args.id, agent, queue_tools.reply_text(args, q, agent))
             print(f"replied on {args.id}")
         elif args.queue_cmd == "note":
             q.add_note(args.id, agent, args.text)
@@ -155,10 +158,13 @@ def register(subparsers: Subparsers) -> None:
     p = qs.add_parser("show", help="a ticket with its transcript and draft")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
-    for name, text_help in (("reply", "reply to the follower"), ("note", "add an internal note")):
-        p = qs.add_parser(name, help=text_help)
-        p.add_argument("id")
-        p.add_argument("text")
+    p = qs.add_parser("reply", help="reply to the follower (a text, or --canned KEY)")
+    p.add_argument("id")
+    p.add_argument("text", nargs="?")
+    queue_tools.add_reply_options(p)
+    p = qs.add_parser("note", help="add an internal note")
+    p.add_argument("id")
+    p.add_argument("text")
     for name, text_help in (
         ("release", "put a ticket back in the queue"),
         ("resolve", "close a ticket; the bot answers again"),
@@ -166,4 +172,5 @@ def register(subparsers: Subparsers) -> None:
     ):
         p = qs.add_parser(name, help=text_help)
         p.add_argument("id")
+    queue_tools.register(qs)
     q.set_defaults(func=cmd_queue)

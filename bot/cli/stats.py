@@ -26,6 +26,9 @@ def render(data: dict[str, Any]) -> str:
     if data["escalation_reasons"]:
         reasons = ", ".join(f"{r} {n}" for r, n in data["escalation_reasons"].items())
         lines.append(f"escalation reasons: {reasons}")
+    if data.get("labels"):
+        labels = ", ".join(f"{name} {n}" for name, n in data["labels"].items())
+        lines.append(f"labels added: {labels}")
     depth = data["queue_depth_by_priority"]
     if depth:
         queued = ", ".join(f"P{p}: {n}" for p, n in depth.items())

@@ -48,6 +48,27 @@ class Keys:
                                                 (idempotency; expires after ``idempotency_ttl``)
     ==================================  ======  ================================================
 
+    Search index and labels (``bot.queue.index``, kept by the scripts' ``emit``; labels by
+    ``bot.queue.labels``); every ``idx`` zset holds ticket ids scored by creation time:
+
+    ==================================  ======  ================================================
+    ``{p}:idx:created``                 zset    every ticket
+    ``{p}:idx:status:{status}``         zset    tickets by current status (queued, claimed,
+                                                resolved)
+    ``{p}:idx:channel:{channel}``       zset    tickets by channel
+    ``{p}:idx:reason:{reason}``         zset    tickets by escalation reason
+    ``{p}:idx:agent:{agent}``           zset    tickets an agent held or closed
+    ``{p}:idx:label:{label}``           zset    tickets carrying a label
+    ``{p}:idx:w:{word}``                zset    tickets whose follower/agent messages or
+                                                follower id/name hold the word
+    ``{p}:idx:words``                   zset    every indexed word, score 0 (prefix lookup)
+    ``{p}:idx:doc:{id}``                hash    the index's state of a ticket: ``status``,
+                                                ``upto`` (messages indexed), ``words``
+    ``{p}:idx:tmp:{n}``                 zset    scratch sets of one search, deleted by the
+                                                script that makes them
+    ``{p}:labels``                      hash    label name -> colour (``#rrggbb``)
+    ==================================  ======  ================================================
+
     The Lua scripts (``bot.queue.scripts``) build every key name from the prefix themselves, and
     choose ticket ids inside: the queue needs a single Redis (no Cluster).
 
@@ -70,8 +91,10 @@ class Keys:
                                                     expires; ``bot.channels.follower_tokens``)
     ``{p}:stats:m:{YYYYmmddHHMM}``          hash    follower messages of one UTC minute:
                                                     ``messages``, one field per outcome,
-                                                    ``reason:<code>`` per escalation reason
-                                                    (expires after 2 days; ``bot.stats.figures``)
+                                                    ``reason:<code>`` per escalation reason,
+                                                    ``label:<name>`` per label added
+                                                    (``bot.queue.labels``; expires after 2 days;
+                                                    ``bot.stats.figures``)
     ``{p}:stats:h:{YYYYmmddHH}``            hash    the same per UTC hour (expires after 8 days)
     ======================================  ======  ============================================
 
@@ -98,6 +121,13 @@ class Keys:
     ``{p}:session:*``
     ``{p}:metrics:*``                       …       Prometheus counters and the audit-stream
                                                     fold (``bot.stats.metrics.MetricsKeys``)
+    ``{p}:canned:item:{key}``               hash    a team canned response: ``key title text
+                                                    created_by created_at updated_by updated_at
+                                                    uses last_used_at``
+    ``{p}:canned:index``                    zset    canned response keys, score = last change
+    ``{p}:canned:faq_uses``                 hash    FAQ key -> times used as a canned response
+                                                    — all ``canned:`` keys:
+                                                    ``bot.workspace.canned.CannedKeys``
     ======================================  ======  ============================================
 
     Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.
@@ -195,3 +225,16 @@ class Keys:
     def score(priority: int, enqueued_ms: int) -> int:
         """Score of a queued ticket: priority band first, then FIFO by first-enqueue time."""
         return priority * SCORE_BAND + enqueued_ms
+
+    # -- search index and labels (bot.queue.index, bot.queue.labels) ------------------------------
+
+    @property
+    def labels(self) -> str:
+        return self._k("labels")
+
+    def idx_label(self, label: str) -> str:
+        return self._k("idx", "label", label)
+
+    def idx(self, *parts: str) -> str:
+        """A key of the search index: ``idx("w", "refund")`` -> ``{p}:idx:w:refund``."""
+        return self._k("idx", *parts)

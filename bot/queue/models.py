@@ -168,6 +168,8 @@ class Ticket:
     resolved_by: str | None = None
     escalations: int = 1
     """How many escalations were merged into this ticket."""
+    labels: list[str] = field(default_factory=list)
+    """Agents' labels (``bot.queue.labels``), sorted."""
     history: list[dict[str, Any]] = field(default_factory=list)
     """This ticket's audit events: ``{"id", "type", "actor", "ts", "data"}``."""
     trimmed_messages: int = 0
@@ -239,6 +241,7 @@ class Ticket:
             claimed_at=_float(get("claimed_at")),
             resolved_by=get("resolved_by") or None,
             escalations=int(get("escalations") or 1),
+            labels=_json(get("labels"), []),
             history=history,
             trimmed_messages=int(get("trimmed_messages") or 0),
             trimmed_history=int(get("trimmed_history") or 0),

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+from bot.queue import index
+
 _HEAD = r"""
 local PREFIX, NOW, MAXLEN = ARGV[1], ARGV[2], ARGV[3]
 local NOWN, P = tonumber(NOW), ARGV[1] .. ':'
@@ -65,6 +67,7 @@ local function push_message(id, message)
 end
 
 local function emit(typ, id, actor, data)
+  search_index(id, typ)
   local encoded = cjson.encode(data)
   local sid = redis.call('XADD', K_EVENTS, 'MAXLEN', '~', MAXLEN, '*', 'type', typ,
     'ticket', id, 'actor', actor, 'ts', NOW, 'data', encoded)
@@ -224,6 +227,7 @@ local function escalate(arg)
   return id, created, 0
 end
 """
+_LIB = index.LUA + _LIB  # the search index's functions come first: emit calls search_index
 
 _PARTS = {
     m.group(1): m.group(0)

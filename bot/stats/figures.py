@@ -8,7 +8,9 @@ metrics, :func:`add_to_pipeline`), and :func:`summary` reads a window of them.
 
 Redis keys (``bot.queue.keys.Keys``: ``stats_minute`` and ``stats_hour``), hashes per UTC minute
 (kept 2 days) and hour (8 days): ``messages``, one field per outcome (``answered``,
-``escalated``, …), ``reason:<code>`` per escalation reason.
+``escalated``, …), ``reason:<code>`` per escalation reason, ``label:<name>`` per label an agent
+added to a ticket (written by ``bot.queue.labels``; labels are not messages: they count in
+``labels`` only).
 
 Spikes (:func:`detect_spikes`): in the last ``spike_window`` minutes, a figure (all messages, all
 escalations, each escalation reason) is a spike when it reached ``min_count`` *and* its rate is
@@ -69,6 +71,8 @@ class Counts:
     messages: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)
+    """Labels added to tickets, by label."""
 
     def add(self, raw: dict[Any, Any]) -> None:
         for name, value in raw.items():
@@ -79,6 +83,9 @@ class Counts:
             elif key.startswith("reason:"):
                 reason = key.split(":", 1)[1]
                 self.reasons[reason] = self.reasons.get(reason, 0) + count
+            elif key.startswith("label:"):
+                label = key.split(":", 1)[1]
+                self.labels[label] = self.labels.get(label, 0) + count
             else:
                 self.outcomes[key] = self.outcomes.get(key, 0) + count
 
@@ -246,6 +253,7 @@ def summary(
         "outcomes": dict(sorted(counts.outcomes.items())),
         "deflection_rate": counts.deflection_rate,
         "escalation_reasons": dict(sorted(counts.reasons.items(), key=lambda kv: -kv[1])),
+        "labels": dict(sorted(counts.labels.items(), key=lambda kv: (-kv[1], kv[0]))),
         "queue_depth_by_priority": depth,
         "oldest_waiting_seconds": None if oldest is None else round(oldest, 1),
         "claim_wait_seconds": {

@@ -34,10 +34,12 @@ import redis as redis_lib
 ROLES = ("agent", "supervisor", "trainer", "admin")
 
 PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "agent": frozenset({"read", "decide", "note", "work"}),
-    "supervisor": frozenset({"read", "decide", "note", "work", "reassign"}),
-    "trainer": frozenset({"read", "decide", "note", "train"}),
-    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train"}),
+    "agent": frozenset({"read", "decide", "note", "work", "label"}),
+    "supervisor": frozenset({"read", "decide", "note", "work", "reassign", "label",
+                             "manage_labels", "canned"}),
+    "trainer": frozenset({"read", "decide", "note", "train", "label", "canned"}),
+    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train",
+                        "label", "manage_labels", "canned"}),
 }
 """What each role may do.
 
@@ -45,7 +47,10 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 ``note`` add internal notes and flag a follower message for the FAQ review list; ``work`` claim,
 reply, release, transfer, resolve and hand back the tickets one holds; ``reassign`` transfer or
 close any ticket (``force``); ``accounts`` manage accounts (``carebot agents``); ``train``
-review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``)."""
+review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``);
+``label`` add and remove ticket labels; ``manage_labels`` set label colours; ``canned`` create,
+edit and delete the team's canned responses (using them needs ``read`` to list, ``work`` to
+render one for a ticket)."""
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 TOKEN_PREFIX = "cbt_"

@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse
 from bot.conversation import close_ticket, deliver_reply
 from bot.queue import Ticket
 from bot.rasa_ext.client import RasaUnavailable
-from bot.workspace import views
+from bot.workspace import label_filter, views
 from bot.workspace.accounts import PERMISSIONS, check_name
 from bot.workspace.auth import (
     SESSION_COOKIE,
@@ -29,6 +29,7 @@ from bot.workspace.auth import (
     requires,
     workspace,
 )
+from bot.workspace.canned import unfilled
 from bot.workspace.decide import ModelUnavailable
 from bot.workspace.errors import ApiError, forbidden, invalid, unauthorized
 
@@ -156,7 +157,10 @@ async def list_tickets(request: Request) -> HTTPResponse:
     except ValueError:
         raise invalid("'limit' must be an integer.") from None
     limit = max(1, min(limit, 1000))
-    tickets = await ws.call(ws.queue.summaries, STATUSES[status_arg], limit)
+    label = label_filter.label_arg(request)
+    tickets = await ws.call(ws.queue.summaries, STATUSES[status_arg], 1000 if label else limit)
+    if label:  # the status's newest 1000 scanned; /api/search?label= reaches every ticket
+        tickets = label_filter.with_label(tickets, label)[:limit]
     now = time.time()
     return ok({"now": now, "tickets": [views.summary(t, now) for t in tickets]})
 
@@ -215,6 +219,8 @@ async def reply(request: Request, tid: str) -> HTTPResponse:
     """Send a reply to the follower (their channel) and record it on the ticket and tracker."""
     ws = workspace(request)
     text = text_field(payload(request))
+    if blanks := unfilled(text):  # a canned response's ⟦blank⟧ or {{variable}} left in it
+        raise invalid(f"Fill in {', '.join(blanks)} before sending.")
     entry = await ws.call(deliver_reply, ws.queue, ticket_id(tid), principal(request).name,
                           text, rasa=ws.rasa())
     return ok({"id": tid, "message": entry})

@@ -12,11 +12,14 @@ from bot.queue.keys import Keys
 from bot.settings import Settings, get_settings
 from bot.workspace import (
     api,
+    canned_routes,
     console,
     events,
+    labels_routes,
     metrics_route,
     model_route,
     review_routes,
+    search_routes,
     stats_route,
 )
 from bot.workspace.errors import JsonErrorHandler
@@ -43,6 +46,9 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(review_routes.bp)
     app.blueprint(stats_route.bp)
     app.blueprint(model_route.bp)
+    app.blueprint(canned_routes.bp)
+    app.blueprint(labels_routes.bp)
+    app.blueprint(search_routes.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

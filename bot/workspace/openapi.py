@@ -84,6 +84,7 @@ SCHEMAS: dict[str, Any] = {
                      "description": "1 is the most urgent (after aging)."},
         "base_priority": {"type": "integer"},
         "reasons": {"type": "array", "items": {"type": "string"}},
+        "labels": {"type": "array", "items": {"type": "string"}},
         "tone": _ref("Tone"), "preview": {"type": "string"},
         "messages": {"type": "integer"}, "notes": {"type": "integer"},
         "escalations": {"type": "integer"}, "enqueued_at": {"type": "number"},
@@ -120,7 +121,7 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "string", "description": "Stream id (use as Last-Event-ID)."},
         "type": {"type": "string", "description": "escalated, updated, follower_message, "
                  "claimed, replied, note, released, transferred, resolved, lease_expired, "
-                 "aged, delivery_failed"},
+                 "aged, delivery_failed, label_added, label_removed"},
         "ticket": {"type": "string"}, "actor": {"type": "string"}, "ts": {"type": "number"},
         "data": {"type": "object"}}},
     "Decision": {"type": "object", "description": "Same JSON as `carebot decide`.",
@@ -163,7 +164,10 @@ PATHS: dict[str, dict[str, Any]] = {
                 "type": "string", "enum": ["open", "queued", "claimed", "resolved"],
                 "default": "open"}, "description": "`open` = queued then claimed."},
             {"name": "limit", "in": "query", "schema": {
-                "type": "integer", "minimum": 1, "maximum": 1000, "default": 200}}]}},
+                "type": "integer", "minimum": 1, "maximum": 1000, "default": 200}},
+            {"name": "label", "in": "query", "schema": {"type": "string"}, "description":
+             "only tickets carrying this label (among the newest 1000 of the status; "
+             "older ones: /api/search?label=)"}]}},
     "/api/stats": {"get": _op("Queue figures: depth by priority, oldest and typical wait",
                               "read", {"200": _json({"type": "object", "properties": {
                                   "waiting": {"type": "integer"},
@@ -236,6 +240,15 @@ PATHS.update(_REVIEW_PATHS)
 from bot.workspace.stats_route import OPENAPI_PATHS as _STATS_PATHS  # noqa: E402
 
 PATHS.update(_STATS_PATHS)
+
+# The agents' daily tools: canned responses, labels, search.
+from bot.workspace.canned_routes import OPENAPI_PATHS as _CANNED_PATHS  # noqa: E402
+from bot.workspace.labels_routes import OPENAPI_PATHS as _LABELS_PATHS  # noqa: E402
+from bot.workspace.search_routes import OPENAPI_PATHS as _SEARCH_PATHS  # noqa: E402
+
+PATHS.update(_CANNED_PATHS)
+PATHS.update(_LABELS_PATHS)
+PATHS.update(_SEARCH_PATHS)
 
 
 def document() -> dict[str, Any]:

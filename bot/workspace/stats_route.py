@@ -64,6 +64,8 @@ _STATS_SCHEMA: dict[str, Any] = {
         "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}},
         "deflection_rate": {"type": "number", "nullable": True},
         "escalation_reasons": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "labels": {"type": "object", "additionalProperties": {"type": "integer"},
+                   "description": "Labels agents added to tickets in the window, by label."},
         "queue_depth_by_priority": {"type": "object", "additionalProperties": {"type": "integer"}},
         "oldest_waiting_seconds": {"type": "number", "nullable": True},
         "claim_wait_seconds": {"type": "object"},

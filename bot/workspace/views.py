@@ -40,6 +40,7 @@ def summary(row: TicketSummary, now: float) -> dict[str, Any]:
         "priority": ticket.priority,
         "base_priority": ticket.base_priority,
         "reasons": list(ticket.reasons),
+        "labels": list(ticket.labels),
         "tone": tone_summary(ticket.tone),
         "preview": text[:PREVIEW_CHARS],
         "messages": row.messages,

@@ -42,7 +42,8 @@ window.CareApi = (function () {
     ApiError,
     me: () => call("GET", "/api/me"),
     agents: () => call("GET", "/api/agents"),
-    list: (status) => call("GET", "/api/tickets?status=" + (status || "open")),
+    list: (status, label) => call("GET", "/api/tickets?status=" + (status || "open") +
+      (label ? "&label=" + encodeURIComponent(label) : "")),
     stats: () => call("GET", "/api/stats"),
     overview: (minutes) => call("GET", "/api/overview?minutes=" + encodeURIComponent(minutes)),
     ticket: (id) => call("GET", t(id)),
@@ -59,6 +60,14 @@ window.CareApi = (function () {
     faqs: () => call("GET", "/api/review/faqs"),
     // {ticket, text, faq: KEY | null, key?, note?, use_reply?} -> the review proposal it joined
     flag: (body) => call("POST", "/api/review/flag", body),
+    // canned responses, labels, search (canned.js, labels.js, search.js)
+    canned: (q) => call("GET", "/api/canned" + (q ? "?q=" + encodeURIComponent(q) : "")),
+    renderCanned: (id, key) => call("POST", t(id) + "/canned/" + key.split("/").map(encodeURIComponent).join("/") + "/render"),
+    labels: () => call("GET", "/api/labels"),
+    addLabel: (id, label) => call("POST", t(id) + "/labels", { label }),
+    removeLabel: (id, label) => call("DELETE", t(id) + "/labels/" + encodeURIComponent(label)),
+    setLabelColour: (label, colour) => call("PUT", "/api/labels/" + encodeURIComponent(label), { colour }),
+    search: (params) => call("GET", "/api/search?" + new URLSearchParams(params).toString()),
 
     // Server-sent events: onEvent(event) for each queue change; onState(true|false) when the
     // stream opens or drops (EventSource reconnects by itself, replaying from Last-Event-ID).

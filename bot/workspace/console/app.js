@@ -2,11 +2,13 @@
 "use strict";
 (function () {
   const api = window.CareApi, R = window.CareRender, F = window.CareFlag;
+  const C = window.CareCanned, L = window.CareLabels, S = window.CareSearch;
   const $ = (id) => document.getElementById(id);
   const state = {
     me: null, agents: [], tickets: [], stats: null, tab: "waiting", selected: null,
     current: null, drafts: new Map(), clockSkew: 0, fetchedAt: 0, seen: new Set(), first: true,
     flagged: new Map(),  // ticket id + "\n" + message text -> review proposal id (this session)
+    labelFilter: "",  // the queue shows only tickets with this label (labels.js)
   };
   const now = () => Date.now() / 1000 + state.clockSkew;
 
@@ -28,7 +30,7 @@
 
   // -- data ---------------------------------------------------------------------------------------
   async function refreshQueue() {
-    const [list, stats] = await Promise.all([api.list("open"), api.stats()]);
+    const [list, stats] = await Promise.all([api.list("open", state.labelFilter), api.stats()]);
     state.clockSkew = list.now - Date.now() / 1000;
     state.tickets = list.tickets;
     state.stats = stats;
@@ -129,6 +131,8 @@
       : t.status === "queued" ? "Waiting in the queue" : "Closed (" + (t.outcome || "resolved") + ")";
     $("ticket-status").className = "status " + (held ? "mine" : t.status);
     $("ticket-wait").textContent = waitText(t.summary);
+    $("ticket-labels").replaceChildren(...[L.chips(t.labels)].filter(Boolean));
+    $("label-btn").hidden = !can("label");
     const log = $("transcript"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const turns = t.transcript.map((m) => R.message(m, me, flagControl(t, m)));
     if (t.trimmed_messages > 0) {  // the ticket keeps its first message and the newest ones
@@ -302,6 +306,7 @@
   function onEvent(ev) {
     soon(refreshQueue, "q");
     if (ev.ticket === state.selected) soon(refreshTicket, "t");
+    if (ev.type === "label_added") L.refresh().catch(() => {});  // a new label's colour
     if (ev.type === "escalated") toast("New escalation " + ev.ticket + ": " + (ev.data.reasons || []).join(", "));
     if (ev.type === "lease_expired" && ev.data.agent === me()) toast("Your claim on " + ev.ticket + " ran out.", "error");
     if (ev.type === "transferred" && ev.data.to === me()) toast(ev.ticket + " was assigned to you.", "ok");
@@ -316,15 +321,20 @@
   // -- keyboard -----------------------------------------------------------------------------------
   function onKey(e) {
     const typing = e.target.matches("input, textarea, select");
+    if (e.key.toLowerCase() === "k" && (e.ctrlKey || e.metaKey) && !document.querySelector("dialog[open]")) {
+      e.preventDefault(); S.focus(); return;
+    }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "reply") { e.preventDefault(); send(); return; }
     if (e.key === "Escape") { if (typing) e.target.blur(); return; }
     if (typing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
     const keys = {
-      j: () => move(1), k: () => move(-1), ArrowDown: () => move(1), ArrowUp: () => move(-1),
+      j: () => (S.isOpen() ? S.move(1) : move(1)), k: () => (S.isOpen() ? S.move(-1) : move(-1)),
+      ArrowDown: () => move(1), ArrowUp: () => move(-1),
       c: claim, n: claimNext, e: () => close("resolve"), h: () => close("handback"), u: release,
       r: () => { if (!$("reply").disabled) $("reply").focus(); },
       o: () => { if (state.current) $("note-text").focus(); },
       f: () => openFlag(),
+      l: openLabels, L: () => $("label-filter").focus(), s: () => S.focus(),
       "1": () => setTab("waiting"), "2": () => setTab("mine"), "3": () => setTab("all"),
       "?": () => $("help").showModal(),
     };
@@ -332,6 +342,21 @@
     if (fn) { e.preventDefault(); fn(); }
   }
   function setTab(tab) { state.tab = tab; renderQueue(); }
+
+  // -- canned responses, labels, search (canned.js, labels.js, search.js) ------------------------
+  function openLabels() {
+    if (!state.current) return toast("Select a conversation first.", "error");
+    if (!can("label")) return toast("Your role cannot label conversations.", "error");
+    L.open(state.current);
+  }
+  function labelled(id, labels) {
+    if (state.current && state.current.id === id) { state.current.labels = labels; renderTicket(); }
+    soon(refreshQueue, "q");
+  }
+  function filterByLabel(label) {
+    state.labelFilter = label;
+    refreshQueue().catch(fail);
+  }
 
   // -- start --------------------------------------------------------------------------------------
   async function start() {
@@ -342,6 +367,10 @@
     $("me").textContent = state.me.name + " · " + state.me.role;
     $("review-link").hidden = !can("train");
     F.init({ api, onDone: flagged, onKnown: markFlagged });
+    C.init({ api, current: () => state.current });
+    S.init({ api, render: R, onOpen: (id) => select(id) });
+    await L.init({ api, onChange: labelled, onFilter: filterByLabel }).catch(fail);
+    $("label-btn").addEventListener("click", openLabels);
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);

@@ -82,7 +82,8 @@ window.CareRender = (function () {
       el("span", { class: "chan" }, t.channel),
       el("b", { class: "sender" }, t.sender),
       holder),
-    el("div", { class: "row-mid" }, reasonBadges(t.reasons), toneChip(t.tone)),
+    el("div", { class: "row-mid" }, reasonBadges(t.reasons), toneChip(t.tone),
+      window.CareLabels ? window.CareLabels.chips(t.labels) : null),
     el("p", { class: "preview" }, t.preview || ""));
   }
 
