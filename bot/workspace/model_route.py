@@ -12,6 +12,7 @@ Bearer``). nginx never forwards ``/internal/``.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, file
@@ -41,3 +42,32 @@ async def model(request: Request) -> HTTPResponse:
         return empty(status=304)
     return await file(newest, headers={"ETag": fingerprint, "filename": newest.name},
                       mime_type="application/gzip")
+
+
+model.carebot_permission = "internal"  # type: ignore[attr-defined]  # the internal token
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/internal/model": {
+        "get": {
+            "summary": "The newest trained model, for the bot's own Rasa instances to pull",
+            "x-permission": "internal",
+            "description": "Rasa's model-server protocol: `If-None-Match` with the fingerprint "
+            "the instance has; 304 when it is the newest, else the `.tar.gz` with `ETag` and "
+            "`filename`. Needs the internal API token (`Authorization: Bearer`), not an agent "
+            "token; nginx never forwards `/internal/`.",
+            "parameters": [
+                {"name": "If-None-Match", "in": "header", "required": False,
+                 "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "The model",
+                        "content": {"application/gzip": {"schema": {"type": "string",
+                                                                    "format": "binary"}}}},
+                "304": {"description": "The instance has the newest model"},
+                "403": {"$ref": "#/components/responses/Error"},
+                "404": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+}

@@ -250,6 +250,10 @@ PATHS.update(_CANNED_PATHS)
 PATHS.update(_LABELS_PATHS)
 PATHS.update(_SEARCH_PATHS)
 
+from bot.workspace.model_route import OPENAPI_PATHS as _MODEL_PATHS  # noqa: E402
+
+PATHS.update(_MODEL_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""
