@@ -7,7 +7,9 @@ Every POST a platform makes goes through ``WebhookInput.receive``:
 3. JSON: unparsable or not an object → 400; structurally malformed → 400;
 4. idempotency: each message id is processed once (``Deduplicator``);
 5. the messages become ``UserMessage``s handed to Rasa in a background task, and the platform gets
-   its 200 at once (platforms want a fast answer and retry otherwise).
+   its 200 at once (platforms want a fast answer and retry otherwise). The task first updates
+   each follower's profile (``bot.followers.ingress``: name / handle where the platform gives
+   them, first and last seen, last message id).
 
 Text is neutralised so that a follower cannot inject Rasa intents ("/restart") — see
 ``neutralise_text``.
@@ -33,6 +35,7 @@ from sanic.response import HTTPResponse
 from bot.channels import settings
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.outbound import SendClient, run_blocking
+from bot.followers.ingress import remember as remember_follower
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +184,8 @@ class Inbound:
     dedup_key: str = ""  # defaults to message_id
     language: str = ""
     ack_token: str = ""  # platform token to acknowledge receipt with (Telegram callback query)
+    profile: dict[str, str] = field(default_factory=dict)
+    """The follower's ``name`` / ``handle`` where the platform gives them (bot.followers)."""
 
     def metadata(self, channel: str) -> dict[str, Any]:
         """``UserMessage.metadata`` as per docs/architecture.md."""
@@ -327,6 +332,13 @@ class WebhookInput(InputChannel, Generic[S]):
     async def _process(self, messages: list[Inbound], on_new_message: OnNewMessage) -> None:
         for message in messages:  # in order: one sender's messages must not overtake each other
             try:
+                await run_blocking(
+                    remember_follower,
+                    self.name(),
+                    message.sender_id,
+                    message.message_id,
+                    message.profile,
+                )
                 await run_blocking(self.acknowledge, message)
                 await on_new_message(self.to_user_message(message))
             except Exception:
