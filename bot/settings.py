@@ -45,6 +45,7 @@ in README's.
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
+| ``CAREBOT_WHATSAPP_TEMPLATES`` | ``config/whatsapp_templates.yml`` | the brand's approved WhatsApp message templates (YAML), offered to agents after the 24-hour window (``bot.channels.templates``); a missing file means none |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
 """
@@ -249,6 +250,7 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     webchat_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    whatsapp_templates: Path = Path("config/whatsapp_templates.yml")
 
     def rasa_api_token(self) -> str:
         """The token Rasa's HTTP API requires: ``CAREBOT_RASA_TOKEN``, else the one generated
@@ -330,6 +332,7 @@ class Settings:
             "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "CAREBOT_SOCIAL_CHANNELS": "1" if self.social_channels else "0",
+            "CAREBOT_WHATSAPP_TEMPLATES": str(self.whatsapp_templates),
         }
 
     @classmethod
@@ -338,6 +341,7 @@ class Settings:
         home = Path(_get(env, "CAREBOT_HOME", str(_project_root()))).resolve()
         rasa_port = _int(env, "CAREBOT_RASA_PORT", 5005)
         escalation = Path(_get(env, "CAREBOT_ESCALATION_CONFIG", "config/escalation.yml"))
+        templates = Path(_get(env, "CAREBOT_WHATSAPP_TEMPLATES", "config/whatsapp_templates.yml"))
         prefix = _get(env, "CAREBOT_QUEUE_PREFIX", "carebot")
         if not prefix.replace("_", "").replace("-", "").isalnum():
             raise ConfigError(f"CAREBOT_QUEUE_PREFIX={prefix!r}: letters, digits, - and _ only")
@@ -389,6 +393,7 @@ class Settings:
             ),
             trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
             social_channels=_bool(env, "CAREBOT_SOCIAL_CHANNELS", False),
+            whatsapp_templates=templates if templates.is_absolute() else home / templates,
         )
         settings.check_production()
         return settings

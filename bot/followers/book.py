@@ -173,8 +173,8 @@ class FollowerBook:
         """A follower message arrived: remember when, its id, and the name / handle given."""
         when = repr(float(self._clock() if at is None else at))
         key = self.keys.follower(conv.channel, conv.sender)
-        fields: dict[str | bytes, bytes | float | int | str] = {"channel": conv.channel, "sender": conv.sender,
-                                  "last_seen": when}
+        fields: dict[str | bytes, bytes | float | int | str] = {
+            "channel": conv.channel, "sender": conv.sender, "last_seen": when}
         if name := clean(name, NAME_MAX):
             fields["name"] = name
         if handle := clean(handle, HANDLE_MAX):

@@ -268,10 +268,14 @@ class AgentQueue:
         self._check(reply, ticket_id, agent)
         return lease_until
 
-    def reply(self, ticket_id: str, agent: str, text: str) -> dict[str, Any]:
-        """Append the agent's reply to the transcript (the caller delivers it); the message."""
+    def reply(
+        self, ticket_id: str, agent: str, text: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Append the agent's reply to the transcript (the caller delivers it); the message.
+        ``extra``: more fields of the message (how it was sent: ``template``, ``tag``, ``image``).
+        """
         now = self._now()
-        message = {"role": "agent", "agent": agent, "text": text, "ts": now}
+        message = {**(extra or {}), "role": "agent", "agent": agent, "text": text, "ts": now}
         self._check(self._run("reply", now, ticket_id, agent, dumps(message)), ticket_id, agent)
         return message
 

@@ -45,9 +45,23 @@ class RasaClient:
             params=extra,
         )
 
-    def agent_message(self, sender: str, text: str, agent: str) -> dict[str, Any]:
-        """Record an agent's reply in the tracker and deliver it through the channel."""
-        event = {"event": "bot", "text": text, "metadata": {"carebot": {"agent": agent}}}
+    def agent_message(
+        self,
+        sender: str,
+        text: str,
+        agent: str,
+        options: dict[str, Any] | None = None,
+        image: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an agent's reply in the tracker and deliver it through the channel.
+
+        ``options`` join the event's ``carebot`` metadata, which Rasa hands the output channel
+        (``bot.channels.delivery.carebot_options``: a message ``tag``, a WhatsApp ``template``);
+        ``image``: a URL sent as an image after the text."""
+        event: dict[str, Any] = {"event": "bot", "text": text,
+                                 "metadata": {"carebot": {**(options or {}), "agent": agent}}}
+        if image:
+            event["data"] = {"image": image}
         return self.append_events(sender, [event], send_bot_messages=True)
 
     def resume(self, sender: str) -> dict[str, Any]:

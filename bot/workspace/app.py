@@ -14,8 +14,10 @@ from bot.workspace import (
     api,
     console,
     events,
+    followers_routes,
     metrics_route,
     model_route,
+    presence,
     review_routes,
     stats_route,
 )
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(review_routes.bp)
     app.blueprint(stats_route.bp)
     app.blueprint(model_route.bp)
+    app.blueprint(presence.bp)
+    app.blueprint(followers_routes.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start
@@ -50,9 +54,12 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
         hub = events.EventHub(settings.redis_url, Keys(settings.queue_prefix).events)
         app.ctx.hub = hub
         hub.start()
+        app.ctx.presence = presence.Listener(settings.redis_url, settings.queue_prefix, hub)
+        app.ctx.presence.start()
 
     @app.before_server_stop
     async def stop_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        await app.ctx.presence.close()
         await app.ctx.hub.close()
 
     @app.after_server_stop

@@ -111,7 +111,9 @@ SCHEMAS: dict[str, Any] = {
         "history": {"type": "array", "items": {"type": "object"}},
         "claimed_by": {"type": "string", "nullable": True},
         "lease_until": {"type": "number", "nullable": True},
-        "summary": _ref("TicketSummary")}},
+        "summary": _ref("TicketSummary"),
+        "reply_window": {"type": "object", "description": "The platform's reply window "
+                         "(state, closes_at, seconds_left, tag, message)."}}},
     "Event": {"type": "object", "properties": {
         "id": {"type": "string", "description": "Stream id (use as Last-Event-ID)."},
         "type": {"type": "string", "description": "escalated, updated, follower_message, "
@@ -232,6 +234,10 @@ PATHS.update(_REVIEW_PATHS)
 from bot.workspace.stats_route import OPENAPI_PATHS as _STATS_PATHS  # noqa: E402
 
 PATHS.update(_STATS_PATHS)
+
+from bot.workspace.followers_openapi import PATHS as _FOLLOWER_PATHS  # noqa: E402
+
+PATHS.update(_FOLLOWER_PATHS)
 
 
 def document() -> dict[str, Any]:
