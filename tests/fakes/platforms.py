@@ -5,7 +5,11 @@ free loopback port, in a thread. It answers like the real API does: the same end
 auth checks (``access_token`` query, ``Bearer`` token, OAuth 1.0a signature, bot token in the
 path), the same text limits with the real error payload shapes, and success bodies of the right
 shape. Tests script failures: ``fail_next`` (5xx or any status), ``throttle_next`` (429 with the
-platform's way of saying how long to wait), ``reset_next`` (connection reset).
+platform's way of saying how long to wait), ``reset_next`` (connection reset),
+``refuse_window_next`` (the platform's "outside the reply window" refusal). Besides messages they
+take typing indicators and read receipts (Messenger/Instagram ``sender_action``, WhatsApp ``status:
+read`` with ``typing_indicator``, Telegram ``sendChatAction``, X v1.1 ``indicate_typing`` /
+``mark_read``) and WhatsApp templates.
 
 The per-platform API behaviour lives in ``tests.fakes.send_apis``; inbound webhook payloads and
 their signatures are built by ``tests.fakes.payloads``.
@@ -47,7 +51,7 @@ class Recorded:
 
 @dataclass
 class _Action:
-    kind: str  # "status" | "throttle" | "reset"
+    kind: str  # "status" | "throttle" | "reset" | "window"
     status: int = 500
     seconds: float = 1.0
 
@@ -118,6 +122,12 @@ class FakePlatform:
         """The next ``times`` requests get a 429 asking to wait ``seconds``."""
         with self._state.lock:
             self._state.script.extend(_Action("throttle", seconds=seconds) for _ in range(times))
+
+    def refuse_window_next(self, times: int = 1) -> None:
+        """The next ``times`` requests are refused for the reply window, as the platform does
+        (Messenger 10/2018278, Instagram 10/2534022, WhatsApp 131047)."""
+        with self._state.lock:
+            self._state.script.extend(_Action("window") for _ in range(times))
 
     def reset_next(self, times: int = 1) -> None:
         """The next ``times`` requests have their connection reset (no HTTP answer)."""
@@ -207,6 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command, split.path, record.query, headers, body, self.headers.get("Host", "")
             )
         record.status = status
+        if status == 204:
+            self.send_response(204)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            return
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
