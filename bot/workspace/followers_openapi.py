@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.workspace.openapi import _FORCE, _T, _body, _json, _op, _ref
+from bot.workspace.openapi import _FORCE, _body, _json, _op, _ref
 
 _WINDOW = {"type": "object", "description": "The conversation's reply window "
            "(bot.channels.windows).", "properties": {
@@ -73,7 +73,8 @@ PATHS: dict[str, dict[str, Any]] = {
                     "someone else holds the ticket; 502 `delivery_failed`: the platform or the "
                     "bot server did not take it (kept on the ticket).")},
     "/api/tickets/{tid}/claim": {"post": _op(
-        "Claim this ticket (renews your lease if you hold it)", "work", {"200": _T},
+        "Claim this ticket (renews your lease if you hold it)", "work",
+        {"200": _json(_ref("Ticket"))},
         ticket=True, body=_body(_FORCE, required=False), errors=("404", "409"),
         description="409 `already_claimed` (with `holder`, and `typing` when they are writing "
                     "a reply); 409 `draft_in_progress` while another agent's draft lock is on "

@@ -49,6 +49,8 @@ bp = Blueprint("followers", url_prefix="/api")
 
 TURNS = 40
 TURN_CHARS = 300
+ESCALATION_LAG = 5.0
+"""A follower message this long before a ticket opened is the one that opened it."""
 MAX_LINKED = 5
 """Trackers read per panel (the person's conversations beyond these are listed, not read)."""
 
@@ -113,7 +115,7 @@ def panel(book: FollowerBook, rasa: RasaClient, conv: Conversation) -> dict[str,
         for ticket in tickets:
             end = ticket.get("resolved_at") or float("inf")
             if (ticket["channel"] == turn["channel"] and ticket.get("created_at")
-                    and ticket["created_at"] - 1 <= turn["ts"] <= end):
+                    and ticket["created_at"] - ESCALATION_LAG <= turn["ts"] <= end):
                 turn["ticket"] = ticket["id"]
                 break
     answered = sum(1 for t in turns if t["role"] == "bot" and "ticket" not in t)
