@@ -231,6 +231,11 @@ async def guard_draft(ws: Workspace, ticket_id: str, agent: str, force: bool) ->
     ``force``, which only supervisors may send)."""
     typist = await ws.call(extras(ws).presence.drafting, ticket_id)
     if typist and typist != agent and not force:
+        ticket = await ws.call(ws.queue.get, ticket_id)
+        if ticket.claimed_by == typist and (ticket.lease_until or 0) >= time.time():
+            raise ApiError(409, "already_claimed", f"{ticket_id} is already claimed by "
+                           f"{typist}, who is typing a reply right now.", holder=typist,
+                           typing=True)
         raise ApiError(409, "draft_in_progress",
                        f"{typist} is typing a reply on {ticket_id}; it stays theirs while they "
                        "write. A supervisor can take it over with force.",
