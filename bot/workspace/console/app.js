@@ -25,6 +25,7 @@
     box.hidden = !text;
   }
   function fail(err) { toast(err.message || String(err), "error"); }
+  window.CareToast = toast;
 
   // -- data ---------------------------------------------------------------------------------------
   async function refreshQueue() {
@@ -138,6 +139,9 @@
     $("nlu").replaceChildren(...R.nlu(t));
     $("notes").replaceChildren(...t.notes.map(R.note));
     renderComposer(t, held);
+    // presence.js, window.js, contact.js follow the open conversation
+    document.dispatchEvent(new CustomEvent("care:ticket", { detail: { ticket: t, held, me,
+      canWork: can("work") } }));
   }
 
   function renderComposer(t, held) {
@@ -214,7 +218,8 @@
       if (okText) toast(okText, "ok");
       return result;
     } catch (err) {
-      if (err.code === "already_claimed" || err.code === "not_holder" || err.code === "closed") {
+      if (["already_claimed", "not_holder", "closed", "reply_window_closed", "draft_in_progress",
+        "delivery_failed"].includes(err.code)) {
         alertTicket(err.message);
       }
       fail(err);
@@ -252,7 +257,10 @@
     $("send-btn").disabled = true;
     try {
       const done = await act(() => api.reply(t.id, text), "Sent to " + t.sender + " on " + t.channel + ".");
-      if (done) { state.drafts.set(t.id, ""); reply.value = ""; reply.blur(); }
+      if (done) {
+        state.drafts.set(t.id, ""); reply.value = ""; reply.blur();
+        document.dispatchEvent(new CustomEvent("care:sent", { detail: { ticket: t } }));
+      }
     } finally {
       $("send-btn").disabled = false;
     }

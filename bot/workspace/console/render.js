@@ -108,10 +108,17 @@ window.CareRender = (function () {
         : el("button", { type: "button", class: "flag-btn", title: "Flag for FAQ (f)" }, "⚑ Flag for FAQ");
       if (!flag.done) control.addEventListener("click", flag.onClick);
     }
-    return el("li", { class: "msg " + role },
+    // How an agent reply went out (template, human-agent tag, image) and why a reply did not.
+    const notes = [];
+    if (typeof m.template === "string") notes.push("sent as the approved template " + m.template);
+    if (m.tag === "HUMAN_AGENT") notes.push("sent with the human-agent tag (after 24 h)");
+    if (typeof m.image === "string") notes.push("with an image: " + m.image);
+    if (m.reason === "reply_window_closed") notes.push("the platform's reply window had closed");
+    return el("li", { class: "msg " + role + (m.reason ? " refused" : "") },
       el("div", { class: "msg-meta" }, who + (m.ts ? " · " + clock(m.ts) : ""), control),
       el("div", { class: "msg-text" }, m.text || (attachments.length ? "" : "(empty message)")),
-      attachments.length ? el("div", {}, attachments) : null);
+      attachments.length ? el("div", {}, attachments) : null,
+      notes.length ? el("div", { class: "msg-note" }, notes.join(" · ")) : null);
   }
 
   function bar(label, value, title, hot) {
