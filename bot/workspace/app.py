@@ -15,6 +15,7 @@ from bot.workspace import (
     console,
     events,
     followers_routes,
+    media_routes,
     metrics_route,
     model_route,
     presence,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(model_route.bp)
     app.blueprint(presence.bp)
     app.blueprint(followers_routes.bp)
+    app.blueprint(media_routes.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

@@ -110,6 +110,20 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/followers/unlink": {"post": _op(
         "Unlink a conversation from the person it was linked to", "work",
         {"200": _json(_PANEL)}, errors=("409", "422"), body=_body(_CONV))},
+    "/api/tickets/{tid}/media/{m}/{a}": {"get": {
+        **_op("An attachment a follower sent (image, video, audio, file), fetched through the "
+              "workspace with the platform's credentials", "read",
+              {"200": {"description": "The attachment's bytes (images, video, audio, PDF, "
+                       "plain text), at most 10 MB",
+                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
+              errors=("404", "413", "415", "502")),
+        "parameters": [
+            {"name": "tid", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^T-[0-9]{6,12}$"}},
+            {"name": "m", "in": "path", "required": True, "description": "Index of the "
+             "follower message in the transcript.", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "a", "in": "path", "required": True, "description": "Index of the "
+             "attachment in the message.", "schema": {"type": "integer", "minimum": 0}}]}},
     "/api/templates": {"get": _op(
         "The approved WhatsApp templates (sent after the 24-hour window)", "read",
         {"200": _json({"type": "object", "properties": {"templates": {"type": "array", "items": {

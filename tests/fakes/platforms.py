@@ -75,6 +75,7 @@ class FakePlatform:
         self.limit = TEXT_LIMITS[platform]
         self.api = SendApi(platform, self.creds)
         self._state = _State()
+        self.media: dict[str, tuple[str, bytes]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -138,6 +139,71 @@ class FakePlatform:
         with self._state.lock:
             return self._state.script.pop(0) if self._state.script else None
 
+    # -- media followers send -------------------------------------------------------------------
+
+    def add_media(self, key: str, content_type: str, body: bytes) -> str:
+        """Store a file the follower sent; what a webhook carries for it: the WhatsApp media id
+        or Telegram file_id (``key``), else the CDN URL the platform gives."""
+        self.media[key] = (content_type, body)
+        if self.platform in ("whatsapp", "telegram"):
+            return key
+        return f"{self.root}/cdn/{key}"
+
+    def serve_media(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, str, bytes] | None:
+        """The platform's media endpoints (None: not a media request)."""
+        if method != "GET":
+            return None
+        bearer = headers.get("authorization") == f"Bearer {self.creds.token}"
+        as_json = "application/json"
+        if self.platform == "whatsapp":
+            if path.startswith("/whatsapp/media/"):
+                key = path.rsplit("/", 1)[-1]
+                if not bearer:
+                    return 401, as_json, b'{"error": {"code": 190}}'
+                return (200, *self.media[key]) if key in self.media else (404, as_json, b"{}")
+            key = path.removeprefix(f"/{GRAPH_VERSION}/")
+            if key == path or "/" in key:
+                return None
+            if not bearer:
+                return 401, as_json, json.dumps({"error": {"message": "Invalid OAuth access "
+                                                           "token", "code": 190}}).encode()
+            if key not in self.media:
+                return 404, as_json, json.dumps({"error": {"message": "(#100) Unsupported get "
+                                                           "request", "code": 100}}).encode()
+            content_type, body = self.media[key]
+            info = {"messaging_product": "whatsapp", "url": f"{self.root}/whatsapp/media/{key}",
+                    "mime_type": content_type, "sha256": "0" * 64, "file_size": len(body),
+                    "id": key}
+            return 200, as_json, json.dumps(info).encode()
+        if self.platform == "telegram":
+            token = self.creds.token
+            if path == f"/bot{token}/getFile":
+                key = query.get("file_id", "")
+                if key not in self.media:
+                    return 400, as_json, json.dumps({"ok": False, "error_code": 400,
+                                                     "description": "Bad Request: invalid "
+                                                                    "file_id"}).encode()
+                content_type, body = self.media[key]
+                ext = {"image/jpeg": "jpg", "video/mp4": "mp4", "audio/ogg": "oga",
+                       "application/pdf": "pdf"}.get(content_type, "bin")
+                result = {"file_id": key, "file_unique_id": "u" + key[:8],
+                          "file_size": len(body), "file_path": f"files/{key}.{ext}"}
+                return 200, as_json, json.dumps({"ok": True, "result": result}).encode()
+            if path.startswith(f"/file/bot{token}/files/"):
+                key = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                if key not in self.media:
+                    return 404, as_json, b'{"ok": false}'
+                return 200, "application/octet-stream", self.media[key][1]
+            return None
+        if path.startswith("/cdn/"):
+            key = path.removeprefix("/cdn/")
+            if self.platform == "x" and not headers.get("authorization", "").startswith("OAuth "):
+                return 401, as_json, b'{"title": "Unauthorized"}'
+            return (200, *self.media[key]) if key in self.media else (404, as_json, b"{}")
+        return None
+
     # -- inspection -----------------------------------------------------------------------------
 
     @property
@@ -199,6 +265,15 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with fake._state.lock:
             fake._state.requests.append(record)
+        served = fake.serve_media(self.command, split.path, record.query, headers)
+        if served is not None:
+            record.status, content_type, data = served
+            self.send_response(record.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         action = fake._next_action()
         if action is not None and action.kind == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -28,6 +28,9 @@ from tests.fakes.channel_workspace import ChannelWorkspace, channel_workspace
 DAY = 86400.0
 WA_ID = "16315551181"
 WAMID = "wamid.HBgLMTYzMTU1NTExODEVAgASGBQzQTRBNjU5"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,13 @@ def test_whatsapp_past_24_hours_shows_it_and_sends_a_template_and_the_contact_pa
     cw.reset()
     FollowerBook(redis_client).seen(Conversation("whatsapp", WA_ID), name="Kerry Fisher",
                                     message_id=WAMID, at=time.time() - 2 * DAY)
-    tid = ticket(redis_client, cw, "whatsapp", WA_ID, 2 * DAY, "is my refund done?")
+    media_id = cw.fakes["whatsapp"].add_media("1037543291543636", "image/png", PNG)
+    ts = time.time() - 2 * DAY
+    cw.rasa.user(WA_ID, "is my refund done?", "whatsapp", ts=ts)
+    tid = AgentQueue(redis_client).escalate(make_escalation(
+        WA_ID, channel="whatsapp", text="is my refund done?", transcript=[
+            {"role": "follower", "text": "is my refund done?", "ts": ts,
+             "attachments": [{"type": "image", "media_id": media_id}]}])).ticket_id
     console = Console(browser, cast(Any, cw))
     console.sign_in(accounts.add("ana", "agent"), "ana")
     page = console.page
@@ -94,6 +103,13 @@ def test_whatsapp_past_24_hours_shows_it_and_sends_a_template_and_the_contact_pa
     page.keyboard.press("c")
     page.wait_for_selector("#ticket-status:has-text('You hold this conversation')")
     page.wait_for_selector("#ticket-window:has-text('templates only')")
+    thumb = page.locator("#transcript .msg.follower img.thumb")  # fetched via the workspace
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=thumb
+                           .element_handle())
+    assert thumb.get_attribute("src") == f"/api/tickets/{tid}/media/0/0"
+    thumb.click()
+    page.wait_for_selector("#media-view[open]")
+    page.keyboard.press("Escape")
     assert "only an approved template" in console.text("#window-warning")
 
     page.wait_for_selector("#template-box:not([hidden])")

@@ -449,3 +449,46 @@ def test_the_ticket_index_is_backfilled_for_tickets_from_before(
     assert book.sync_index() == 1  # from the stream, after the cursor
     assert book.ticket_ids([conv]) == [newest, new, old]
     assert book.ticket_ids([conv], limit=1) == [newest]
+
+
+# -- media -----------------------------------------------------------------------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_follower_media_is_fetched_through_the_workspace(
+    ws: ChannelWorkspace, team: dict[str, Api], redis_client: redis.Redis
+) -> None:
+    tim = team["tim"]  # reading is enough
+    media_id = ws.fakes["whatsapp"].add_media("1037543291543636", "image/png", PNG)
+    big = ws.fakes["whatsapp"].add_media("1037543291543637", "video/mp4", b"0" * (10 * 2**20 + 1))
+    ts = time.time() - 60
+    esc = make_escalation(WA_ID, channel="whatsapp", transcript=[
+        {"role": "follower", "text": "", "ts": ts, "attachments": [
+            {"type": "image", "media_id": media_id}, {"type": "video", "media_id": big},
+            {"type": "location", "url": "https://maps.google.com/?q=1,2"}]},
+        {"role": "bot", "text": "hi", "ts": ts + 1,
+         "attachments": [{"type": "image", "media_id": media_id}]}])
+    tid = AgentQueue(redis_client).escalate(esc).ticket_id
+
+    r = tim.get(f"/api/tickets/{tid}/media/0/0")
+    assert r.status_code == 200 and r.content == PNG
+    assert r.headers["content-type"] == "image/png"
+    assert r.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert "private" in r.headers["cache-control"]
+    assert ws.creds.token not in r.text and "Bearer" not in str(r.headers)
+
+    r = tim.get(f"/api/tickets/{tid}/media/0/1")
+    assert (r.status_code, r.json()["error"]) == (413, "too_large")
+    for path in ("0/2", "0/3", "1/0", "5/0"):  # a location, no such one, the bot's, none
+        assert tim.get(f"/api/tickets/{tid}/media/{path}").status_code == 404, path
+    assert tim.get(f"/api/tickets/{tid}/media/-1/0").status_code == 404
+    assert Api(ws.url, None).get(f"/api/tickets/{tid}/media/0/0").status_code == 401
+
+    rest = AgentQueue(redis_client).escalate(make_escalation("ws-1", channel="rest", transcript=[
+        {"role": "follower", "text": "", "ts": ts,
+         "attachments": [{"type": "image", "url": "http://169.254.169.254/latest"}]}])).ticket_id
+    r = tim.get(f"/api/tickets/{rest}/media/0/0")  # never fetched for a REST follower
+    assert (r.status_code, r.json()["error"]) == (404, "not_found")

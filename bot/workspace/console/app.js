@@ -131,7 +131,8 @@
     $("ticket-status").className = "status " + (held ? "mine" : t.status);
     $("ticket-wait").textContent = waitText(t.summary);
     const log = $("transcript"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    log.replaceChildren(...t.transcript.map((m) => R.message(m, me, flagControl(t, m))));
+    log.replaceChildren(...t.transcript.map((m, i) => R.message(m, me, flagControl(t, m),
+      { ticket: t.id, index: i, channel: t.channel })));
     if (atBottom || log.dataset.ticket !== t.id) log.scrollTop = log.scrollHeight;
     log.dataset.ticket = t.id;
     $("why").replaceChildren(...R.why(t).filter(Boolean));
@@ -252,12 +253,14 @@
   async function send() {
     const t = state.current, reply = $("reply");
     if (!t || reply.disabled) return;
-    const text = reply.value.trim();
+    const text = reply.value.trim(), image = $("reply-image").value.trim();
     if (!text) return toast("The reply is empty.", "error");
     $("send-btn").disabled = true;
     try {
-      const done = await act(() => api.reply(t.id, text), "Sent to " + t.sender + " on " + t.channel + ".");
+      const body = image ? { text, image_url: image } : { text };
+      const done = await act(() => api.replyWith(t.id, body), "Sent to " + t.sender + " on " + t.channel + ".");
       if (done) {
+        $("reply-image").value = "";
         state.drafts.set(t.id, ""); reply.value = ""; reply.blur();
         document.dispatchEvent(new CustomEvent("care:sent", { detail: { ticket: t } }));
       }

@@ -136,6 +136,7 @@ window.CareWindow = (function () {
     held = !!e.detail.held;
     const w = ticket ? ticket.reply_window : null;
     if (!ticket) return;
+    $("reply-image").disabled = !held;
     chip(w);
     warning(w);
     templateBox(w).catch(() => {});
