@@ -53,15 +53,21 @@ def attachment_of(ticket: Ticket, m: int, a: int) -> dict[str, Any]:
     return attachment
 
 
-@bp.get("/tickets/<tid:str>/media/<m:int>/<a:int>")
+def _index(value: str) -> int:
+    if not value.isdigit() or len(value) > 4:
+        raise ApiError(404, "not_found", "No such attachment on this ticket.")
+    return int(value)
+
+
+@bp.get("/tickets/<tid:str>/media/<m:str>/<a:str>")
 @requires("read")
-async def media(request: Request, tid: str, m: int, a: int) -> HTTPResponse:
+async def media(request: Request, tid: str, m: str, a: str) -> HTTPResponse:
     """An attachment a follower sent, fetched through the workspace."""
     from bot.workspace.api import ticket_id
 
     ws = workspace(request)
     ticket = await ws.call(ws.queue.get, ticket_id(tid))
-    attachment = attachment_of(ticket, m, a)
+    attachment = attachment_of(ticket, _index(m), _index(a))
     try:
         found: Media = await ws.call(fetcher(ws).fetch, ticket.channel, attachment)
     except MediaError as exc:
