@@ -40,7 +40,7 @@ from bot.channels.outbound import DeliveryFailed
 from bot.channels.signals import READ, TYPING, PlatformSignals
 from bot.followers.book import Conversation, FollowerBook
 from bot.followers.keys import FollowerKeys
-from bot.queue import AlreadyClaimed, NotHolder, QueueError, Ticket
+from bot.queue import AlreadyClaimed, Keys, NotHolder, QueueError, TicketNotFound
 from bot.queue.models import text_of
 from bot.workspace.auth import principal, requires, workspace
 from bot.workspace.errors import ApiError, from_queue_error, invalid
@@ -202,9 +202,19 @@ def send_signal(x: Extras, kind: str, conv: Conversation) -> bool:
         return False
 
 
-def _spawn(ws: Workspace, x: Extras, kind: str, ticket: Ticket) -> None:
+def brief(ws: Workspace, ticket_id: str) -> dict[str, str]:
+    """The few fields presence needs (not the whole ticket: consoles report every few seconds).
+    ``TicketNotFound`` (404) when there is no such ticket."""
+    names = ("status", "claimed_by", "channel", "sender")
+    values = ws.redis.hmget(Keys(ws.settings.queue_prefix).ticket(ticket_id), *names)
+    if values[0] is None:
+        raise TicketNotFound(ticket_id)
+    return {n: text_of(v) if v is not None else "" for n, v in zip(names, values, strict=True)}
+
+
+def _spawn(ws: Workspace, x: Extras, kind: str, ticket: dict[str, str]) -> None:
     try:
-        conv = Conversation.parse(ticket.channel, ticket.sender)
+        conv = Conversation.parse(ticket["channel"], ticket["sender"])
     except ValueError:
         return
     task = asyncio.get_running_loop().create_task(ws.call(send_signal, x, kind, conv))
@@ -257,8 +267,8 @@ async def report(request: Request, tid: str) -> HTTPResponse:
     if state not in STATES:
         raise invalid(f"'state' must be one of {', '.join(STATES)}.")
     x = extras(ws)
-    ticket = await ws.call(ws.queue.get, tid)
-    holds = ticket.status == "claimed" and ticket.claimed_by == who.name
+    ticket = await ws.call(brief, ws, tid)
+    holds = ticket["status"] == "claimed" and ticket["claimed_by"] == who.name
     lease_until = None
     if state == "typing":
         if not who.can("work"):
@@ -269,7 +279,7 @@ async def report(request: Request, tid: str) -> HTTPResponse:
             raise await explain(ws, exc) from None
         holds = True
     entries = await ws.call(x.presence.update, tid, who.name, state, holds)
-    if ticket.status != "resolved" and who.can("work"):
+    if ticket["status"] != "resolved" and who.can("work"):
         if state == "typing":
             _spawn(ws, x, TYPING, ticket)
         elif state == "viewing":
