@@ -64,16 +64,30 @@ def on_follower_message(
 
 
 def deliver_reply(
-    queue: AgentQueue, ticket_id: str, agent: str, text: str, rasa: RasaClient | None = None
+    queue: AgentQueue,
+    ticket_id: str,
+    agent: str,
+    text: str,
+    rasa: RasaClient | None = None,
+    options: dict[str, Any] | None = None,
+    image: str | None = None,
 ) -> dict[str, Any]:
+    """``options``: per-message sending options for the channel (``RasaClient.agent_message``);
+    ``image``: an image URL sent after the text."""
     text = text.strip()
     if not text:
         raise ValueError("an empty reply cannot be sent")
-    entry = queue.reply(ticket_id, agent, text)
+    shown = {k: v for k, v in (options or {}).items() if k in ("tag",)}
+    if isinstance((options or {}).get("template"), dict):
+        shown["template"] = str((options or {})["template"].get("name"))
+    if image:
+        shown["image"] = image
+    entry = queue.reply(ticket_id, agent, text, extra=shown or None)
     ticket = queue.get(ticket_id)
     try:
         (rasa or RasaClient()).agent_message(
-            conversation_id(ticket.channel, ticket.sender), text, agent, ticket.channel
+            conversation_id(ticket.channel, ticket.sender), text, agent, ticket.channel,
+            options=options, image=image,
         )
     except RasaUnavailable as error:
         logger.error(f"reply on {ticket_id} not delivered: {error}")

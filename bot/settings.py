@@ -44,6 +44,7 @@ in README's.
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
+| ``CAREBOT_WHATSAPP_TEMPLATES`` | ``config/whatsapp_templates.yml`` | the brand's approved WhatsApp message templates (YAML), offered to agents after the 24-hour window (``bot.channels.templates``); a missing file means none |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
 | ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
@@ -262,6 +263,7 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     webchat_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    whatsapp_templates: Path = Path("config/whatsapp_templates.yml")
 
     def rasa_api_token(self) -> str:
         """The token Rasa's HTTP API requires: ``CAREBOT_RASA_TOKEN``, else the one generated
@@ -360,6 +362,7 @@ class Settings:
             "CAREBOT_TICKET_MAX_HISTORY": str(self.ticket_max_history),
             "CAREBOT_SPOOL_MAX_FILES": str(self.spool_max_files),
             "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
+            "CAREBOT_WHATSAPP_TEMPLATES": str(self.whatsapp_templates),
         }
 
     @classmethod
@@ -368,6 +371,7 @@ class Settings:
         home = Path(_get(env, "CAREBOT_HOME", str(_project_root()))).resolve()
         rasa_port = _int(env, "CAREBOT_RASA_PORT", 5005)
         escalation = Path(_get(env, "CAREBOT_ESCALATION_CONFIG", "config/escalation.yml"))
+        templates = Path(_get(env, "CAREBOT_WHATSAPP_TEMPLATES", "config/whatsapp_templates.yml"))
         prefix = _get(env, "CAREBOT_QUEUE_PREFIX", "carebot")
         if not prefix.replace("_", "").replace("-", "").isalnum():
             raise ConfigError(f"CAREBOT_QUEUE_PREFIX={prefix!r}: letters, digits, - and _ only")
@@ -406,6 +410,7 @@ class Settings:
             ticket_max_history=_int(env, "CAREBOT_TICKET_MAX_HISTORY", 500, lo=10, hi=100_000),
             spool_max_files=_int(env, "CAREBOT_SPOOL_MAX_FILES", 10_000, lo=1, hi=10_000_000),
             spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
+            whatsapp_templates=templates if templates.is_absolute() else home / templates,
         )
         settings.check_production()
         return settings

@@ -14,6 +14,8 @@ Before all of this, one client address gets at most ``CAREBOT_RATE_LIMIT_PER_IP`
 minute (429 with ``Retry-After`` beyond; ``bot.channels.ratelimit``). After step 4, a follower
 over ``CAREBOT_RATE_LIMIT_PER_SENDER`` messages a minute has the excess dropped (logged at
 WARNING): the webhook carries other followers' messages too, so it is not refused.
+The task also updates each follower's profile (``bot.followers.ingress``: name / handle where
+the platform gives them, first and last seen, last message id).
 
 Text is neutralised so that a follower cannot inject Rasa intents ("/restart") — see
 ``neutralise_text``.
@@ -40,6 +42,7 @@ from bot.channels import ratelimit, settings
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.ids import conversation_id
 from bot.channels.outbound import SendClient, run_blocking
+from bot.followers.ingress import remember as remember_follower
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +191,8 @@ class Inbound:
     dedup_key: str = ""  # defaults to message_id
     language: str = ""
     ack_token: str = ""  # platform token to acknowledge receipt with (Telegram callback query)
+    profile: dict[str, str] = field(default_factory=dict)
+    """The follower's ``name`` / ``handle`` where the platform gives them (bot.followers)."""
 
     def metadata(self, channel: str) -> dict[str, Any]:
         """``UserMessage.metadata`` as per docs/architecture.md."""
@@ -344,6 +349,13 @@ class WebhookInput(InputChannel, Generic[S]):
     async def _process(self, messages: list[Inbound], on_new_message: OnNewMessage) -> None:
         for message in messages:  # in order: one sender's messages must not overtake each other
             try:
+                await run_blocking(
+                    remember_follower,
+                    self.name(),
+                    message.sender_id,
+                    message.message_id,
+                    message.profile,
+                )
                 await run_blocking(self.acknowledge, message)
                 await on_new_message(self.to_user_message(message))
             except Exception:

@@ -16,6 +16,7 @@ Platform modules implement ``send_part`` (and optionally ``native_buttons`` / ``
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 Buttons = list[dict[str, Any]]
 S = TypeVar("S")
+OutputT = TypeVar("OutputT", bound="SocialOutput[Any]")
 
 
 def button_title(button: dict[str, Any]) -> str:
@@ -43,6 +45,14 @@ def button_payload(button: dict[str, Any], limit: int) -> str:
     """The payload echoed back by the platform (the title when there is none), within ``limit``."""
     payload = str(button.get("payload") or button_title(button))
     return payload[:limit]
+
+
+def carebot_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """carebot's per-message options, from an agent reply's event metadata (``carebot``: e.g.
+    ``{"agent": …, "tag": "HUMAN_AGENT"}`` or ``{"template": {…}}``), which Rasa passes to the
+    ``send_*`` methods as keyword arguments."""
+    options = kwargs.get("carebot")
+    return options if isinstance(options, dict) else {}
 
 
 def options_text(text: str, buttons: Buttons) -> str:
@@ -97,6 +107,18 @@ class SocialOutput(OutputChannel, Generic[S]):
         """Send an image by URL; default: the URL as text."""
         self.deliver_sync(recipient_id, url)
 
+    def for_message(self: OutputT, options: dict[str, Any]) -> OutputT:
+        """This output as it sends one message with carebot's ``options`` (see
+        :func:`carebot_options`); platforms with message tags or templates return a copy."""
+        return self
+
+    def variant(self: OutputT, **attributes: Any) -> OutputT:
+        """A shallow copy with ``attributes`` set (same settings and send client)."""
+        clone = copy.copy(self)
+        for name, value in attributes.items():
+            setattr(clone, name, value)
+        return clone
+
     # -- blocking delivery ------------------------------------------------------------------------
 
     def deliver_sync(self, recipient_id: str, text: str, buttons: Buttons | None = None) -> None:
@@ -121,6 +143,7 @@ class SocialOutput(OutputChannel, Generic[S]):
                     f"{index} part(s) delivered]",
                     status=exc.status,
                     attempts=exc.attempts,
+                    reason=exc.reason,
                 ) from exc
 
     # -- Rasa's async API -------------------------------------------------------------------------
@@ -146,12 +169,14 @@ class SocialOutput(OutputChannel, Generic[S]):
             await run_blocking(fn, *args)
         except Exception as exc:  # DeliveryFailed, or a bug: either way the reply is recorded
             error = str(exc) if isinstance(exc, DeliveryFailed) else f"{type(exc).__name__}: {exc}"
+            reason = exc.reason if isinstance(exc, DeliveryFailed) else ""
             logger.error("%s reply to %s undeliverable: %s", self.name(), recipient_id, error)
-            await run_blocking(record_failure, self.name(), recipient_id, text, error)
+            await run_blocking(record_failure, self.name(), recipient_id, text, error, reason)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send text, split within the platform's limit."""
-        await self._guarded(recipient_id, text, self.deliver_sync, recipient_id, text)
+        """Send text, split within the platform's limit (with carebot's per-message options)."""
+        out = self.for_message(carebot_options(kwargs))
+        await out._guarded(recipient_id, text, out.deliver_sync, recipient_id, text)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: Buttons, **kwargs: Any
@@ -168,7 +193,8 @@ class SocialOutput(OutputChannel, Generic[S]):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Send an image (as a link where the platform cannot take one by URL)."""
-        await self._guarded(recipient_id, image, self.send_image_sync, recipient_id, image)
+        out = self.for_message(carebot_options(kwargs))
+        await out._guarded(recipient_id, image, out.send_image_sync, recipient_id, image)
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         """Attachments other than images are sent as their URL / text."""

@@ -79,12 +79,16 @@ def record_failure(
     sender: str,
     text: str,
     error: str,
+    reason: str = "",
     *,
     redis_url: str | None = None,
     prefix: str | None = None,
     spool_dir: str | None = None,
 ) -> str | None:
-    """Record an undeliverable reply; return the ticket id, or None when it was spooled."""
+    """Record an undeliverable reply; return the ticket id, or None when it was spooled.
+
+    ``reason``: why, when the platform said so in a way we recognise (``reply_window_closed``,
+    ``bot.channels.windows``); it goes on the ticket's system message."""
     url = redis_url or settings.redis_url()
     try:
         from bot.queue import AgentQueue  # imported lazily: written and deployed separately
@@ -96,7 +100,7 @@ def record_failure(
             max_messages=max_messages,
             max_history=max_history,
         )
-        ticket_id = queue.record_delivery_failure(channel, sender, text, error)
+        ticket_id = queue.record_delivery_failure(channel, sender, text, error, reason=reason)
     except Exception as exc:  # whatever broke (import, Redis, queue), the reply must not be lost
         record = {
             "kind": "delivery_failure",
@@ -105,6 +109,7 @@ def record_failure(
             "sender": sender,
             "text": text,
             "error": error,
+            "reason": reason,
             "queue_error": f"{type(exc).__name__}: {exc}",
         }
         try:

@@ -6,7 +6,9 @@ body, keyed with the app secret>``. Payload: ``entry[].messaging[]`` events with
 attachments, quick reply), ``postback``, or ``reaction``; echoes, deliveries and reads are ignored.
 
 Outbound: ``POST {base}/me/messages?access_token=…`` with ``{"recipient": {"id": …}, "message":
-{…}}``; text quick replies (at most 13, titles ≤ 20 characters), image attachments by URL.
+{…}}``; text quick replies (at most 13, titles ≤ 20 characters), image attachments by URL. An
+agent's reply 24 hours to 7 days after the follower's last message carries
+``messaging_type: MESSAGE_TAG, tag: HUMAN_AGENT`` (``carebot.tag`` in the event's metadata).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bot.channels.base import (
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
 from bot.channels.outbound import SendClient
+from bot.channels.windows import HUMAN_AGENT_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -199,9 +202,22 @@ class MetaMessagingOutput(SocialOutput[MetaAppSettings]):
             not b.get("url") and len(button_title(b)) <= QUICK_REPLY_TITLE_MAX for b in buttons
         )
 
+    tag: str | None = None
+    """A message tag every send of this output carries (``HUMAN_AGENT``: an agent's reply
+    between 24 hours and 7 days after the follower's last message; ``bot.channels.windows``)."""
+
+    def for_message(self, options: dict[str, Any]) -> MetaMessagingOutput:
+        tag = options.get("tag")
+        if tag == HUMAN_AGENT_TAG:
+            return self.variant(tag=tag)
+        return self
+
     def _post(self, recipient_id: str, message: dict[str, Any]) -> None:
         body: dict[str, Any] = {"recipient": {"id": recipient_id}, "message": message}
-        if self.MESSAGING_TYPE:
+        if self.tag:
+            body["messaging_type"] = "MESSAGE_TAG"
+            body["tag"] = self.tag
+        elif self.MESSAGING_TYPE:
             body["messaging_type"] = self.MESSAGING_TYPE
         self.client.post_json(
             f"{self.api_base}/me/messages", body, params={"access_token": self.access_token}

@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 import requests
 
+from bot.channels.windows import WINDOW_CLOSED, is_window_refusal
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -50,12 +52,20 @@ class DeliveryFailed(Exception):
     """A message could not be delivered to the platform after the retries allowed."""
 
     def __init__(
-        self, channel: str, detail: str, *, status: int | None = None, attempts: int = 1
+        self,
+        channel: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        attempts: int = 1,
+        reason: str = "",
     ) -> None:
         self.channel = channel
         self.detail = detail
         self.status = status
         self.attempts = attempts
+        self.reason = reason
+        """Why, when the platform said so in a way we recognise (``reply_window_closed``)."""
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -115,6 +125,15 @@ def describe_error(response: requests.Response) -> str:
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message", errors[0]))
     return str(body)[:300]
+
+
+def refusal_reason(channel: str, response: requests.Response) -> str:
+    """``reply_window_closed`` when a 4xx refuses the send for the platform's reply window."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return WINDOW_CLOSED if is_window_refusal(channel, body) else ""
 
 
 class SendClient:
@@ -224,7 +243,8 @@ class SendClient:
             elif status >= 500:
                 delay = self.backoff(attempt)
             else:
-                raise DeliveryFailed(self.channel, detail, status=status, attempts=attempt)
+                raise DeliveryFailed(self.channel, detail, status=status, attempts=attempt,
+                                     reason=refusal_reason(self.channel, response))
             if last:
                 raise DeliveryFailed(self.channel, detail, status=status, attempts=attempt)
             logger.warning(

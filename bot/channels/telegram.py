@@ -100,6 +100,16 @@ def _attachments(message: dict[str, Any]) -> list[dict[str, str]]:
     return []
 
 
+def profile_of(user: dict[str, Any]) -> dict[str, str]:
+    """A Telegram ``User``'s name and @username (bot.followers)."""
+    name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    username = str(user.get("username") or "").strip()
+    profile = {"name": name} if name else {}
+    if username:
+        profile["handle"] = "@" + username
+    return profile
+
+
 class TelegramOutput(SocialOutput[TelegramSettings]):
     """Sends replies through the Telegram Bot API."""
 
@@ -200,6 +210,7 @@ class TelegramInput(WebhookInput[TelegramSettings]):
             attachments,
             dedup_key=key,
             language=str(sender.get("language_code") or ""),
+            profile=profile_of(sender),
         )
 
     def _callback(self, query: dict[str, Any], key: str) -> Inbound | None:
@@ -216,6 +227,7 @@ class TelegramInput(WebhookInput[TelegramSettings]):
             dedup_key=key,
             language=str(sender.get("language_code") or ""),
             ack_token=str(query.get("id") or ""),
+            profile=profile_of(sender),
         )
 
     def _reaction(self, reaction: dict[str, Any], key: str) -> Inbound | None:

@@ -9,12 +9,15 @@ arrive without a URL (only a media id, fetchable with the access token), so atta
 ``media_id`` instead of ``url``. The sender id is the follower's ``wa_id``.
 
 Outbound: ``POST {base}/{phone_number_id}/messages`` with a Bearer token; text ≤ 4096 characters;
-up to 3 interactive reply buttons (titles ≤ 20, body ≤ 1024), else a plain-text list.
+up to 3 interactive reply buttons (titles ≤ 20, body ≤ 1024), else a plain-text list. After the
+24-hour customer service window an agent's reply is an approved template (``type: template``;
+``carebot.template`` in the event's metadata, chosen in the workspace).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from sanic.request import Request
@@ -153,6 +156,22 @@ class WhatsAppOutput(SocialOutput[WhatsAppSettings]):
     def send_image_sync(self, recipient_id: str, url: str) -> None:
         self._post(recipient_id, "image", {"link": url})
 
+    template: dict[str, Any] | None = None
+    """An approved template this output sends instead of the text (an agent's reply after the
+    24-hour window: ``carebot.template`` in the event's metadata, built by the workspace)."""
+
+    def for_message(self, options: dict[str, Any]) -> WhatsAppOutput:
+        template = options.get("template")
+        if isinstance(template, dict) and template.get("name") and template.get("language"):
+            return self.variant(template=template)
+        return self
+
+    def deliver_sync(self, recipient_id: str, text: str, buttons: Buttons | None = None) -> None:
+        if self.template is not None:
+            self._post(recipient_id, "template", self.template)
+            return
+        super().deliver_sync(recipient_id, text, buttons)
+
 
 class WhatsAppInput(WebhookInput[WhatsAppSettings]):
     """Receives WhatsApp Cloud API webhooks."""
@@ -197,9 +216,15 @@ class WhatsAppInput(WebhookInput[WhatsAppSettings]):
                     status.get("recipient_id"),
                     status.get("errors"),
                 )
+        names = {
+            str(c.get("wa_id")): str(or_empty(c.get("profile")).get("name") or "")
+            for c in as_list(value.get("contacts"), "contacts")
+            if isinstance(c, dict)
+        }
         found = []
         for item in as_list(value.get("messages"), "messages"):
             message = parse_message(as_dict(item, "messages[]"))
             if message is not None:
-                found.append(message)
+                name = names.get(message.sender_id)
+                found.append(replace(message, profile={"name": name}) if name else message)
         return found

@@ -20,6 +20,7 @@ import base64
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import requests
@@ -88,6 +89,14 @@ def _attachment(message_data: dict[str, Any]) -> tuple[list[dict[str, str]], str
     return [{"type": "other"}], None
 
 
+def profile_of(user: dict[str, Any]) -> dict[str, str]:
+    """An Account Activity ``users`` entry's name and @screen_name (bot.followers)."""
+    profile = {"name": str(user.get("name") or "")}
+    if user.get("screen_name"):
+        profile["handle"] = "@" + str(user["screen_name"])
+    return profile
+
+
 class XOutput(SocialOutput[XSettings]):
     """Sends replies through the X API v2 direct-message endpoint."""
 
@@ -140,12 +149,14 @@ class XInput(WebhookInput[XSettings]):
         if for_user and for_user != self.settings.user_id:
             logger.warning("x webhook for another account (%s) ignored", for_user)
             return []
+        users = or_empty(payload.get("users"))
         found: list[Inbound] = []
         events = as_list(payload.get("direct_message_events"), "direct_message_events")
         for event in events:
             message = self.parse_event(as_dict(event, "direct_message_events[]"))
             if message is not None:
-                found.append(message)
+                user = or_empty(users.get(message.sender_id))
+                found.append(replace(message, profile=profile_of(user)) if user else message)
         return found
 
     def parse_event(self, event: dict[str, Any]) -> Inbound | None:

@@ -128,6 +128,16 @@ class Keys:
     ``{p}:canned:faq_uses``                 hash    FAQ key -> times used as a canned response
                                                     — all ``canned:`` keys:
                                                     ``bot.workspace.canned.CannedKeys``
+    ``{p}:follower:{channel}:{sender}``     hash    a follower's profile (name, handle, first /
+                                                    last seen, last message id, contact)
+    ``{p}:follower:{channel}:{sender}:tickets`` zset  the conversation's ticket ids
+    ``{p}:followers:cursor``                string  audit-stream id the ticket index read to
+    ``{p}:contacts:seq``, ``{p}:contact:*`` …       contacts linking conversations of one person
+    ``{p}:presence:{ticket}``               zset    agents viewing a ticket (+ ``:state`` hash:
+                                                    who is typing)
+    ``{p}:draft:{ticket}``                  string  the holder's draft lock while typing
+    ``{p}:signal:{kind}:{channel}:{sender}`` string last typing indicator / read receipt sent
+                                                    — all: ``bot.followers.keys.FollowerKeys``
     ======================================  ======  ============================================
 
     Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.

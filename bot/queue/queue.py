@@ -187,18 +187,25 @@ class AgentQueue:
         )
         return text_of(reply[1]) if reply[1] else None
 
-    def record_delivery_failure(self, channel: str, sender: str, text: str, error: str) -> str:
+    def record_delivery_failure(
+        self, channel: str, sender: str, text: str, error: str, reason: str = ""
+    ) -> str:
         """A reply that could not be delivered: attach it to the open ticket as a system message,
         or escalate a new ticket (reason ``delivery_failed``, priority 2). Returns the ticket id.
+        ``reason``: the platform's reason when recognised (``reply_window_closed``), kept on the
+        system message (``reason``) so the console and the API can say it.
         """
         now = self._now()
-        message = {
+        message: dict[str, Any] = {
             "role": "system",
             "text": f"Reply could not be delivered: {error}",
             "ts": now,
             "reply": text,
             "error": error,
         }
+        if reason:
+            message["reason"] = reason
+            message["text"] = f"Reply could not be delivered ({reason.replace('_', ' ')}): {error}"
         esc = Escalation(
             channel=channel,
             sender=sender,
@@ -285,10 +292,14 @@ class AgentQueue:
         self._check(reply, ticket_id, agent)
         return lease_until
 
-    def reply(self, ticket_id: str, agent: str, text: str) -> dict[str, Any]:
-        """Append the agent's reply to the transcript (the caller delivers it); the message."""
+    def reply(
+        self, ticket_id: str, agent: str, text: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Append the agent's reply to the transcript (the caller delivers it); the message.
+        ``extra``: more fields of the message (how it was sent: ``template``, ``tag``, ``image``).
+        """
         now = self._now()
-        message = {"role": "agent", "agent": agent, "text": text, "ts": now}
+        message = {**(extra or {}), "role": "agent", "agent": agent, "text": text, "ts": now}
         self._check(self._run("reply", now, ticket_id, agent, dumps(message)), ticket_id, agent)
         return message
 

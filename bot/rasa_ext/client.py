@@ -50,11 +50,24 @@ class RasaClient:
         )
 
     def agent_message(
-        self, sender: str, text: str, agent: str, output_channel: str
+        self,
+        sender: str,
+        text: str,
+        agent: str,
+        output_channel: str,
+        options: dict[str, Any] | None = None,
+        image: str | None = None,
     ) -> dict[str, Any]:
         """Record an agent's reply in conversation ``sender``'s tracker and deliver it through
-        ``output_channel`` (the ticket's channel, never the one the conversation used last)."""
-        event = {"event": "bot", "text": text, "metadata": {"carebot": {"agent": agent}}}
+        ``output_channel`` (the ticket's channel, never the one the conversation used last).
+
+        ``options`` join the event's ``carebot`` metadata, which Rasa hands the output channel
+        (``bot.channels.delivery.carebot_options``: a message ``tag``, a WhatsApp ``template``);
+        ``image``: a URL sent as an image after the text."""
+        event: dict[str, Any] = {"event": "bot", "text": text,
+                                 "metadata": {"carebot": {**(options or {}), "agent": agent}}}
+        if image:
+            event["data"] = {"image": image}
         return self.append_events(
             sender, [event], send_bot_messages=True, output_channel=output_channel
         )

@@ -15,10 +15,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.conversation import close_ticket, deliver_reply
-from bot.queue import Ticket
+from bot.conversation import close_ticket
+from bot.queue import QueueError, Ticket
 from bot.rasa_ext.client import RasaUnavailable
-from bot.workspace import label_filter, views
+from bot.workspace import label_filter, presence, replies, views
 from bot.workspace.accounts import PERMISSIONS, check_name
 from bot.workspace.auth import (
     SESSION_COOKIE,
@@ -80,7 +80,9 @@ def ticket_id(value: str) -> str:
 
 
 def ticket_view(ticket: Ticket) -> dict[str, Any]:
-    return views.detail(ticket, time.time())
+    now = time.time()
+    return {**views.detail(ticket, now),
+            "reply_window": replies.window_of(ticket, now).to_dict()}
 
 
 # -- sign-in -----------------------------------------------------------------------------------
@@ -201,7 +203,12 @@ async def view(request: Request, tid: str) -> HTTPResponse:
 @requires("work")
 async def claim(request: Request, tid: str) -> HTTPResponse:
     ws = workspace(request)
-    ticket = await ws.call(ws.queue.claim, ticket_id(tid), principal(request).name)
+    force = force_flag(request, payload(request))
+    await presence.guard_draft(ws, ticket_id(tid), principal(request).name, force)
+    try:
+        ticket = await ws.call(ws.queue.claim, ticket_id(tid), principal(request).name)
+    except QueueError as exc:
+        raise await presence.explain(ws, exc) from None
     return ok(ticket_view(ticket))
 
 
@@ -217,13 +224,11 @@ async def heartbeat(request: Request, tid: str) -> HTTPResponse:
 @requires("work")
 async def reply(request: Request, tid: str) -> HTTPResponse:
     """Send a reply to the follower (their channel) and record it on the ticket and tracker."""
-    ws = workspace(request)
-    text = text_field(payload(request))
-    if blanks := unfilled(text):  # a canned response's ⟦blank⟧ or {{variable}} left in it
+    data = payload(request)
+    text = text_field(data) if data.get("template") is None else None
+    if text is not None and (blanks := unfilled(text)):  # a canned response's blank left in it
         raise invalid(f"Fill in {', '.join(blanks)} before sending.")
-    entry = await ws.call(deliver_reply, ws.queue, ticket_id(tid), principal(request).name,
-                          text, rasa=ws.rasa())
-    return ok({"id": tid, "message": entry})
+    return await replies.send(request, ticket_id(tid), data, text)
 
 
 @bp.post("/tickets/<tid:str>/notes")

@@ -15,9 +15,12 @@ from bot.workspace import (
     canned_routes,
     console,
     events,
+    followers_routes,
     labels_routes,
+    media_routes,
     metrics_route,
     model_route,
+    presence,
     review_routes,
     search_routes,
     stats_route,
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(canned_routes.bp)
     app.blueprint(labels_routes.bp)
     app.blueprint(search_routes.bp)
+    app.blueprint(presence.bp)
+    app.blueprint(followers_routes.bp)
+    app.blueprint(media_routes.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start
@@ -56,9 +62,12 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
         hub = events.EventHub(settings.redis_url, Keys(settings.queue_prefix).events)
         app.ctx.hub = hub
         hub.start()
+        app.ctx.presence = presence.Listener(settings.redis_url, settings.queue_prefix, hub)
+        app.ctx.presence.start()
 
     @app.before_server_stop
     async def stop_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        await app.ctx.presence.close()
         await app.ctx.hub.close()
 
     @app.after_server_stop

@@ -7,7 +7,9 @@ script, so the stream is the one source of truth: each workspace process tails i
 the CLI) made it.
 
 Each SSE message is ``id: <stream id>``, ``event: queue``, ``data: {"id", "type", "ticket",
-"actor", "ts", "data"}``. A reconnecting ``EventSource`` sends ``Last-Event-ID``; the missed
+"actor", "ts", "data"}``. Live notices that are not audit events go out as ``event: <kind>``
+without an id (:class:`Notice`; ``presence``: who views or types in a ticket,
+``bot.workspace.presence``). A reconnecting ``EventSource`` sends ``Last-Event-ID``; the missed
 entries are replayed from the stream first. A comment line every 15 s keeps proxies (and
 Sanic's response timeout) from closing an idle stream. The caller's credentials are checked again
 every :data:`RECHECK_SECONDS` (60 s), also while events keep flowing: a removed account, a
@@ -81,6 +83,19 @@ class Event:
         return f"id: {self.id}\nevent: queue\ndata: {payload}\n\n"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A live notice that is not an audit event (presence: who views or types in a ticket):
+    ``event: <kind>`` without an ``id`` (nothing to replay), fanned out like events."""
+
+    kind: str
+    data: dict[str, Any]
+
+    def sse(self) -> str:
+        payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return f"event: {self.kind}\ndata: {payload}\n\n"
+
+
 class EventHub:
     """Tails the stream once per process and hands each entry to every subscriber's queue."""
 
@@ -88,7 +103,7 @@ class EventHub:
         self.redis = bot_redis.async_client(redis_url, timeout=block_ms / 1000 + 5)
         self.stream_key = stream_key
         self.block_ms = block_ms
-        self.subscribers: set[asyncio.Queue[Event | None]] = set()
+        self.subscribers: set[asyncio.Queue[Event | Notice | None]] = set()
         self.last_id: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -121,15 +136,22 @@ class EventHub:
 
     # -- subscribers -------------------------------------------------------------------------
 
-    def subscribe(self) -> asyncio.Queue[Event | None]:
-        queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=SUBSCRIBER_BUFFER)
+    def subscribe(self) -> asyncio.Queue[Event | Notice | None]:
+        queue: asyncio.Queue[Event | Notice | None] = asyncio.Queue(maxsize=SUBSCRIBER_BUFFER)
         self.subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[Event | Notice | None]) -> None:
         self.subscribers.discard(queue)
 
-    def _offer(self, queue: asyncio.Queue[Event | None], item: Event | None) -> None:
+    def broadcast(self, notice: Notice) -> None:
+        """Hand a notice to every subscriber of this process."""
+        for queue in list(self.subscribers):
+            self._offer(queue, notice)
+
+    def _offer(
+        self, queue: asyncio.Queue[Event | Notice | None], item: Event | Notice | None
+    ) -> None:
         try:
             queue.put_nowait(item)
         except asyncio.QueueFull:  # a stuck client: end its stream, it reconnects and replays
@@ -200,7 +222,7 @@ async def events(request: Request) -> None:
         recheck_at, keepalive_at = now() + RECHECK_SECONDS, now() + KEEPALIVE_SECONDS
         while True:
             wait = max(0.0, min(recheck_at, keepalive_at) - now())
-            item: Event | None | bool
+            item: Event | Notice | None | bool
             try:
                 item = await asyncio.wait_for(queue.get(), wait)
             except asyncio.TimeoutError:
@@ -214,6 +236,8 @@ async def events(request: Request) -> None:
             if isinstance(item, Event) and parse_id(item.id) > sent:
                 await stream.send(item.sse())
                 keepalive_at = now() + KEEPALIVE_SECONDS
+            elif isinstance(item, Notice):
+                await stream.send(item.sse())
             elif now() >= keepalive_at:
                 await stream.send(": keepalive\n\n")
                 keepalive_at = now() + KEEPALIVE_SECONDS

@@ -116,7 +116,9 @@ SCHEMAS: dict[str, Any] = {
                             "stay in the audit stream)."},
         "claimed_by": {"type": "string", "nullable": True},
         "lease_until": {"type": "number", "nullable": True},
-        "summary": _ref("TicketSummary")}},
+        "summary": _ref("TicketSummary"),
+        "reply_window": {"type": "object", "description": "The platform's reply window "
+                         "(state, closes_at, seconds_left, tag, message)."}}},
     "Event": {"type": "object", "properties": {
         "id": {"type": "string", "description": "Stream id (use as Last-Event-ID)."},
         "type": {"type": "string", "description": "escalated, updated, follower_message, "
@@ -253,6 +255,10 @@ PATHS.update(_SEARCH_PATHS)
 from bot.workspace.model_route import OPENAPI_PATHS as _MODEL_PATHS  # noqa: E402
 
 PATHS.update(_MODEL_PATHS)
+
+from bot.workspace.followers_openapi import PATHS as _FOLLOWER_PATHS  # noqa: E402
+
+PATHS.update(_FOLLOWER_PATHS)
 
 
 def document() -> dict[str, Any]:

@@ -5,7 +5,11 @@ free loopback port, in a thread. It answers like the real API does: the same end
 auth checks (``access_token`` query, ``Bearer`` token, OAuth 1.0a signature, bot token in the
 path), the same text limits with the real error payload shapes, and success bodies of the right
 shape. Tests script failures: ``fail_next`` (5xx or any status), ``throttle_next`` (429 with the
-platform's way of saying how long to wait), ``reset_next`` (connection reset).
+platform's way of saying how long to wait), ``reset_next`` (connection reset),
+``refuse_window_next`` (the platform's "outside the reply window" refusal). Besides messages they
+take typing indicators and read receipts (Messenger/Instagram ``sender_action``, WhatsApp ``status:
+read`` with ``typing_indicator``, Telegram ``sendChatAction``, X v1.1 ``indicate_typing`` /
+``mark_read``) and WhatsApp templates.
 
 The per-platform API behaviour lives in ``tests.fakes.send_apis``; inbound webhook payloads and
 their signatures are built by ``tests.fakes.payloads``.
@@ -47,7 +51,7 @@ class Recorded:
 
 @dataclass
 class _Action:
-    kind: str  # "status" | "throttle" | "reset"
+    kind: str  # "status" | "throttle" | "reset" | "window"
     status: int = 500
     seconds: float = 1.0
 
@@ -71,6 +75,7 @@ class FakePlatform:
         self.limit = TEXT_LIMITS[platform]
         self.api = SendApi(platform, self.creds)
         self._state = _State()
+        self.media: dict[str, tuple[str, bytes]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -119,6 +124,12 @@ class FakePlatform:
         with self._state.lock:
             self._state.script.extend(_Action("throttle", seconds=seconds) for _ in range(times))
 
+    def refuse_window_next(self, times: int = 1) -> None:
+        """The next ``times`` requests are refused for the reply window, as the platform does
+        (Messenger 10/2018278, Instagram 10/2534022, WhatsApp 131047)."""
+        with self._state.lock:
+            self._state.script.extend(_Action("window") for _ in range(times))
+
     def reset_next(self, times: int = 1) -> None:
         """The next ``times`` requests have their connection reset (no HTTP answer)."""
         with self._state.lock:
@@ -127,6 +138,71 @@ class FakePlatform:
     def _next_action(self) -> _Action | None:
         with self._state.lock:
             return self._state.script.pop(0) if self._state.script else None
+
+    # -- media followers send -------------------------------------------------------------------
+
+    def add_media(self, key: str, content_type: str, body: bytes) -> str:
+        """Store a file the follower sent; what a webhook carries for it: the WhatsApp media id
+        or Telegram file_id (``key``), else the CDN URL the platform gives."""
+        self.media[key] = (content_type, body)
+        if self.platform in ("whatsapp", "telegram"):
+            return key
+        return f"{self.root}/cdn/{key}"
+
+    def serve_media(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, str, bytes] | None:
+        """The platform's media endpoints (None: not a media request)."""
+        if method != "GET":
+            return None
+        bearer = headers.get("authorization") == f"Bearer {self.creds.token}"
+        as_json = "application/json"
+        if self.platform == "whatsapp":
+            if path.startswith("/whatsapp/media/"):
+                key = path.rsplit("/", 1)[-1]
+                if not bearer:
+                    return 401, as_json, b'{"error": {"code": 190}}'
+                return (200, *self.media[key]) if key in self.media else (404, as_json, b"{}")
+            key = path.removeprefix(f"/{GRAPH_VERSION}/")
+            if key == path or "/" in key:
+                return None
+            if not bearer:
+                return 401, as_json, json.dumps({"error": {"message": "Invalid OAuth access "
+                                                           "token", "code": 190}}).encode()
+            if key not in self.media:
+                return 404, as_json, json.dumps({"error": {"message": "(#100) Unsupported get "
+                                                           "request", "code": 100}}).encode()
+            content_type, body = self.media[key]
+            info = {"messaging_product": "whatsapp", "url": f"{self.root}/whatsapp/media/{key}",
+                    "mime_type": content_type, "sha256": "0" * 64, "file_size": len(body),
+                    "id": key}
+            return 200, as_json, json.dumps(info).encode()
+        if self.platform == "telegram":
+            token = self.creds.token
+            if path == f"/bot{token}/getFile":
+                key = query.get("file_id", "")
+                if key not in self.media:
+                    return 400, as_json, json.dumps({"ok": False, "error_code": 400,
+                                                     "description": "Bad Request: invalid "
+                                                                    "file_id"}).encode()
+                content_type, body = self.media[key]
+                ext = {"image/jpeg": "jpg", "video/mp4": "mp4", "audio/ogg": "oga",
+                       "application/pdf": "pdf"}.get(content_type, "bin")
+                result = {"file_id": key, "file_unique_id": "u" + key[:8],
+                          "file_size": len(body), "file_path": f"files/{key}.{ext}"}
+                return 200, as_json, json.dumps({"ok": True, "result": result}).encode()
+            if path.startswith(f"/file/bot{token}/files/"):
+                key = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                if key not in self.media:
+                    return 404, as_json, b'{"ok": false}'
+                return 200, "application/octet-stream", self.media[key][1]
+            return None
+        if path.startswith("/cdn/"):
+            key = path.removeprefix("/cdn/")
+            if self.platform == "x" and not headers.get("authorization", "").startswith("OAuth "):
+                return 401, as_json, b'{"title": "Unauthorized"}'
+            return (200, *self.media[key]) if key in self.media else (404, as_json, b"{}")
+        return None
 
     # -- inspection -----------------------------------------------------------------------------
 
@@ -189,6 +265,15 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with fake._state.lock:
             fake._state.requests.append(record)
+        served = fake.serve_media(self.command, split.path, record.query, headers)
+        if served is not None:
+            record.status, content_type, data = served
+            self.send_response(record.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         action = fake._next_action()
         if action is not None and action.kind == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -207,6 +292,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command, split.path, record.query, headers, body, self.headers.get("Host", "")
             )
         record.status = status
+        if status == 204:
+            self.send_response(204)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            return
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -13,13 +13,22 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from oauthlib.oauth1 import Client as OAuth1Client
 
 GRAPH_VERSION = "v19.0"
 TEXT_LIMITS = {"messenger": 2000, "instagram": 1000, "whatsapp": 4096, "x": 10000, "telegram": 4096}
 PLATFORMS = tuple(TEXT_LIMITS)
+SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
+MESSAGE_TAGS = ("HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE",
+                "ACCOUNT_UPDATE")
+CHAT_ACTIONS = ("typing", "upload_photo", "record_video", "upload_video", "record_voice",
+                "upload_voice", "upload_document", "choose_sticker", "find_location")
+X_SIGNALS = {  # X API v1.1 direct-message signals -> their required query parameters
+    "/1.1/direct_messages/indicate_typing.json": ("recipient_id",),
+    "/1.1/direct_messages/mark_read.json": ("recipient_id", "last_read_event_id"),
+}
 
 
 def text_length(platform: str, text: str) -> int:
@@ -108,6 +117,13 @@ class SendApi:
             return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
         if not isinstance(body, dict) or not body.get("recipient", {}).get("id"):
             return graph_error("(#100) The parameter recipient is required", 100)
+        if "sender_action" in body:
+            if body["sender_action"] not in SENDER_ACTIONS or "message" in body:
+                return graph_error("(#100) Param sender_action must be one of "
+                                   "{MARK_SEEN, TYPING_ON, TYPING_OFF}", 100)
+            return 200, {"recipient_id": body["recipient"]["id"]}
+        if body.get("messaging_type") == "MESSAGE_TAG" and body.get("tag") not in MESSAGE_TAGS:
+            return graph_error("(#100) Tag is required for MESSAGE_TAG messaging type", 100)
         message = body.get("message") or {}
         if "attachment" not in message:
             problem = self._check_text(message.get("text"))
@@ -144,8 +160,26 @@ class SendApi:
                 error_data={"messaging_product": "whatsapp", "details": details},
             )
 
+        if "status" in body:
+            if body.get("status") != "read" or not str(body.get("message_id", "")).startswith(
+                "wamid."
+            ):
+                return invalid("Param status must be 'read' with a valid message_id")
+            typing = body.get("typing_indicator")
+            if typing is not None and typing != {"type": "text"}:
+                return invalid("Param typing_indicator['type'] must be 'text'")
+            return 200, {"success": True}
         kind = body.get("type")
-        if kind == "text":
+        if kind == "template":
+            template = body.get("template") or {}
+            if not template.get("name") or not (template.get("language") or {}).get("code"):
+                return invalid("Param template['name'] and template['language']['code'] are "
+                               "required")
+            for component in template.get("components") or []:
+                for parameter in component.get("parameters") or []:
+                    if parameter.get("type") != "text" or not parameter.get("text"):
+                        return invalid("Param template['components'][0]['parameters'] invalid")
+        elif kind == "text":
             problem = self._check_text(body.get("text", {}).get("body"))
             if problem == "long":
                 return invalid(f"Param text['body'] must be at most {self.limit} characters long.")
@@ -171,7 +205,14 @@ class SendApi:
         }
 
     def _x(self, req: Request) -> tuple[int, Any]:
-        method, path, _, headers, body, host = req
+        method, path, query, headers, body, host = req
+        if path in X_SIGNALS:
+            uri = f"http://{host}{path}?{urlencode(query)}"
+            if method != "POST" or not self._oauth_ok(headers.get("authorization", ""), uri):
+                return 401, {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
+            if not query.get("recipient_id") or not all(query.get(p) for p in X_SIGNALS[path]):
+                return 400, {"errors": [{"code": 214, "message": "Missing parameter."}]}
+            return 204, None
         parts = path.strip("/").split("/")
         if (
             method != "POST"
@@ -258,6 +299,10 @@ class SendApi:
                         return telegram_error(400, "Bad Request: BUTTON_DATA_INVALID")
         elif api_method == "answerCallbackQuery":
             return 200, {"ok": True, "result": True}
+        elif api_method == "sendChatAction":
+            if body.get("action") not in CHAT_ACTIONS:
+                return telegram_error(400, "Bad Request: wrong parameter action in request")
+            return 200, {"ok": True, "result": True}
         elif api_method != "sendPhoto":
             return telegram_error(404, "Not Found")
         result = {
@@ -270,6 +315,15 @@ class SendApi:
     def scripted(self, kind: str, status: int, seconds: float) -> tuple[int, Any, dict[str, str]]:
         """The platform-shaped answer for a scripted failure."""
         p = self.platform
+        if kind == "window":  # a send outside the platform's reply window
+            if p == "whatsapp":
+                return (*graph_error("(#131047) Re-engagement message", 131047, error_data={
+                    "messaging_product": "whatsapp",
+                    "details": "Message failed to send because more than 24 hours have passed "
+                               "since the customer last replied to this number."}), {})
+            subcode = 2534022 if p == "instagram" else 2018278
+            return (*graph_error("(#10) This message is sent outside of allowed window.", 10,
+                                 error_subcode=subcode), {})
         if kind == "throttle":
             if p == "telegram":  # Telegram says it in the body only
                 return (

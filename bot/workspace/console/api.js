@@ -7,6 +7,8 @@ window.CareApi = (function () {
       this.status = status;
       this.code = (body && body.error) || "error";
       this.holder = body && body.holder;
+      this.typing = !!(body && body.typing);
+      this.window = body && body.window;
     }
   }
 
@@ -38,6 +40,7 @@ window.CareApi = (function () {
   }
 
   const t = (id) => "/api/tickets/" + encodeURIComponent(id);
+  const notices = new Map();  // kind -> [fn]
   return {
     ApiError,
     me: () => call("GET", "/api/me"),
@@ -51,6 +54,15 @@ window.CareApi = (function () {
     claim: (id) => call("POST", t(id) + "/claim"),
     heartbeat: (id) => call("POST", t(id) + "/heartbeat"),
     reply: (id, text) => call("POST", t(id) + "/reply", { text }),
+    // {text} | {text, image_url} | {template: {name, language, params}}
+    replyWith: (id, body) => call("POST", t(id) + "/reply", body),
+    presence: (id, state) => call("POST", t(id) + "/presence", { state }),
+    contact: (id) => call("GET", t(id) + "/contact"),
+    follower: (channel, sender) => call("GET", "/api/followers/" + encodeURIComponent(channel) +
+      "/" + encodeURIComponent(sender)),
+    link: (a, b) => call("POST", "/api/followers/link", { a, b }),
+    unlink: (conv) => call("POST", "/api/followers/unlink", conv),
+    templates: () => call("GET", "/api/templates"),
     note: (id, text) => call("POST", t(id) + "/notes", { text }),
     release: (id) => call("POST", t(id) + "/release"),
     transfer: (id, to, force) => call("POST", t(id) + "/transfer", { to, force: !!force }),
@@ -78,7 +90,19 @@ window.CareApi = (function () {
       });
       source.onopen = () => onState(true);
       source.onerror = () => onState(false);
+      for (const [kind, fns] of notices) {
+        source.addEventListener(kind, (e) => {
+          let data = null;
+          try { data = JSON.parse(e.data); } catch (err) { return; }
+          for (const fn of fns) { try { fn(data); } catch (err) { console.error(err); } }
+        });
+      }
       return source;
+    },
+    // Live notices that are not queue events (e.g. "presence"): register before live() starts.
+    onNotice(kind, fn) {
+      if (!notices.has(kind)) notices.set(kind, []);
+      notices.get(kind).push(fn);
     },
   };
 })();

@@ -27,6 +27,7 @@
     box.hidden = !text;
   }
   function fail(err) { toast(err.message || String(err), "error"); }
+  window.CareToast = toast;
 
   // -- data ---------------------------------------------------------------------------------------
   async function refreshQueue() {
@@ -134,7 +135,8 @@
     $("ticket-labels").replaceChildren(...[L.chips(t.labels)].filter(Boolean));
     $("label-btn").hidden = !can("label");
     const log = $("transcript"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    const turns = t.transcript.map((m) => R.message(m, me, flagControl(t, m)));
+    const turns = t.transcript.map((m, i) => R.message(m, me, flagControl(t, m),
+      { ticket: t.id, index: i, channel: t.channel }));
     if (t.trimmed_messages > 0) {  // the ticket keeps its first message and the newest ones
       turns.splice(1, 0, R.message({ role: "system", text: t.trimmed_messages +
         " earlier message(s) not kept: a ticket keeps its first message and the newest ones." }, me, null));
@@ -147,6 +149,9 @@
     $("nlu").replaceChildren(...R.nlu(t));
     $("notes").replaceChildren(...t.notes.map(R.note));
     renderComposer(t, held);
+    // presence.js, window.js, contact.js follow the open conversation
+    document.dispatchEvent(new CustomEvent("care:ticket", { detail: { ticket: t, held, me,
+      canWork: can("work") } }));
   }
 
   function renderComposer(t, held) {
@@ -223,7 +228,8 @@
       if (okText) toast(okText, "ok");
       return result;
     } catch (err) {
-      if (err.code === "already_claimed" || err.code === "not_holder" || err.code === "closed") {
+      if (["already_claimed", "not_holder", "closed", "reply_window_closed", "draft_in_progress",
+        "delivery_failed"].includes(err.code)) {
         alertTicket(err.message);
       }
       fail(err);
@@ -256,12 +262,17 @@
   async function send() {
     const t = state.current, reply = $("reply");
     if (!t || reply.disabled) return;
-    const text = reply.value.trim();
+    const text = reply.value.trim(), image = $("reply-image").value.trim();
     if (!text) return toast("The reply is empty.", "error");
     $("send-btn").disabled = true;
     try {
-      const done = await act(() => api.reply(t.id, text), "Sent to " + t.sender + " on " + t.channel + ".");
-      if (done) { state.drafts.set(t.id, ""); reply.value = ""; reply.blur(); }
+      const body = image ? { text, image_url: image } : { text };
+      const done = await act(() => api.replyWith(t.id, body), "Sent to " + t.sender + " on " + t.channel + ".");
+      if (done) {
+        $("reply-image").value = "";
+        state.drafts.set(t.id, ""); reply.value = ""; reply.blur();
+        document.dispatchEvent(new CustomEvent("care:sent", { detail: { ticket: t } }));
+      }
     } finally {
       $("send-btn").disabled = false;
     }

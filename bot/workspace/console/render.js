@@ -95,13 +95,47 @@ window.CareRender = (function () {
 
   // One transcript message. flag (follower messages of a flaggable conversation):
   // { done: proposal id or "", onClick } adds the "Flag for FAQ" control.
-  function message(m, me, flag) {
+  // What a follower sent, fetched through the workspace (GET /api/tickets/{id}/media/{m}/{a}:
+  // the platform's token never reaches the browser): images as thumbnails (click: full view),
+  // video and audio players, files as a download. media: {ticket, index, channel}.
+  const FETCHED = new Set(["messenger", "instagram", "whatsapp", "telegram", "x"]);
+  function attachmentNode(a, i, media) {
+    const kind = typeof a.type === "string" ? a.type : "file";
+    const label = el("span", { class: "attachment" }, "📎 " + kind);
+    if (!media || !FETCHED.has(media.channel) || !(a.url || a.media_id) ||
+        !["image", "sticker", "story_mention", "video", "audio", "file"].includes(kind)) return label;
+    const src = "/api/tickets/" + encodeURIComponent(media.ticket) + "/media/" + media.index + "/" + i;
+    const failed = (node) => node.replaceWith(el("span", { class: "attachment" },
+      "📎 " + kind + " (not available here; open it on the platform)"));
+    if (kind === "image" || kind === "sticker" || kind === "story_mention") {
+      const img = el("img", { class: "thumb", src, alt: kind + " from the follower", loading: "lazy",
+        tabindex: "0", title: "Click for the full view" });
+      img.addEventListener("error", () => failed(img));
+      const show = () => {
+        const view = document.getElementById("media-view");
+        if (!view) return;
+        view.querySelector("img").src = src;
+        view.showModal();
+      };
+      img.addEventListener("click", show);
+      img.addEventListener("keydown", (e) => { if (e.key === "Enter") show(); });
+      return img;
+    }
+    if (kind === "video" || kind === "audio") {
+      const player = el(kind, { class: "player " + kind, src, controls: true, preload: "none" });
+      player.addEventListener("error", () => failed(player));
+      return player;
+    }
+    return el("a", { class: "attachment", href: src, download: "" }, "📎 file (download)");
+  }
+
+  function message(m, me, flag, media) {
     const role = m.role || "system";
     const who = role === "agent" ? (m.agent === me ? "You" : (m.agent || "Agent")) : ROLE_LABEL[role] || role;
     // Tickets written before attachments were normalised may hold anything here.
     const listed = Array.isArray(m.attachments) ? m.attachments.slice(0, 10) : [];
-    const attachments = listed.filter((a) => a && typeof a === "object")
-      .map((a) => el("span", { class: "attachment" }, "📎 " + (typeof a.type === "string" ? a.type : "file")));
+    const attachments = listed.map((a, i) => (a && typeof a === "object")
+      ? attachmentNode(a, i, role === "follower" ? media : null) : null).filter(Boolean);
     let control = null;
     if (flag && role === "follower" && m.text) {
       control = flag.done
@@ -109,10 +143,17 @@ window.CareRender = (function () {
         : el("button", { type: "button", class: "flag-btn", title: "Flag for FAQ (f)" }, "⚑ Flag for FAQ");
       if (!flag.done) control.addEventListener("click", flag.onClick);
     }
-    return el("li", { class: "msg " + role },
+    // How an agent reply went out (template, human-agent tag, image) and why a reply did not.
+    const notes = [];
+    if (typeof m.template === "string") notes.push("sent as the approved template " + m.template);
+    if (m.tag === "HUMAN_AGENT") notes.push("sent with the human-agent tag (after 24 h)");
+    if (typeof m.image === "string") notes.push("with an image: " + m.image);
+    if (m.reason === "reply_window_closed") notes.push("the platform's reply window had closed");
+    return el("li", { class: "msg " + role + (m.reason ? " refused" : "") },
       el("div", { class: "msg-meta" }, who + (m.ts ? " · " + clock(m.ts) : ""), control),
       el("div", { class: "msg-text" }, m.text || (attachments.length ? "" : "(empty message)")),
-      attachments.length ? el("div", {}, attachments) : null);
+      attachments.length ? el("div", {}, attachments) : null,
+      notes.length ? el("div", { class: "msg-note" }, notes.join(" · ")) : null);
   }
 
   function bar(label, value, title, hot) {
