@@ -27,7 +27,7 @@ def test_defaults() -> None:
     assert (s.rate_limit_per_ip, s.rate_limit_per_sender) == (120, 30)
     assert (s.ticket_max_messages, s.ticket_max_history) == (500, 500)
     assert (s.spool_max_files, s.spool_max_mb) == (10_000, 100)
-    assert s.trusted_proxies == "127.0.0.1/8,::1"
+    assert s.trusted_proxies == ("127.0.0.1/8", "::1")
 
 
 def test_values_are_cast(tmp_path: Path) -> None:
@@ -129,3 +129,25 @@ def test_channel_env_takes_the_platforms_variables_only() -> None:
         "X_USER_ID": "42",
         "MESSENGER_APP_SECRET": "s",
     }
+
+
+def test_every_setting_is_read_from_its_variable() -> None:
+    """A non-default value for each variable reaches its field, and survives ``to_env`` (a
+    merge once dropped several fields from ``from_env`` silently: they kept their defaults)."""
+    env = {
+        "CAREBOT_METRICS_TOKEN": "scrape", "CAREBOT_SPIKE_WINDOW_MINUTES": "20",
+        "CAREBOT_SPIKE_RATIO": "3", "CAREBOT_SPIKE_MIN_COUNT": "7",
+        "CAREBOT_WAIT_ALERT_MINUTES": "45", "REDIS_SENTINELS": "10.0.0.9:26379",
+        "REDIS_MASTER_NAME": "m", "REDIS_WAIT_REPLICAS": "1", "CAREBOT_MODEL_PULL_SECONDS": "5",
+        "CAREBOT_RASA_HOST": "0.0.0.0", "CAREBOT_ACTIONS_HOST": "0.0.0.0",
+        "CAREBOT_WEBCHAT_HOST": "0.0.0.0", "CAREBOT_WEBCHAT_ORIGINS": "https://chat.example",
+        "CAREBOT_RATE_LIMIT_PER_IP": "9", "CAREBOT_TICKET_MAX_MESSAGES": "50",
+    }
+    s = Settings.from_env(env)
+    defaults = Settings.from_env({})
+    for name in ("metrics_token", "spike_window_minutes", "spike_ratio", "spike_min_count",
+                 "wait_alert_minutes", "redis_sentinels", "redis_master_name",
+                 "redis_wait_replicas", "model_pull_seconds", "rasa_host", "actions_host",
+                 "webchat_host", "webchat_origins", "rate_limit_per_ip", "ticket_max_messages"):
+        assert getattr(s, name) != getattr(defaults, name), name
+    assert Settings.from_env(s.to_env()) == s

@@ -33,7 +33,8 @@ def _allowed(request: Request, token: str) -> bool:
 async def model(request: Request) -> HTTPResponse:
     settings = workspace(request).settings
     if not _allowed(request, settings.rasa_api_token()):
-        raise ApiError(403, "forbidden", "The model server is for the bot's own instances.")
+        raise ApiError(401, "unauthorized", "The model server is for the bot's own instances "
+                       "(the internal API token).")
     newest = latest_model(settings.models_dir)
     if newest is None:
         raise ApiError(404, "not_found", "No trained model yet.")
@@ -65,7 +66,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "content": {"application/gzip": {"schema": {"type": "string",
                                                                     "format": "binary"}}}},
                 "304": {"description": "The instance has the newest model"},
-                "403": {"$ref": "#/components/responses/Error"},
+                "401": {"$ref": "#/components/responses/Error"},
                 "404": {"$ref": "#/components/responses/Error"},
             },
         }
