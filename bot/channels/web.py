@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot import redis as bot_redis
 from bot.channels.base import neutralise_text
+from bot.nlu.pii.ingress import masking
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class RestInput(RasaRestInput):
         return InboxOutput()
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        blueprint = super().blueprint(neutralising(on_new_message))
+        blueprint = super().blueprint(neutralising(masking(on_new_message)))
 
         @blueprint.route("/inbox/<sender:str>", methods=["GET"])
         async def inbox(request: Request, sender: str) -> HTTPResponse:
@@ -118,4 +119,4 @@ class SocketIOInput(RasaSocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        return super().blueprint(neutralising(on_new_message))
+        return super().blueprint(neutralising(masking(on_new_message)))
