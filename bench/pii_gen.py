@@ -29,7 +29,8 @@ CARD_SENTENCES = (
     "visa {} exp 04/27", "card number: {} thanks", "i paid with {} for order #{order}",
     "hi!! {} is the card i used", "CARD {} PLEASE HELP", "use this one {}",
     "the payment from {} failed, my email is ana.b@example.com",
-    "{}\nexp 11/26\nname ana b", "debit {} 😡 where is my money", "number is {}. call +1 555 010 0199",
+    "{}\nexp 11/26\nname ana b", "debit {} 😡 where is my money",
+    "number is {}. call +1 555 010 0199",
     "my order {order} was paid with {}", "{} (the new card)", "amex ending... no wait, full: {}",
 )
 ORDER_SENTENCES = (
