@@ -25,6 +25,7 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_WEBCHAT_HOST`` | ``127.0.0.1`` | address the web chat page listens on |
 | ``CAREBOT_WEBCHAT_ORIGINS`` | ``http://localhost:$CAREBOT_WEBCHAT_PORT,http://127.0.0.1:$CAREBOT_WEBCHAT_PORT`` | origins (comma-separated) Rasa's CORS allows: where the web chat page is served from |
 | ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1,::1`` | addresses or networks (comma-separated) whose ``X-Forwarded-Proto`` the workspace believes (the TLS proxy): ``https`` there makes the session cookie ``Secure`` |
+| ``CAREBOT_RETENTION_DAYS`` | ``90`` | the sweeper deletes resolved tickets (with transcript, notes, history) resolved longer ago than this, and audit stream entries older than this (1..3650; ``bot.privacy``) |
 | ``CAREBOT_ESCALATION_CONFIG`` | ``config/escalation.yml`` | thresholds, reasons, priorities |
 | ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
 | ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
@@ -234,6 +235,7 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     webchat_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    retention_days: int = 90
 
     def rasa_api_token(self) -> str:
         """The token Rasa's HTTP API requires: ``CAREBOT_RASA_TOKEN``, else the one generated
@@ -314,6 +316,7 @@ class Settings:
             "CAREBOT_WEBCHAT_HOST": self.webchat_host,
             "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "CAREBOT_RETENTION_DAYS": str(self.retention_days),
         }
 
     @classmethod
@@ -372,6 +375,7 @@ class Settings:
                 f"http://localhost:{webchat_port},http://127.0.0.1:{webchat_port}",
             ),
             trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
+            retention_days=_int(env, "CAREBOT_RETENTION_DAYS", 90, lo=1, hi=3650),
         )
         settings.check_production()
         return settings

@@ -13,10 +13,10 @@ import os
 import sys
 from typing import Sequence
 
-from bot.cli import agents, bench, faq, model, queue, run, stats, workspace
+from bot.cli import agents, bench, faq, model, privacy, queue, run, stats, workspace
 from bot.settings import ConfigError
 
-COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, bench)
+COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, privacy, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

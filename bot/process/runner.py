@@ -320,12 +320,15 @@ class Runner:
         return False
 
     def _sweep_forever(self) -> None:
+        from bot.privacy import Privacy
         from bot.queue import Spool
         from bot.queue.connect import agent_queue
         from bot.queue.sweeper import Sweeper
 
         queue = agent_queue(self.settings)
-        Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
+        privacy = Privacy(queue.redis, self.settings.queue_prefix, self.settings.spool_dir)
+        Sweeper(queue, Spool(self.settings.spool_dir), retention=privacy,
+                retention_days=self.settings.retention_days).run_forever(self.stop_event)
 
     def watch(self) -> int:
         while not self.stop_event.is_set():

@@ -37,7 +37,8 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "agent": frozenset({"read", "decide", "note", "work"}),
     "supervisor": frozenset({"read", "decide", "note", "work", "reassign"}),
     "trainer": frozenset({"read", "decide", "note", "train"}),
-    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train"}),
+    "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train",
+                        "privacy"}),
 }
 """What each role may do.
 
@@ -45,7 +46,8 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 ``note`` add internal notes and flag a follower message for the FAQ review list; ``work`` claim,
 reply, release, transfer, resolve and hand back the tickets one holds; ``reassign`` transfer or
 close any ticket (``force``); ``accounts`` manage accounts (``carebot agents``); ``train``
-review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``)."""
+review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``);
+``privacy`` export everything held about one follower (``GET /api/followers/{id}/export``)."""
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 TOKEN_PREFIX = "cbt_"

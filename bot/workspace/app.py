@@ -15,6 +15,7 @@ from bot.workspace import (
     events,
     metrics_route,
     model_route,
+    privacy_route,
     review_routes,
     stats_route,
 )
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(review_routes.bp)
     app.blueprint(stats_route.bp)
     app.blueprint(model_route.bp)
+    app.blueprint(privacy_route.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

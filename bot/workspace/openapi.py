@@ -233,6 +233,10 @@ from bot.workspace.stats_route import OPENAPI_PATHS as _STATS_PATHS  # noqa: E40
 
 PATHS.update(_STATS_PATHS)
 
+from bot.workspace.privacy_route import OPENAPI_PATHS as _PRIVACY_PATHS  # noqa: E402
+
+PATHS.update(_PRIVACY_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""
