@@ -163,9 +163,9 @@ class Privacy:
             if len(ids) < batch:
                 break
         minid = f"{int(cutoff * 1000)}-0"
-        report.audit_trimmed = int(self.redis.xtrim(self.data.keys.events, minid=minid))
-        report.review_audit_trimmed = int(
-            self.redis.xtrim(f"{self.prefix}:review:events", minid=minid))
+        for stream, name in ((self.data.keys.events, "audit_trimmed"),
+                             (f"{self.prefix}:review:events", "review_audit_trimmed")):
+            setattr(report, name, int(self.redis.xtrim(stream, minid=minid, approximate=False)))
         if report.tickets or report.audit_trimmed:
             log.info("retention: removed %s resolved tickets and %s audit entries older than "
                      "%s days", len(report.tickets), report.audit_trimmed, days)
