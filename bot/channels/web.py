@@ -27,6 +27,7 @@ from rasa.core.channels.channel import (
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -83,6 +84,19 @@ class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    async def _extract_sender(self, request: Request) -> str | None:
+        """The sender, after checking the whole body (the first thing Rasa's handler reads):
+        a JSON object whose ``sender`` is a string of 1..256 characters and ``message`` a string
+        or absent; anything else is a 400, before anything is stored (found by fuzzing)."""
+        body = request.json
+        sender = body.get("sender") if isinstance(body, dict) else None
+        if not isinstance(sender, str) or not 0 < len(sender) <= 256:
+            raise InvalidUsage("send a JSON object with 'sender' (a string) and 'message'")
+        if not isinstance(body.get("message"), (str, type(None))) or not isinstance(
+                body.get("input_channel"), (str, type(None))):
+            raise InvalidUsage("'message' must be a string")
+        return sender
 
     def get_metadata(self, request: Request) -> Dict[str, Any] | None:
         body = request.json if isinstance(request.json, dict) else {}
