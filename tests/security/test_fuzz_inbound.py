@@ -74,7 +74,8 @@ PLATFORMS: dict[str, tuple[type[Any], Any, dict[str, str]]] = {
 
 # Payloads shaped like each platform's, with arbitrary values where the fields go.
 ENVELOPES = st.fixed_dictionaries({
-    "object": st.sampled_from(["page", "instagram", "whatsapp_business_account", "x"]) | json_values,
+    "object": st.sampled_from(["page", "instagram", "whatsapp_business_account", "x"])
+    | json_values,
     "entry": st.lists(st.fixed_dictionaries({
         "id": json_values, "messaging": json_values | st.lists(json_values, max_size=3),
         "changes": json_values | st.lists(st.fixed_dictionaries({
