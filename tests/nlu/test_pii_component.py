@@ -34,6 +34,7 @@ def test_trained_saved_loaded_and_processing(tmp_path: Path) -> None:
         assert (Path(directory) / "config.cfg").is_file()  # a spaCy pipeline on disk
         assert (Path(directory) / "entity_ruler").is_dir()
     loaded = SensitiveDetails.load({}, storage, resource, _context())
+    assert loaded._model is not None  # read from the storage, not built anew
     assert "entity_ruler" in loaded.nlp.pipe_names
 
     text = "charged twice on 4242-4242-4242-4242 for order RL-123456, ups 1Z999AA10123456784"
