@@ -116,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "string", "description": "Stream id (use as Last-Event-ID)."},
         "type": {"type": "string", "description": "escalated, updated, follower_message, "
                  "claimed, replied, note, released, transferred, resolved, lease_expired, "
-                 "aged, delivery_failed"},
+                 "aged, delivery_failed, follower_erased (data: counts, ticket ids)"},
         "ticket": {"type": "string"}, "actor": {"type": "string"}, "ts": {"type": "number"},
         "data": {"type": "object"}}},
     "Decision": {"type": "object", "description": "Same JSON as `carebot decide`.",
