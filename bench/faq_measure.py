@@ -73,27 +73,46 @@ def _env(home: Path, redis_url: str, base_port: int) -> dict[str, str]:
         "CAREBOT_ACTIONS_PORT": str(base_port + 50),
         "CAREBOT_WEBCHAT_PORT": str(base_port + 75),
         "CAREBOT_QUEUE_PREFIX": "carebot",
+        # one client sends everything here, twice a second in the background: measured, not limited
+        "CAREBOT_RATE_LIMIT_PER_IP": "0",
+        "CAREBOT_RATE_LIMIT_PER_SENDER": "0",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
 
 
 class Chat:
+    """REST followers by name; the server issues each one's conversation id and token."""
+
     def __init__(self, rasa_url: str, token: str = "") -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.rasa_url = rasa_url
-        self.token = token
+        self.token = token  # Rasa's HTTP API token (the tracker read)
+        self.ids: dict[str, tuple[str, str]] = {}  # name -> (conversation id, token)
 
-    def say(self, sender: str, text: str) -> tuple[int, list[str], float]:
+    def conversation(self, name: str) -> str:
+        if name not in self.ids:
+            res = requests.post(f"{self.rasa_url}/webhooks/rest/session", timeout=60)
+            res.raise_for_status()
+            self.ids[name] = (res.json()["sender"], res.json()["token"])
+        return self.ids[name][0]
+
+    def platform_id(self, name: str) -> str:
+        """What the follower's ticket stores as ``sender``."""
+        return self.conversation(name).removeprefix("rest:")
+
+    def say(self, name: str, text: str) -> tuple[int, list[str], float]:
+        sender = self.conversation(name)
         started = time.monotonic()
-        res = requests.post(self.url, json={"sender": sender, "message": text}, timeout=60)
+        res = requests.post(self.url, json={"sender": sender, "message": text},
+                            headers={"X-Carebot-Token": self.ids[name][1]}, timeout=60)
         texts = [m.get("text", "") for m in res.json()] if res.status_code == 200 else []
         return res.status_code, texts, time.monotonic() - started
 
-    def events(self, sender: str) -> list[dict[str, Any]]:
+    def events(self, name: str) -> list[dict[str, Any]]:
         from bot.rasa_ext.auth import auth_headers
 
-        res = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+        res = requests.get(f"{self.rasa_url}/conversations/{self.conversation(name)}/tracker",
                            headers=auth_headers(self.token), timeout=30)
         return list(res.json().get("events") or [])
 
@@ -181,7 +200,7 @@ def measure(redis_url: str, base_port: int, with_baseline: bool,
         _, before_texts, _ = chat.say(mid, "how long does shipping take?")
         chat.say(paused, "can i talk to a real person please")
         queue = AgentQueue(client)
-        ticket = queue.open_ticket_id("rest", paused)
+        ticket = queue.open_ticket_id("rest", chat.platform_id(paused))
         mid_events = len(chat.events(mid))
         _, unknown, _ = chat.say(f"probe-{uuid.uuid4().hex[:6]}", PARAPHRASE)
         report["before"] = {"paraphrase_reply": unknown, "paused_ticket": ticket,

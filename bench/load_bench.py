@@ -24,7 +24,7 @@ Then, in the same run, the same load goes to **stock Rasa 3.6** (``rasa init``'s
 pipeline and policies: DIET, ResponseSelector, FallbackClassifier, Memoization, TED, Rule),
 trained on the project's NLU data and domain with ``--stock-epochs`` (default 20; serving cost
 does not depend on epochs), with Rasa's own Redis tracker and lock stores on the same Redis (not
-carebot's stores: importing those would apply ``bot.rasa_ext.patches`` to stock Rasa too) and the
+carebot's stores, and plain ``rasa run``: without ``bot.rasa_ext.patches``) and the
 stock way of answering: rules ``faq -> utter_faq``, small talk -> its response, everything
 else -> a hand-off response, all inside Rasa (no action server, no tone model, no decision, no
 ticket). ``--no-stock`` skips it; ``--stock-url`` uses one already running.

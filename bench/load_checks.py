@@ -30,8 +30,8 @@ def verify(phase: Phase, token: str, redis_url: str | None, prefix: str,
     for sender, sent in phase.conversations().items():
         if not all(s.ok for s in sent):
             continue  # a failed send may or may not have reached the bot: not comparable
-        res = session.get(f"{phase.url}/conversations/{quote(sender)}/tracker", params=params,
-                          timeout=30)
+        res = session.get(f"{phase.url}/conversations/{quote(_server_id(sent), safe=':')}/tracker",
+                          params=params, timeout=30)
         if res.status_code != 200:
             unreadable += 1
             continue
@@ -59,8 +59,19 @@ def verify(phase: Phase, token: str, redis_url: str | None, prefix: str,
     return result
 
 
-def _run_tickets(client: Any, prefix: str, run_id_prefix: str) -> dict[str, list[str]]:
-    """sender -> ticket ids created (``escalated`` events) for the senders of this phase."""
+def _server_id(sent: list[Any]) -> str:
+    """The id the server knows a conversation by (``rest:<hex>`` on carebot)."""
+    return str(sent[0].conversation or sent[0].sender)
+
+
+def _platform_ids(phase: Phase) -> dict[str, str]:
+    """ticket sender (the platform id: ``rest:`` stripped) -> the bench's conversation name."""
+    return {_server_id(sent).split(":", 1)[-1]: name
+            for name, sent in phase.conversations().items()}
+
+
+def _run_tickets(client: Any, prefix: str, wanted: set[str]) -> dict[str, list[str]]:
+    """ticket sender -> ticket ids created (``escalated`` events), for the ``wanted`` senders."""
     tickets: dict[str, list[str]] = {}
     last = "-"
     while True:
@@ -74,7 +85,7 @@ def _run_tickets(client: Any, prefix: str, run_id_prefix: str) -> dict[str, list
                 continue
             data = json.loads(fields.get("data") or "{}")
             sender = str(data.get("sender") or "")
-            if sender.startswith(run_id_prefix):
+            if sender in wanted:
                 tickets.setdefault(sender, []).append(fields.get("ticket", ""))
         last = rows[-1][0]
     return tickets
@@ -85,9 +96,8 @@ def ticket_check(phase: Phase, redis_url: str, prefix: str) -> dict[str, Any]:
 
     client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=10)
     senders = phase.conversations()
-    run_prefix = next(iter(senders)).rsplit("-f", 1)[0] if senders else "?"
-    tickets = {s: ids for s, ids in _run_tickets(client, prefix, run_prefix).items()
-               if s in senders}  # (not the warm-up's)
+    names = _platform_ids(phase)
+    tickets = {names[s]: ids for s, ids in _run_tickets(client, prefix, set(names)).items()}
     escalated = {s for s, sent in senders.items() if any(x.escalated for x in sent)}
     return {
         "escalated_conversations": len(escalated),
@@ -105,17 +115,19 @@ def cleanup(phase: Phase, redis_url: str, prefix: str) -> None:
 
     client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=10)
     queue = AgentQueue(client, prefix=prefix)
-    senders = list(phase.conversations())
-    if not senders:
+    conversations = phase.conversations()
+    if not conversations:
         return
-    run_prefix = senders[0].rsplit("-f", 1)[0]
-    for ids in _run_tickets(client, prefix, run_prefix).values():
+    run_prefix = next(iter(conversations)).rsplit("-f", 1)[0]
+    senders = [_server_id(sent) for sent in conversations.values()]
+    for ids in _run_tickets(client, prefix, set(_platform_ids(phase))).values():
         for tid in ids:
             try:
                 queue.resolve(tid, "load-bench", outcome="resolved", force=True)
             except QueueError:
                 pass
     keys = [f"tracker:{s}" for s in senders] + [f"lock:{s}" for s in senders]
+    # the warm-up's own names (stock Rasa; carebot's warm-up trackers simply expire)
     keys += [k for k in client.scan_iter(f"tracker:{run_prefix}-warm*", count=1000)]
     for i in range(0, len(keys), 500):
         client.delete(*keys[i:i + 500])

@@ -3,6 +3,10 @@
 Each follower holds its own conversations and sends its messages one at a time through Rasa's
 REST channel, waiting for the reply and then a think time before the next (see
 ``bench/load_bench.py``). The texts are held-out phrasings: none of them is in ``data/``.
+
+Each conversation starts with ``POST /webhooks/rest/session``: carebot issues its id and token
+(``bot.channels.web``; not timed); a server without that route (stock Rasa) takes the bench's own
+name for it.
 """
 
 from __future__ import annotations
@@ -113,15 +117,41 @@ class Sent:
     error: str = ""
     replies: int = 0
     escalated: bool = False
+    conversation: str = ""
+    """The id the server knows the conversation by (carebot issues it; else ``sender``)."""
 
+
+
+_NO_SESSIONS: set[str] = set()  # REST URLs without carebot's session route (stock Rasa)
+
+
+async def open_conversation(session: Any, url: str, name: str,
+                            timeout: float) -> tuple[str, dict[str, str]]:
+    """The id to send as and the headers to send with: carebot's issued id and token, or
+    ``name`` on a server that does not issue them."""
+    import aiohttp
+
+    if url not in _NO_SESSIONS:
+        try:
+            async with session.post(url.rsplit("/", 1)[0] + "/session",
+                                    timeout=aiohttp.ClientTimeout(total=timeout)) as res:
+                if res.status == 201:
+                    data = await res.json()
+                    return str(data["sender"]), {"X-Carebot-Token": str(data["token"])}
+                if res.status in (404, 405):
+                    _NO_SESSIONS.add(url)
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError, ValueError, KeyError):
+            pass
+    return name, {}
 
 
 async def _send(session: Any, url: str, sender: str, text: str, timeout: float,
-                prefixes: Sequence[str]) -> tuple[bool, str, int, bool]:
+                prefixes: Sequence[str],
+                headers: dict[str, str] | None = None) -> tuple[bool, str, int, bool]:
     import aiohttp
 
     try:
-        async with session.post(url, json={"sender": sender, "message": text},
+        async with session.post(url, json={"sender": sender, "message": text}, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as res:
             body = await res.read()
             if res.status != 200:
@@ -148,13 +178,15 @@ async def _follower(i: int, run_id: str, session: Any, rest: str, messages: int,
     while left > 0:
         sender = f"{run_id}-f{i}-c{conv}"
         conv += 1
+        server_id, headers = await open_conversation(session, rest, sender, timeout)
         for seq, (kind, text) in enumerate(conversation(rng)[:left]):
             if think and left < messages:  # reading the reply, typing the next message
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             start = time.perf_counter()
-            ok, error, n, escalated = await _send(session, rest, sender, text, timeout, prefixes)
+            ok, error, n, escalated = await _send(session, rest, server_id, text, timeout,
+                                                  prefixes, headers)
             out.append(Sent(sender, seq, kind, text, (time.perf_counter() - start) * 1000, ok,
-                            error, n, escalated))
+                            error, n, escalated, server_id))
             left -= 1
             if escalated or not ok:
                 break  # a person owns it now (or it failed): a new conversation next
@@ -185,4 +217,5 @@ async def warm_up(base: str, run_id: str, n: int, timeout: float) -> None:
     texts = FAQ[:5] + GREET[:2] + ESCALATE[:1]
     async with aiohttp.ClientSession() as session:
         for k in range(n):
-            await _send(session, rest, f"{run_id}-warm{k}", texts[k % len(texts)], timeout, [])
+            sender, headers = await open_conversation(session, rest, f"{run_id}-warm{k}", timeout)
+            await _send(session, rest, sender, texts[k % len(texts)], timeout, [], headers)

@@ -121,7 +121,8 @@ def ensure_stock_model(settings: Any, epochs: int, log: Any = print) -> tuple[Pa
 
 def stock_endpoints(redis_url: str) -> dict[str, Any]:
     """Rasa's own Redis tracker and lock stores (``type: redis``) on ``redis_url``; no action
-    server. Not carebot's stores: importing ``bot.rasa_ext.tracker_store`` patches Rasa (speed-ups)."""
+    server. Not carebot's stores: they are carebot's work, as are its patches of Rasa's internals
+    (which stock Rasa, started by plain ``rasa run``, does not get)."""
     parsed = urlparse(redis_url)
     store: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "localhost",
                              "port": parsed.port or 6379,

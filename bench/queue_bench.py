@@ -39,6 +39,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.escalation.reasons import Reason  # noqa: E402
 from bot.queue import AgentQueue, Escalation  # noqa: E402
 
 PREFIX = "bench"
@@ -56,7 +57,7 @@ def escalation(agent: int, k: int) -> Escalation:
     return Escalation(
         channel="bench",
         sender=f"a{agent}-c{k}",
-        reasons=["negative_tone", "complex_topic"],
+        reasons=[Reason.NEGATIVE_TONE.value, Reason.COMPLEX_TOPIC.value],
         priority=1 + k % 4,
         text=text,
         draft="I'm sorry to hear that. An agent is looking into your order now.",

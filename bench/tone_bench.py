@@ -2,11 +2,11 @@
 
     .venv/bin/python -m bench.cli bench tone --test ../shared/datasets/airline_sentiment/dev.csv
 
-The tone model is trained exactly as the shipped ``bot.nlu.tone.component.ToneScorer`` trains it: the
-project's corpus (``data/tone``) plus the project's NLU examples of FAQ questions and small talk as
-calm rows (``ToneScorer._calm_examples``), with the component's settings from ``--config``. It
-never sees the test data. ``--model models/X.tar.gz`` scores with the ToneScorer inside a trained
-Rasa model instead.
+The tone model is trained exactly as the shipped ``bot.nlu.tone.component.ToneScorer`` trains it:
+the project's corpus (``data/tone``) plus the project's NLU examples of FAQ questions and small
+talk as calm rows (``ToneScorer._calm_examples``), with the component's settings from
+``--config``. It never sees the test data. ``--model models/X.tar.gz`` scores with the ToneScorer
+inside a trained Rasa model instead.
 
 Each row is scored (``ToneModel.score``) and passed to ``bot.escalation.decision.decide`` with
 ``config/escalation.yml``; a row is *escalated for tone* when ``decide()`` gives the reason

@@ -10,10 +10,11 @@ import time
 from typing import Any, Sequence
 
 from bench.common import binary_prf, macro_recall, rnd
+from bot.escalation.reasons import Reason
 
 SENTIMENT = {"negative", "neutral", "positive"}
 IRONY = {"ironic", "not_ironic"}
-TONE_REASONS = ("negative_tone", "sarcasm")
+TONE_REASONS = (Reason.NEGATIVE_TONE, Reason.SARCASM)
 TARGET = 0.90
 
 
@@ -28,7 +29,7 @@ def score_rows(model: Any, texts: Sequence[str], config: Any) -> list[dict[str, 
         tone = model.score(text)
         decision = decide({"text": text, "tone": tone}, config)
         ms = (time.perf_counter() - start) * 1000.0
-        tone_reasons = [r for r in decision.reasons if r in TONE_REASONS]
+        tone_reasons = [r.value for r in decision.reasons if r in TONE_REASONS]
         out.append(
             {
                 "negative": float(tone["negative"]),
@@ -82,7 +83,7 @@ def sentiment_metrics(
         "negative_base_rate": rnd(sum(negative) / len(negative)),
         "escalated_share": rnd(sum(escalated) / len(escalated)),
         "escalated_by_reason": {
-            r: sum(1 for s in scored if r in s["reasons"]) for r in TONE_REASONS
+            r.value: sum(1 for s in scored if r in s["reasons"]) for r in TONE_REASONS
         },
         "polarity_accuracy": rnd(
             sum(1 for lab, s in zip(labels, scored, strict=False) if s["polarity"] == lab)
@@ -101,7 +102,7 @@ def irony_metrics(
     labels: Sequence[str], scored: Sequence[dict[str, Any]], t: Any
 ) -> dict[str, Any]:
     ironic = [label == "ironic" for label in labels]
-    by_decide = binary_prf(ironic, ["sarcasm" in s["reasons"] for s in scored])
+    by_decide = binary_prf(ironic, [Reason.SARCASM in s["reasons"] for s in scored])
     any_tone = binary_prf(ironic, [s["escalated"] for s in scored])
     score_only = binary_prf(ironic, [s["sarcasm"] >= t.sarcasm for s in scored])
     sweep = []

@@ -1,6 +1,6 @@
 """Tone benchmark, the tone model (``bench/tone_bench.py``): trained exactly as the shipped
-``bot.nlu.tone.component.ToneScorer`` trains it (the project's corpus plus the calm NLU examples, the
-component's settings from the Rasa config), or loaded from a trained Rasa model.
+``bot.nlu.tone.component.ToneScorer`` trains it (the project's corpus plus the calm NLU examples,
+the component's settings from the Rasa config), or loaded from a trained Rasa model.
 """
 
 from __future__ import annotations

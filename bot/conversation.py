@@ -7,8 +7,11 @@ replies, and when the agent gives the conversation back.
   server (``actions/respond.py``) and Rasa's tracker store (``bot.rasa_ext.tracker_store``, for
   paused trackers, where no action runs) both call it.
 - ``deliver_reply``: record the reply on the ticket, then append it to the conversation's Rasa
-  tracker and send it through the follower's channel (Rasa's HTTP API), so the transcript stays
-  whole and the bot has the context when it resumes. A reply that cannot be delivered is recorded
+  tracker and send it through the ticket's own channel (Rasa's HTTP API, ``output_channel`` =
+  ``ticket.channel``; the tracker is ``<channel>:<sender>``, ``bot.channels.ids``), so the
+  transcript stays whole and the bot has the context when it resumes. Never the channel the
+  conversation used last: that was how a REST caller with a WhatsApp follower's phone number as
+  sender received the agent's reply. A reply that cannot be delivered is recorded
   on the ticket (``record_delivery_failure``), never dropped.
 - ``close_ticket``: resolve or hand back, then resume the bot (``ConversationResumed``).
 """
@@ -18,10 +21,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
+from bot.channels.ids import conversation_id
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision, decide
 from bot.escalation.handoff import record_while_waiting
-from bot.queue import AgentQueue
+from bot.queue import AgentQueue, Ticket
 from bot.rasa_ext.client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -68,7 +72,9 @@ def deliver_reply(
     entry = queue.reply(ticket_id, agent, text)
     ticket = queue.get(ticket_id)
     try:
-        (rasa or RasaClient()).agent_message(ticket.sender, text, agent)
+        (rasa or RasaClient()).agent_message(
+            conversation_id(ticket.channel, ticket.sender), text, agent, ticket.channel
+        )
     except RasaUnavailable as error:
         logger.error(f"reply on {ticket_id} not delivered: {error}")
         queue.record_delivery_failure(ticket.channel, ticket.sender, text, str(error))
@@ -83,10 +89,10 @@ def close_ticket(
     outcome: str = "resolved",
     force: bool = False,
     rasa: RasaClient | None = None,
-) -> Any:
+) -> Ticket:
     ticket = queue.resolve(ticket_id, agent, outcome=outcome, force=force)
     try:
-        (rasa or RasaClient()).resume(ticket.sender)
+        (rasa or RasaClient()).resume(conversation_id(ticket.channel, ticket.sender))
     except RasaUnavailable as error:
         # The ticket is closed; the action server also answers again once no ticket is open,
         # but the paused tracker needs the resume event: say so loudly.

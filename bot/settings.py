@@ -1,8 +1,11 @@
 """Process configuration: every environment variable carebot reads, cast and checked here.
 
-Nothing else in the package reads ``os.environ`` for product settings (the social channels keep
-their per-platform secrets in ``bot.channels.settings``). A bad value fails loudly at start-up
-with the variable's name, instead of misbehaving later.
+Nothing else in the package reads ``os.environ`` for product settings. The social channels'
+own variables are read here too (:func:`channel_env`) and checked per platform by
+``bot.channels.settings`` when a channel is enabled. A bad value fails loudly at start-up with the
+variable's name, instead of misbehaving later. A new variable: a field of :class:`Settings`, read
+and checked in ``Settings.from_env``, passed on in ``to_env``, and a row in the table below and
+in README's.
 
 | variable | default | meaning |
 |---|---|---|
@@ -17,15 +20,14 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_ACTIONS_PORT`` | ``5055`` | action server |
 | ``CAREBOT_WEBCHAT_PORT`` | ``8080`` | web chat page |
 | ``CAREBOT_WORKSPACE_PORT`` | ``8000`` | agent workspace |
-| ``CAREBOT_RASA_URL`` | ``http://localhost:$CAREBOT_RASA_PORT`` | how tools reach the Rasa HTTP API |
+| ``CAREBOT_RASA_URL`` | ``http://localhost:$CAREBOT_RASA_PORT`` (several instances: nginx's internal API port, ``$CAREBOT_RASA_PORT`` - 1) | how carebot's own processes reach Rasa's HTTP API |
 | ``CAREBOT_RASA_TOKEN`` | generated | token for Rasa's HTTP API; empty: one is generated on first use into ``$CAREBOT_VAR_DIR/secrets/rasa-token`` (0600). Rasa always requires it (``bot.rasa_ext.serve``); carebot sends it as a signed JWT in a header, never in a URL |
 | ``CAREBOT_ENV`` | ``development`` | ``production``: refuse to start with an insecure configuration (Redis without a password, no ``CAREBOT_RASA_TOKEN`` of 32+ characters, a public workspace without a TLS proxy in ``CAREBOT_TRUSTED_PROXIES``) |
 | ``CAREBOT_RASA_HOST`` | ``127.0.0.1`` | address the Rasa server (or, with instances, the proxy) listens on; ``0.0.0.0`` only inside a private network (containers) |
 | ``CAREBOT_ACTIONS_HOST`` | ``127.0.0.1`` | address the action server listens on |
 | ``CAREBOT_WEBCHAT_HOST`` | ``127.0.0.1`` | address the web chat page listens on |
 | ``CAREBOT_WEBCHAT_ORIGINS`` | ``http://localhost:$CAREBOT_WEBCHAT_PORT,http://127.0.0.1:$CAREBOT_WEBCHAT_PORT`` | origins (comma-separated) Rasa's CORS allows: where the web chat page is served from |
-| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1,::1`` | addresses or networks (comma-separated) whose ``X-Forwarded-Proto`` the workspace believes (the TLS proxy): ``https`` there makes the session cookie ``Secure`` |
-| ``CAREBOT_RETENTION_DAYS`` | ``90`` | the sweeper deletes resolved tickets (with transcript, notes, history) resolved longer ago than this, and audit stream entries older than this (1..3650; ``bot.privacy``) |
+| ``CAREBOT_TRUSTED_PROXIES`` | ``127.0.0.1/8,::1`` | addresses or networks (comma-separated) of the proxies in front (nginx): their ``X-Forwarded-Proto: https`` makes the session cookie ``Secure``; their ``X-Forwarded-For`` names the client for the per-IP rate limit |
 | ``CAREBOT_ESCALATION_CONFIG`` | ``config/escalation.yml`` | thresholds, reasons, priorities |
 | ``CAREBOT_QUEUE_PREFIX`` | ``carebot`` | prefix of every queue key in Redis |
 | ``CAREBOT_LEASE_SECONDS`` | ``120`` | how long a claim lives without a heartbeat |
@@ -33,8 +35,7 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_WORKSPACE_HOST`` | ``127.0.0.1`` | workspace address (``0.0.0.0``: all, behind TLS) |
 | ``CAREBOT_SESSION_HOURS`` | ``12`` | how long a console sign-in lasts (hours, 1..720) |
 | ``CAREBOT_AGENT_TOKEN`` | empty | token for ``carebot queue`` / ``agents`` (not in to_env) |
-| ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, a round-robin proxy (``bot.proxy``) takes ``CAREBOT_RASA_PORT`` and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
-| ``CAREBOT_PROXY_ROUTING`` | ``sender`` | how the proxy picks an instance: ``sender`` (a conversation's messages go to one instance while it is up, which keeps its tracker warm) or ``round_robin``; both are safe, the lock store (``bot.rasa_ext.lock_store``) is atomic across instances |
+| ``CAREBOT_INSTANCES`` | ``1`` | ``carebot run``: Rasa + action server pairs (1..16); above 1, Debian's nginx takes ``CAREBOT_RASA_PORT`` with production's routing (sticky by sender, ``deploy/nginx/``) and instance *i* listens on that port + *i* (actions: ``CAREBOT_ACTIONS_PORT`` + *i*) |
 | ``CAREBOT_RASA_INSTANCE_URLS`` | derived | every Rasa instance's HTTP API, comma-separated (``carebot train --reload`` waits for each); default: ``CAREBOT_RASA_URL``, or the instance ports with ``CAREBOT_INSTANCES`` > 1 |
 | ``CAREBOT_MODEL_SERVER_URL`` | ``http://127.0.0.1:$CAREBOT_WORKSPACE_PORT/internal/model`` | where every Rasa instance pulls the newest model from (the workspace serves it); ``none``: each instance loads its own ``models/`` at start |
 | ``CAREBOT_MODEL_PULL_SECONDS`` | ``10`` | how often each instance asks the model server for a newer model (1..600) |
@@ -43,6 +44,16 @@ with the variable's name, instead of misbehaving later.
 | ``CAREBOT_SPIKE_RATIO`` | ``2.0`` | a figure is a spike at this many times its 24-hour baseline rate (≥ 1) |
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
+| ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
+| ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
+| ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
+| ``CAREBOT_RATE_LIMIT_PER_IP`` | ``120`` | requests per minute one client address may make to the REST, inbox and platform webhook routes (bursts up to that many); over it: 429 with ``Retry-After``; ``0`` = no limit |
+| ``CAREBOT_RATE_LIMIT_PER_SENDER`` | ``30`` | messages per minute one REST or web-chat follower may send; ``0`` = no limit |
+| ``CAREBOT_TICKET_MAX_MESSAGES`` | ``500`` | a ticket keeps its first message and the newest ones up to this many (10..100000) |
+| ``CAREBOT_TICKET_MAX_HISTORY`` | ``500`` | a ticket keeps its first audit event and the newest ones up to this many (10..100000) |
+| ``CAREBOT_SPOOL_MAX_FILES`` | ``10000`` | escalations the local spool holds while Redis is down; beyond: refused, logged |
+| ``CAREBOT_SPOOL_MAX_MB`` | ``100`` | … and megabytes it holds |
+| ``CAREBOT_RETENTION_DAYS`` | ``90`` | the sweeper deletes resolved tickets (with transcript, notes, history) resolved longer ago than this, and audit stream entries older than this (1..3650; ``bot.privacy``) |
 """
 
 from __future__ import annotations
@@ -102,6 +113,15 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _get(env, name, "1" if default else "0").lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: expected 1 or 0")
+
+
 def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
     url = _get(env, name, default)
     parsed = urlparse(url)
@@ -124,6 +144,14 @@ def _sentinels(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]
             raise ConfigError(f"{name}={raw!r}: expected host:port[,host:port…]")
         found.append((host.strip("[]"), int(port)))
     return tuple(found)
+
+
+def _default_rasa_url(env: Mapping[str, str], rasa_port: int) -> str:
+    """One instance: its own port. Several: nginx's internal API port (the port below the
+    public one; ``scripts/render-nginx-conf``), since the public port serves no API."""
+    if _int(env, "CAREBOT_INSTANCES", 1, lo=1, hi=16) > 1:
+        return f"http://127.0.0.1:{rasa_port - 1}"
+    return f"http://localhost:{rasa_port}"
 
 
 def _instance_urls(env: Mapping[str, str], rasa_port: int) -> tuple[str, ...]:
@@ -217,12 +245,12 @@ class Settings:
     session_hours: int = 12
     agent_token: str = ""
     instances: int = 1
-    proxy_routing: str = "sender"
     metrics_token: str = ""
     spike_window_minutes: int = 15
     spike_ratio: float = 2.0
     spike_min_count: int = 10
     wait_alert_minutes: int = 30
+    social_channels: bool = False
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_master_name: str = "mymaster"
     redis_wait_replicas: int = 0
@@ -235,7 +263,6 @@ class Settings:
     webchat_host: str = "127.0.0.1"
     webchat_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
-    retention_days: int = 90
 
     def rasa_api_token(self) -> str:
         """The token Rasa's HTTP API requires: ``CAREBOT_RASA_TOKEN``, else the one generated
@@ -269,6 +296,18 @@ class Settings:
             raise ConfigError(f"CAREBOT_WORKSPACE_HOST={self.workspace_host} is public but no TLS "
                               "proxy is configured: put one in front and name it in "
                               "CAREBOT_TRUSTED_PROXIES, or listen on 127.0.0.1")
+    conversation_ttl_days: int = 90
+    rate_limit_per_ip: int = 120
+    rate_limit_per_sender: int = 30
+    ticket_max_messages: int = 500
+    ticket_max_history: int = 500
+    spool_max_files: int = 10_000
+    spool_max_mb: int = 100
+    retention_days: int = 90
+
+    @property
+    def conversation_ttl_seconds(self) -> int:
+        return self.conversation_ttl_days * 86400
 
     @property
     def spool_dir(self) -> Path:
@@ -298,7 +337,6 @@ class Settings:
             "CAREBOT_WORKSPACE_HOST": self.workspace_host,
             "CAREBOT_SESSION_HOURS": str(self.session_hours),
             "CAREBOT_INSTANCES": str(self.instances),
-            "CAREBOT_PROXY_ROUTING": self.proxy_routing,
             "CAREBOT_METRICS_TOKEN": self.metrics_token,
             "CAREBOT_SPIKE_WINDOW_MINUTES": str(self.spike_window_minutes),
             "CAREBOT_SPIKE_RATIO": str(self.spike_ratio),
@@ -316,6 +354,14 @@ class Settings:
             "CAREBOT_WEBCHAT_HOST": self.webchat_host,
             "CAREBOT_WEBCHAT_ORIGINS": ",".join(self.webchat_origins),
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "CAREBOT_SOCIAL_CHANNELS": "1" if self.social_channels else "0",
+            "CAREBOT_CONVERSATION_TTL_DAYS": str(self.conversation_ttl_days),
+            "CAREBOT_RATE_LIMIT_PER_IP": str(self.rate_limit_per_ip),
+            "CAREBOT_RATE_LIMIT_PER_SENDER": str(self.rate_limit_per_sender),
+            "CAREBOT_TICKET_MAX_MESSAGES": str(self.ticket_max_messages),
+            "CAREBOT_TICKET_MAX_HISTORY": str(self.ticket_max_history),
+            "CAREBOT_SPOOL_MAX_FILES": str(self.spool_max_files),
+            "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
             "CAREBOT_RETENTION_DAYS": str(self.retention_days),
         }
 
@@ -340,7 +386,7 @@ class Settings:
             actions_port=_int(env, "CAREBOT_ACTIONS_PORT", 5055),
             webchat_port=webchat_port,
             workspace_port=_int(env, "CAREBOT_WORKSPACE_PORT", 8000),
-            rasa_url=_get(env, "CAREBOT_RASA_URL", f"http://localhost:{rasa_port}").rstrip("/"),
+            rasa_url=_get(env, "CAREBOT_RASA_URL", _default_rasa_url(env, rasa_port)).rstrip("/"),
             rasa_token=_get(env, "CAREBOT_RASA_TOKEN", ""),
             escalation_config=escalation if escalation.is_absolute() else home / escalation,
             queue_prefix=prefix,
@@ -352,29 +398,17 @@ class Settings:
             session_hours=_int(env, "CAREBOT_SESSION_HOURS", 12, lo=1, hi=720),
             agent_token=_get(env, "CAREBOT_AGENT_TOKEN", ""),
             instances=_int(env, "CAREBOT_INSTANCES", 1, lo=1, hi=16),
-            proxy_routing=_choice(
-                env, "CAREBOT_PROXY_ROUTING", "sender", ("sender", "round_robin")
+            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1/8,::1"),
+            social_channels=_bool(env, "CAREBOT_SOCIAL_CHANNELS", False),
+            conversation_ttl_days=_int(env, "CAREBOT_CONVERSATION_TTL_DAYS", 90, lo=1, hi=3650),
+            rate_limit_per_ip=_int(env, "CAREBOT_RATE_LIMIT_PER_IP", 120, lo=0, hi=1_000_000),
+            rate_limit_per_sender=_int(
+                env, "CAREBOT_RATE_LIMIT_PER_SENDER", 30, lo=0, hi=1_000_000
             ),
-            metrics_token=_get(env, "CAREBOT_METRICS_TOKEN", ""),
-            spike_window_minutes=_int(env, "CAREBOT_SPIKE_WINDOW_MINUTES", 15, lo=1, hi=1440),
-            spike_ratio=_float(env, "CAREBOT_SPIKE_RATIO", 2.0, lo=1.0),
-            spike_min_count=_int(env, "CAREBOT_SPIKE_MIN_COUNT", 10, lo=1, hi=1_000_000),
-            wait_alert_minutes=_int(env, "CAREBOT_WAIT_ALERT_MINUTES", 30, lo=1, hi=10_080),
-            redis_sentinels=_sentinels(env, "REDIS_SENTINELS"),
-            redis_master_name=_get(env, "REDIS_MASTER_NAME", "mymaster"),
-            redis_wait_replicas=_int(env, "REDIS_WAIT_REPLICAS", 0, lo=0, hi=16),
-            rasa_instance_urls=_instance_urls(env, rasa_port),
-            model_server_url=_model_server_url(env),
-            model_pull_seconds=_int(env, "CAREBOT_MODEL_PULL_SECONDS", 10, lo=1, hi=600),
-            env=_choice(env, "CAREBOT_ENV", "development", ("development", "production")),
-            rasa_host=_host(env, "CAREBOT_RASA_HOST", "127.0.0.1"),
-            actions_host=_host(env, "CAREBOT_ACTIONS_HOST", "127.0.0.1"),
-            webchat_host=_host(env, "CAREBOT_WEBCHAT_HOST", "127.0.0.1"),
-            webchat_origins=_origins(
-                env, "CAREBOT_WEBCHAT_ORIGINS",
-                f"http://localhost:{webchat_port},http://127.0.0.1:{webchat_port}",
-            ),
-            trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1,::1"),
+            ticket_max_messages=_int(env, "CAREBOT_TICKET_MAX_MESSAGES", 500, lo=10, hi=100_000),
+            ticket_max_history=_int(env, "CAREBOT_TICKET_MAX_HISTORY", 500, lo=10, hi=100_000),
+            spool_max_files=_int(env, "CAREBOT_SPOOL_MAX_FILES", 10_000, lo=1, hi=10_000_000),
+            spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
             retention_days=_int(env, "CAREBOT_RETENTION_DAYS", 90, lo=1, hi=3650),
         )
         settings.check_production()
@@ -383,6 +417,22 @@ class Settings:
 
 def _is_loopback_network(network: str) -> bool:
     return ipaddress.ip_network(network, strict=False).is_loopback
+
+
+SOCIAL_PLATFORMS = ("MESSENGER", "INSTAGRAM", "WHATSAPP", "X", "TELEGRAM")
+"""The prefixes of the social channels' own variables (``TELEGRAM_BOT_TOKEN``, ...)."""
+
+
+def channel_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The social channels' variables (``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``,
+    ``TELEGRAM_*``), read when a channel is built; ``bot.channels.settings`` checks them, per
+    platform, and fails naming every missing or malformed one."""
+    env = os.environ if env is None else env
+    return {
+        name: value
+        for name, value in env.items()
+        if "_" in name and name.split("_", 1)[0] in SOCIAL_PLATFORMS
+    }
 
 
 _cached: Settings | None = None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, channel_env
 
 
 def test_defaults() -> None:
@@ -23,6 +23,11 @@ def test_defaults() -> None:
     assert s.embedded_redis == "auto"
     assert s.escalation_config == s.home / "config" / "escalation.yml"
     assert s.spool_dir == s.var_dir / "spool"
+    assert s.conversation_ttl_seconds == 90 * 86400
+    assert (s.rate_limit_per_ip, s.rate_limit_per_sender) == (120, 30)
+    assert (s.ticket_max_messages, s.ticket_max_history) == (500, 500)
+    assert (s.spool_max_files, s.spool_max_mb) == (10_000, 100)
+    assert s.trusted_proxies == "127.0.0.1/8,::1"
 
 
 def test_values_are_cast(tmp_path: Path) -> None:
@@ -57,6 +62,15 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_TRUSTED_PROXIES", "10.0.0.1,not-an-address"),
         ("CAREBOT_RASA_HOST", "0.0.0.0 5005"),
         ("CAREBOT_ENV", "staging"),
+        ("CAREBOT_SOCIAL_CHANNELS", "maybe"),
+        ("CAREBOT_CONVERSATION_TTL_DAYS", "0"),
+        ("CAREBOT_RATE_LIMIT_PER_IP", "-1"),
+        ("CAREBOT_RATE_LIMIT_PER_SENDER", "lots"),
+        ("CAREBOT_TRUSTED_PROXIES", "127.0.0.1,nginx"),
+        ("CAREBOT_TICKET_MAX_MESSAGES", "1"),
+        ("CAREBOT_TICKET_MAX_HISTORY", "9"),
+        ("CAREBOT_SPOOL_MAX_FILES", "0"),
+        ("CAREBOT_SPOOL_MAX_MB", "0"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -91,3 +105,27 @@ def test_rasa_token_is_configured_or_generated_once(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert "CAREBOT_RASA_TOKEN" not in {k for k, v in s.to_env().items() if v}
+
+
+def test_social_channels_switch() -> None:
+    assert Settings.from_env({}).social_channels is False
+    assert Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "1"}).social_channels is True
+    assert Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "0"}).social_channels is False
+    on = Settings.from_env({"CAREBOT_SOCIAL_CHANNELS": "yes"})
+    assert on.to_env()["CAREBOT_SOCIAL_CHANNELS"] == "1" and Settings.from_env(on.to_env()) == on
+
+
+def test_channel_env_takes_the_platforms_variables_only() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:a",
+        "X_USER_ID": "42",
+        "MESSENGER_APP_SECRET": "s",
+        "REDIS_URL": "redis://h:1/0",
+        "XDG_RUNTIME_DIR": "/run",
+        "TELEGRAMBOT": "no",
+    }
+    assert channel_env(env) == {
+        "TELEGRAM_BOT_TOKEN": "1:a",
+        "X_USER_ID": "42",
+        "MESSENGER_APP_SECRET": "s",
+    }

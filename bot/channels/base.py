@@ -7,7 +7,13 @@ Every POST a platform makes goes through ``WebhookInput.receive``:
 3. JSON: unparsable or not an object → 400; structurally malformed → 400;
 4. idempotency: each message id is processed once (``Deduplicator``);
 5. the messages become ``UserMessage``s handed to Rasa in a background task, and the platform gets
-   its 200 at once (platforms want a fast answer and retry otherwise).
+   its 200 at once (platforms want a fast answer and retry otherwise). Their sender id is the
+   conversation id ``<channel>:<platform id>`` (``bot.channels.ids``).
+
+Before all of this, one client address gets at most ``CAREBOT_RATE_LIMIT_PER_IP`` requests a
+minute (429 with ``Retry-After`` beyond; ``bot.channels.ratelimit``). After step 4, a follower
+over ``CAREBOT_RATE_LIMIT_PER_SENDER`` messages a minute has the excess dropped (logged at
+WARNING): the webhook carries other followers' messages too, so it is not refused.
 
 Text is neutralised so that a follower cannot inject Rasa intents ("/restart") — see
 ``neutralise_text``.
@@ -30,8 +36,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import settings
+from bot.channels import ratelimit, settings
 from bot.channels.idempotency import Deduplicator, redis_factory
+from bot.channels.ids import conversation_id
 from bot.channels.outbound import SendClient, run_blocking
 from bot.nlu.pii.ingress import masking
 
@@ -293,6 +300,9 @@ class WebhookInput(InputChannel, Generic[S]):
 
     async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """Run the safety pipeline on one webhook POST and schedule the messages it carries."""
+        limited = ratelimit.refuse_ip(request)
+        if limited is not None:
+            return limited
         try:
             body = await read_body(request, self.max_body_bytes)
         except WebhookError as exc:
@@ -307,10 +317,17 @@ class WebhookInput(InputChannel, Generic[S]):
         fresh: list[Inbound] = []
         for message in messages:
             key = message.dedup_key or message.message_id
-            if await run_blocking(self.deduplicator.first_time, self.name(), key):
-                fresh.append(message)
-            else:
+            if not await run_blocking(self.deduplicator.first_time, self.name(), key):
                 logger.info("%s duplicate delivery of %s ignored", self.name(), key)
+            elif ratelimit.sender_wait(conversation_id(self.name(), message.sender_id)):
+                logger.warning(
+                    "%s: %s is over CAREBOT_RATE_LIMIT_PER_SENDER; message %s dropped",
+                    self.name(),
+                    message.sender_id,
+                    key,
+                )
+            else:
+                fresh.append(message)
         if fresh:
             self._spawn(self._process(fresh, on_new_message))
         return response.json({"status": "ok", "accepted": len(fresh)})
@@ -320,7 +337,7 @@ class WebhookInput(InputChannel, Generic[S]):
         return UserMessage(
             text=message.text,
             output_channel=self.get_output_channel(),
-            sender_id=message.sender_id,
+            sender_id=conversation_id(self.name(), message.sender_id),
             input_channel=self.name(),
             metadata=message.metadata(self.name()),
         )

@@ -5,6 +5,10 @@ platform's limit, uses the platform's native quick replies / buttons when the bu
 platform's constraints (a plain-text numbered list otherwise, on the last part), and runs every
 blocking HTTP call on the send executor so the Sanic event loop is never blocked.
 
+Rasa addresses replies to the conversation id (``whatsapp:15550001``, ``bot.channels.ids``):
+``send_response`` strips the channel's prefix, and refuses a conversation of another channel, so
+the ``send_*`` methods and the platform hooks deal in platform ids only.
+
 A reply that cannot be delivered is handed to ``record_failure`` (queue ticket or spool) — it is
 never silently dropped, and never raised into Rasa (which would lose the conversation's events).
 Platform modules implement ``send_part`` (and optionally ``native_buttons`` / ``send_image_sync``).
@@ -21,13 +25,13 @@ import requests
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.failures import record_failure
+from bot.channels.ids import ForeignConversation, platform_id
 from bot.channels.outbound import DeliveryFailed, SendClient, run_blocking, split_message
 
 logger = logging.getLogger(__name__)
 
 Buttons = list[dict[str, Any]]
 S = TypeVar("S")
-OutputT = TypeVar("OutputT", bound="SocialOutput[Any]")
 
 
 def button_title(button: dict[str, Any]) -> str:
@@ -54,12 +58,10 @@ def options_text(text: str, buttons: Buttons) -> str:
 class SocialOutput(OutputChannel, Generic[S]):
     """Base output channel: splitting, buttons, executor, failure recording.
 
-    A platform sets ``CHANNEL``, ``SETTINGS`` (its settings class in ``bot.channels.settings``)
-    and, when the platform signals throttling in the body, ``throttle``.
+    A platform sets ``CHANNEL`` and, when the platform signals throttling in the body, ``throttle``.
     """
 
     CHANNEL: ClassVar[str] = ""
-    SETTINGS: ClassVar[Any] = None
     text_limit: ClassVar[int] = 2000
     button_text_limit: ClassVar[int | None] = None  # stricter limit for text carrying buttons
 
@@ -71,11 +73,6 @@ class SocialOutput(OutputChannel, Generic[S]):
     def throttle(resp: requests.Response) -> float | None:
         """Seconds the platform asks us to wait, from a response body (``SendClient``)."""
         return None
-
-    @classmethod
-    def from_env(cls: type[OutputT]) -> OutputT:
-        """Build from the environment (used by ``bot.channels.registry``)."""
-        return cls(cls.SETTINGS.from_env())
 
     @classmethod
     def name(cls) -> str:
@@ -127,6 +124,20 @@ class SocialOutput(OutputChannel, Generic[S]):
                 ) from exc
 
     # -- Rasa's async API -------------------------------------------------------------------------
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Rasa's entry point: ``recipient_id`` is the conversation id; its platform id is sent
+        to. A conversation of another channel is refused (logged, nothing sent)."""
+        try:
+            recipient = platform_id(self.name(), recipient_id)
+        except ForeignConversation:
+            logger.error(
+                "%s: refusing to send a reply to %r, a conversation of another channel",
+                self.name(),
+                recipient_id,
+            )
+            return
+        await super().send_response(recipient, message)
 
     async def _guarded(
         self, recipient_id: str, text: str, fn: Callable[..., None], *args: Any

@@ -57,6 +57,7 @@ def _spool_for_replay(record: dict[str, Any], spool_dir: str | None) -> None:
     (a ``delivery_failed`` ticket) as soon as Redis answers again."""
     from pathlib import Path
 
+    from bot.escalation.reasons import Reason
     from bot.queue import Escalation, Spool
 
     note = f"Reply not delivered ({record['error']}): {record['text']}"
@@ -64,7 +65,7 @@ def _spool_for_replay(record: dict[str, Any], spool_dir: str | None) -> None:
         Escalation(
             channel=str(record["channel"]),
             sender=str(record["sender"]),
-            reasons=["delivery_failed"],
+            reasons=[Reason.DELIVERY_FAILED.value],
             priority=2,
             text=str(record["text"]),
             draft=str(record["text"]),
@@ -88,7 +89,13 @@ def record_failure(
     try:
         from bot.queue import AgentQueue  # imported lazily: written and deployed separately
 
-        queue = AgentQueue(_redis_client(url), prefix=prefix or settings.queue_prefix())
+        max_messages, max_history = settings.queue_caps()
+        queue = AgentQueue(
+            _redis_client(url),
+            prefix=prefix or settings.queue_prefix(),
+            max_messages=max_messages,
+            max_history=max_history,
+        )
         ticket_id = queue.record_delivery_failure(channel, sender, text, error)
     except Exception as exc:  # whatever broke (import, Redis, queue), the reply must not be lost
         record = {

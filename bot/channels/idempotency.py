@@ -14,6 +14,7 @@ from collections.abc import Callable
 import redis
 
 from bot import redis as bot_redis
+from bot.queue.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ class Deduplicator:
         self._lock = threading.Lock()
         self.ttl_seconds = ttl_seconds
         self.prefix = prefix
+        self._keys = Keys(prefix)
 
     def key(self, channel: str, message_id: str) -> str:
         """The Redis key marking ``message_id`` of ``channel`` as seen."""
-        return f"{self.prefix}:seen:{channel}:{message_id}"
+        return self._keys.seen(channel, message_id)
 
     def _redis(self) -> redis.Redis:
         with self._lock:

@@ -23,7 +23,6 @@ class InstagramOutput(MetaMessagingOutput):
     """Sends replies through the Instagram Messaging Send API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[Any] = InstagramSettings
     MESSAGING_TYPE: ClassVar[str | None] = None
     text_limit: ClassVar[int] = 1000
 

@@ -21,7 +21,6 @@ class MessengerOutput(MetaMessagingOutput):
     """Sends replies through the Messenger Send API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[Any] = MessengerSettings
     text_limit: ClassVar[int] = 2000
 
 

@@ -1,11 +1,13 @@
-"""Typed channel settings: the one place that reads the social channels' environment variables.
+"""Typed channel settings: what each social channel needs, checked.
 
-Each platform has a frozen dataclass whose fields map to environment variables (``ENV``). A channel
-reads its settings only when it is enabled (built from ``config/credentials.social.yml``), and then
-fails loudly on missing or malformed values, naming every variable at fault.
+Each platform has a frozen dataclass whose fields map to environment variables (``ENV``), which
+``bot.settings.channel_env`` reads (the one module that reads the environment). A channel builds
+its settings only when it is enabled (listed in ``config/credentials.social.yml``), and then fails
+loudly on missing or malformed values, naming every variable at fault.
 
 Process-wide settings (``REDIS_URL``, ``CAREBOT_QUEUE_PREFIX``, ``CAREBOT_VAR_DIR``) come from
-``bot.settings``; the helpers at the end of this module expose what the channels need of them.
+``bot.settings``; the helpers at the end of this module expose what the channels need of them,
+and raise ``bot.settings.ConfigError`` when those settings are invalid.
 
 Values given in the credentials file (keyed by field name, e.g. ``page_access_token``) take
 precedence over the environment; empty values count as missing. Unknown credential keys are an
@@ -15,22 +17,16 @@ error (typos).
 from __future__ import annotations
 
 import dataclasses
-import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-if TYPE_CHECKING:
-    from bot.settings import Settings as CoreSettings
-
-logger = logging.getLogger(__name__)
+from bot.settings import channel_env, get_settings
 
 GRAPH_API_BASE = "https://graph.facebook.com/v19.0"
 X_API_BASE = "https://api.twitter.com"
 TELEGRAM_API_BASE = "https://api.telegram.org"
-DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 
 _URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 _DIGITS = re.compile(r"^\d+$")
@@ -78,12 +74,13 @@ class _EnvSettings:
         env: Mapping[str, str] | None = None,
         overrides: Mapping[str, Any] | None = None,
     ) -> S:
-        """Build the settings from ``overrides`` (credentials file) then ``env`` (os.environ).
+        """Build the settings from ``overrides`` (credentials file) then ``env`` (default: the
+        process environment, ``bot.settings.channel_env``).
 
         Raises:
             ChannelConfigError: listing every missing or malformed variable.
         """
-        source = os.environ if env is None else env
+        source = channel_env() if env is None else env
         given = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
         unknown = sorted(set(given) - set(cls.ENV))
         problems: list[str] = [f"unknown credential key {k!r}" for k in unknown]
@@ -221,32 +218,22 @@ class TelegramSettings(_EnvSettings):
     }
 
 
-def _core() -> CoreSettings | None:
-    """carebot's process settings (``bot.settings``), or None when they are invalid."""
-    from bot.settings import ConfigError, Settings
-
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        logger.error("carebot settings invalid (%s); channels fall back to defaults", exc)
-        return None
-
-
 def redis_url() -> str:
     """The Redis URL for idempotency keys and the agent queue (``REDIS_URL``)."""
-    core = _core()
-    return core.redis_url if core else DEFAULT_REDIS_URL
+    return get_settings().redis_url
 
 
 def queue_prefix() -> str:
     """The prefix of carebot's Redis keys (``CAREBOT_QUEUE_PREFIX``)."""
-    core = _core()
-    return core.queue_prefix if core else "carebot"
+    return get_settings().queue_prefix
+
+
+def queue_caps() -> tuple[int, int]:
+    """A ticket's list caps for ``AgentQueue``: ``CAREBOT_TICKET_MAX_MESSAGES``, ``…_HISTORY``."""
+    core = get_settings()
+    return (core.ticket_max_messages, core.ticket_max_history)
 
 
 def spool_dir() -> str:
     """Where undeliverable replies are spooled when Redis is down (``$CAREBOT_VAR_DIR/spool``)."""
-    core = _core()
-    if core is not None:
-        return str(core.spool_dir)
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "var", "spool")
+    return str(get_settings().spool_dir)

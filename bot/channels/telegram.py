@@ -104,7 +104,6 @@ class TelegramOutput(SocialOutput[TelegramSettings]):
     """Sends replies through the Telegram Bot API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[Any] = TelegramSettings
     text_limit: ClassVar[int] = 4096
 
     throttle = staticmethod(telegram_throttle)

@@ -107,7 +107,6 @@ class WhatsAppOutput(SocialOutput[WhatsAppSettings]):
     """Sends replies through the WhatsApp Cloud API."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[Any] = WhatsAppSettings
     text_limit: ClassVar[int] = 4096
     button_text_limit: ClassVar[int | None] = 1024
 

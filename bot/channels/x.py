@@ -92,7 +92,6 @@ class XOutput(SocialOutput[XSettings]):
     """Sends replies through the X API v2 direct-message endpoint."""
 
     CHANNEL: ClassVar[str] = CHANNEL
-    SETTINGS: ClassVar[Any] = XSettings
     text_limit: ClassVar[int] = 10000
 
     throttle = staticmethod(x_throttle)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.cli.common import AuthFailed, accounts, print_json, token
 from bot.settings import get_settings
 
 if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
     from bot.workspace.accounts import Accounts
 
 
@@ -68,7 +69,7 @@ def cmd_agents(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     from bot.workspace.accounts import ROLES
 
     a = subparsers.add_parser("agents", help="agent accounts and their tokens")

@@ -7,9 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -25,7 +28,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(list(args.rest))
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "bench", help="benchmarks: nlu, tone, load, safety … (JSON + report; from a checkout)",
         add_help=False,

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from bot.queue import AgentQueue
     from bot.workspace.accounts import Accounts
 
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    """What ``bot.cli.main.build_parser`` hands each command group's ``register``."""
+
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False))

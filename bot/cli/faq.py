@@ -15,9 +15,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from bot.cli.faq_base import (  # cmd_train is bot/cli.py's ``carebot train``
+from bot.cli.faq_base import (  # cmd_train is ``carebot train`` (bot.cli.model)
     Denied,
     _edit_in_editor,
     _err,
@@ -33,6 +33,9 @@ from bot.cli.faq_review import (
     cmd_suggest,
 )
 from bot.settings import ConfigError, get_settings
+
+if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
 
 # -- faq list / show / add / edit / remove -----------------------------------------------------
 
@@ -193,7 +196,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- the parser --------------------------------------------------------------------------------
 
 
-def _safe(fn: Any) -> Any:
+def _safe(fn: Callable[[argparse.Namespace], int | None]) -> Callable[[argparse.Namespace], int]:
     """``fn`` with the expected errors turned into a message and an exit code."""
 
     def wrapped(args: argparse.Namespace) -> int:
@@ -223,7 +226,7 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
                    help="then train and load the model into the running bot")
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add ``faq`` to carebot's subcommands (``sub`` in bot/cli.py's build_parser)."""
     f = subparsers.add_parser("faq", help="trainers: add, edit and check FAQs; review "
                               "suggestions from escalations")

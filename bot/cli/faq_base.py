@@ -13,11 +13,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import yaml
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    import redis
+
+    from bot.faq.review import ReviewStore
+    from bot.faq.store import FaqStore
+    from bot.queue import AgentQueue
 
 TRAINER_ROLES = ("trainer", "admin")
 
@@ -30,25 +37,25 @@ def _err(message: str) -> None:
     print(f"carebot faq: {message}", file=sys.stderr)
 
 
-def _store() -> Any:
+def _store() -> FaqStore:
     from bot.faq.store import faq_store
 
     return faq_store(get_settings())
 
 
-def _redis() -> Any:
+def _redis() -> redis.Redis:
     from bot import redis as bot_redis
 
     return bot_redis.client(get_settings().redis_url, timeout=10)
 
 
-def _review() -> Any:
+def _review() -> ReviewStore:
     from bot.faq.review import ReviewStore
 
     return ReviewStore(_redis(), prefix=get_settings().queue_prefix)
 
 
-def _queue() -> Any:
+def _queue() -> AgentQueue:
     from bot.queue.connect import agent_queue
 
     s = get_settings()

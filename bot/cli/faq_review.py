@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.faq_base import (
     TRAINER_ROLES,
@@ -18,6 +18,10 @@ from bot.cli.faq_base import (
     _review,
     _store,
 )
+
+if TYPE_CHECKING:
+    from bot.faq.review import ReviewStore
+    from bot.faq.store import FaqStore
 
 # -- suggestions and review --------------------------------------------------------------------
 
@@ -84,7 +88,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interactive(args: argparse.Namespace, review: Any, store: Any, actor: str) -> int:
+def _interactive(
+    args: argparse.Namespace, review: ReviewStore, store: FaqStore, actor: str
+) -> int:
     pending = review.list("pending", limit=1000)
     if not pending:
         print("nothing to review")
@@ -180,9 +186,11 @@ def cmd_flag(args: argparse.Namespace) -> int:
     if bool(args.faq) == bool(args.new):
         _err("give --faq KEY (\"should have been FAQ KEY\") or --new (\"new FAQ\")")
         return 2
+    from bot.faq.flag import flag
+
     agent = _identity(args, None)
-    item = _review().flag(_queue(), args.ticket, args.message, agent,
-                          faq=args.faq, store=_store(), key=args.key,
-                          note=args.note or "", use_reply=not args.no_reply)
+    item = flag(_review(), _queue(), args.ticket, args.message, agent,
+                faq=args.faq, store=_store(), key=args.key,
+                note=args.note or "", use_reply=not args.no_reply)
     print(_proposal_text(item))
     return 0

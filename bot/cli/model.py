@@ -12,6 +12,7 @@ from bot.cli.common import print_json
 from bot.settings import get_settings
 
 if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
     from bot.escalation.decision import Decision
     from bot.model.interpreter import Interpreter
 
@@ -64,7 +65,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     from bot.cli import faq_base
 
     p = subparsers.add_parser("train", help="train the bot if data or config changed "

@@ -12,11 +12,12 @@ import getpass
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.cli.common import AuthFailed, accounts, print_json, queue, token
 
 if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
     from bot.queue import Ticket
     from bot.workspace.accounts import Accounts
 
@@ -139,7 +140,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     q = subparsers.add_parser("queue", help="work the agent queue from a terminal")
     q.add_argument("--token", help="your agent token (default: CAREBOT_AGENT_TOKEN)")
     q.add_argument("--agent", help="your agent name: must match the token; without accounts "

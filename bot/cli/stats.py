@@ -1,10 +1,14 @@
-"""``carebot stats``: the supervisor's figures for a time window, and any alerts (``bot.stats.figures``)."""
+"""``carebot stats``: the supervisor's figures for a time window, and any alerts
+(``bot.stats.figures``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
 
 
 def _percent(value: float | None) -> str:
@@ -54,7 +58,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 1 if args.fail_on_alert and data["alerts"] else 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add ``stats`` to the ``carebot`` command line."""
     p = subparsers.add_parser(
         "stats", help="deflection, escalation reasons, waits and alerts over a time window"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.cli.common import Subparsers
 
 
 def cmd_workspace(args: argparse.Namespace) -> int:
@@ -15,7 +18,7 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("workspace", help="the agent workspace: web console + HTTP API")
     p.add_argument("--port", type=int, help="default: CAREBOT_WORKSPACE_PORT (8000)")
     p.add_argument("--host", help="default: CAREBOT_WORKSPACE_HOST (127.0.0.1)")

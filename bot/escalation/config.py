@@ -9,21 +9,20 @@ from typing import Any, Mapping
 
 import yaml
 
-REASONS = (
-    "low_confidence",
-    "ambiguous",
-    "negative_tone",
-    "sarcasm",
-    "complex_topic",
-    "asked_for_human",
-    "repeated_fallback",
-    "unsupported_message",
-    "delivery_failed",
-)
+from bot.escalation.reasons import Reason
+
+DEFAULT_HANDOFF = "default"
 
 
 class EscalationConfigError(ValueError):
     """``config/escalation.yml`` holds something carebot cannot use."""
+
+
+def _reason(code: object, where: str) -> Reason:
+    try:
+        return Reason(str(code))
+    except ValueError:
+        raise EscalationConfigError(f"{where}.{code}: unknown reason") from None
 
 
 def _prob(section: Mapping[str, Any], key: str, where: str) -> float:
@@ -57,12 +56,13 @@ class EscalationConfig:
     complex_topics: tuple[str, ...]
     smalltalk: dict[str, str]
     max_answerable_chars: int
-    reason_priority: dict[str, int]
+    reason_priority: dict[Reason, int]
     urgent_topics: tuple[str, ...]
     very_negative: float
-    handoff_responses: dict[str, str]
+    handoff_responses: dict[Reason, str]
+    default_handoff: str
     default_wait_minutes: float
-    drafts: dict[str, str] = field(default_factory=dict)
+    drafts: dict[Reason, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], where: str = "escalation.yml") -> EscalationConfig:
@@ -73,22 +73,24 @@ class EscalationConfig:
             **{name: _prob(t, name, f"{where}: thresholds") for name in Thresholds.__annotations__}
         )
         priority = raw.get("priority") or {}
-        reason_priority = {str(k): int(v) for k, v in (priority.get("reasons") or {}).items()}
+        reason_priority = {
+            _reason(k, f"{where}: priority.reasons"): int(v)
+            for k, v in (priority.get("reasons") or {}).items()
+        }
         for reason, level in reason_priority.items():
-            if reason not in REASONS:
-                raise EscalationConfigError(f"{where}: priority.reasons.{reason}: unknown reason")
             if not 1 <= level <= 4:
                 raise EscalationConfigError(f"{where}: priority.reasons.{reason}={level}: 1..4")
-        missing = [r for r in REASONS if r not in reason_priority]
+        missing = [r.value for r in Reason if r not in reason_priority]
         if missing:
             raise EscalationConfigError(f"{where}: priority.reasons lacks {', '.join(missing)}")
-        handoff = {str(k): str(v) for k, v in (raw.get("handoff_responses") or {}).items()}
-        if "default" not in handoff:
+        handoff_raw = {str(k): str(v) for k, v in (raw.get("handoff_responses") or {}).items()}
+        default_handoff = handoff_raw.pop(DEFAULT_HANDOFF, None)
+        if default_handoff is None:
             raise EscalationConfigError(f"{where}: handoff_responses.default is missing")
-        drafts = {str(k): str(v) for k, v in (raw.get("drafts") or {}).items()}
-        for reason in drafts:
-            if reason not in REASONS:
-                raise EscalationConfigError(f"{where}: drafts.{reason}: unknown reason")
+        handoff = {_reason(k, f"{where}: handoff_responses"): v for k, v in handoff_raw.items()}
+        drafts = {
+            _reason(k, f"{where}: drafts"): str(v) for k, v in (raw.get("drafts") or {}).items()
+        }
         max_chars = int(raw.get("max_answerable_chars", 1200))
         if max_chars < 20:
             raise EscalationConfigError(f"{where}: max_answerable_chars={max_chars}: too small")
@@ -101,6 +103,7 @@ class EscalationConfig:
             urgent_topics=tuple(str(x) for x in priority.get("urgent_topics") or ()),
             very_negative=_prob(priority, "very_negative", f"{where}: priority"),
             handoff_responses=handoff,
+            default_handoff=default_handoff,
             default_wait_minutes=float(raw.get("default_wait_minutes", 15)),
             drafts=drafts,
         )

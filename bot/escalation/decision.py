@@ -15,8 +15,8 @@ from typing import Any, Mapping
 from bot.escalation.attachments import normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.priority import priority_for
+from bot.escalation.reasons import UNCERTAIN, Reason
 
-FAILURE_REASONS = frozenset({"low_confidence", "ambiguous"})
 ASK_FOR_HUMAN = "ask_for_human"
 QUIET_KINDS = frozenset({"reaction", "sticker"})  # acknowledged, not escalated
 FAQ = "faq"
@@ -28,7 +28,7 @@ class Decision:
 
     decision: str  # "answer" | "escalate"
     faq: str | None  # bare FAQ key when the message is (or would be) an FAQ
-    reasons: list[str]
+    reasons: list[Reason]
     confidence: float
     tone: dict[str, Any]
     intent: str | None = None
@@ -44,6 +44,7 @@ class Decision:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["reasons"] = [reason.value for reason in self.reasons]
         data["confidence"] = round(float(self.confidence), 4)
         return data
 
@@ -95,12 +96,12 @@ def decide(
     language = dict(parse.get("language") or {})
     ranking = _fine_ranking(parse)
     faq_key, faq_conf = _faq_choice(parse) if intent == FAQ else (None, 0.0)
-    reasons: list[str] = []
+    reasons: list[Reason] = []
 
     def result(decision: str, response: str | None, confidence: float) -> Decision:
-        failed = bool(reasons) and set(reasons) <= FAILURE_REASONS
+        failed = bool(reasons) and set(reasons) <= UNCERTAIN
         if failed and previous_failures >= 1:
-            reasons.append("repeated_fallback")
+            reasons.append(Reason.REPEATED_FALLBACK)
         return Decision(
             decision=decision,
             faq=faq_key,
@@ -126,7 +127,7 @@ def decide(
         # A reaction (❤️ on an answer) needs no reply; a sticker gets a friendly nudge.
         return result("answer", "utter_ack" if "sticker" in kinds else None, 1.0)
     if attachments:
-        reasons.append("unsupported_message")
+        reasons.append(Reason.UNSUPPORTED_MESSAGE)
         return result("escalate", answer_response, confidence)
     if _is_blank(text) or not _has_words(text):
         faq_key = None  # nothing to answer from: the classifier's guess is noise
@@ -137,22 +138,22 @@ def decide(
             float(tone.get("negative", 0)) >= t.negative_tone
             or float(tone.get("sarcasm", 0)) >= t.sarcasm
         ):
-            reasons.append("negative_tone")
+            reasons.append(Reason.NEGATIVE_TONE)
             return result("escalate", None, 1.0)
         return result("answer", "utter_ack", 1.0)
 
     # 2. Another language or script.
     if language.get("code") == "other" and float(language.get("known_ratio", 1)) < t.other_language:
-        reasons.append("unsupported_message")
+        reasons.append(Reason.UNSUPPORTED_MESSAGE)
 
     # 3. Tone: angry or sarcastic messages go to a person even when they match an FAQ.
     if float(tone.get("negative", 0)) >= t.negative_tone:
-        reasons.append("negative_tone")
+        reasons.append(Reason.NEGATIVE_TONE)
     if (
         float(tone.get("sarcasm", 0)) >= t.sarcasm
         and float(tone.get("negative", 0)) >= t.sarcasm_negative
     ):
-        reasons.append("sarcasm")
+        reasons.append(Reason.SARCASM)
 
     # 4. Topics that always need a person, and explicit requests for one.
     fine = {str(r.get("label")): float(r.get("confidence", 0)) for r in ranking}
@@ -160,24 +161,24 @@ def decide(
     if intent in config.complex_topics:
         complex_score = max(complex_score, intent_conf)
     if complex_score >= t.complex_topic:
-        reasons.append("complex_topic")
+        reasons.append(Reason.COMPLEX_TOPIC)
     human_score = max(fine.get(ASK_FOR_HUMAN, 0.0), intent_conf if intent == ASK_FOR_HUMAN else 0)
     if human_score >= t.human_request:
-        reasons.append("asked_for_human")
+        reasons.append(Reason.ASKED_FOR_HUMAN)
     if len(text) > config.max_answerable_chars and not reasons:
-        reasons.append("complex_topic")
+        reasons.append(Reason.COMPLEX_TOPIC)
     if reasons:
         return result("escalate", answer_response, confidence)
 
     # 5. Confidence: answer only when both the intent and the chosen answer are sure enough,
     #    and no other candidate comes close (both reasons can apply at once).
     if answer_response is None:
-        reasons.append("low_confidence")  # an intent with no vetted answer (or no intent)
+        reasons.append(Reason.LOW_CONFIDENCE)  # an intent with no vetted answer (or no intent)
     elif intent_conf < t.intent_confidence or (faq_key and faq_conf < t.answer_confidence):
-        reasons.append("low_confidence")
+        reasons.append(Reason.LOW_CONFIDENCE)
     top = sorted((float(r.get("confidence", 0)) for r in ranking), reverse=True)
     if len(top) >= 2 and top[0] - top[1] < t.ambiguity_margin:
-        reasons.append("ambiguous")
+        reasons.append(Reason.AMBIGUOUS)
     if reasons:
         return result("escalate", answer_response, confidence)
     return result("answer", answer_response, confidence)

@@ -8,29 +8,20 @@ from typing import Any, Iterable, Mapping
 from bot.escalation.attachments import clean_metadata, normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision
+from bot.escalation.reasons import NOT_SERIOUS, PRIORITY_ORDER, TONE, Reason
 from bot.nlu.pii.detect import entities as detail_entities
 from bot.queue import AgentQueue, Escalation
 
 TRANSCRIPT_TURNS = 40
-REASON_ORDER = (
-    "complex_topic",
-    "negative_tone",
-    "sarcasm",
-    "asked_for_human",
-    "repeated_fallback",
-    "unsupported_message",
-    "ambiguous",
-    "low_confidence",
-    "delivery_failed",
-)
 
 
-def primary_reason(reasons: Iterable[str]) -> str:
-    listed = list(reasons)
-    for reason in REASON_ORDER:
+def primary_reason(reasons: Iterable[Reason]) -> Reason:
+    """The reason a ticket is mainly about (``PRIORITY_ORDER``); ``low_confidence`` for none."""
+    listed = set(reasons)
+    for reason in PRIORITY_ORDER:
         if reason in listed:
             return reason
-    return listed[0] if listed else "low_confidence"
+    return Reason.LOW_CONFIDENCE
 
 
 def response_text(responses: Mapping[str, Any], name: str | None) -> str | None:
@@ -48,11 +39,11 @@ def draft_reply(decision: Decision, responses: Mapping[str, Any], config: Escala
     """The agent's starting point: the vetted FAQ answer the bot would have sent when the
     message was an FAQ the bot held back only for confidence, else the reason's template."""
     reason = primary_reason(decision.reasons)
-    template = config.drafts.get(reason) or config.drafts.get("low_confidence") or ""
+    template = config.drafts.get(reason) or config.drafts.get(Reason.LOW_CONFIDENCE) or ""
     faq_answer = response_text(responses, f"utter_faq/{decision.faq}") if decision.faq else None
-    if faq_answer and set(decision.reasons) <= {"low_confidence", "ambiguous", "repeated_fallback"}:
+    if faq_answer and set(decision.reasons) <= NOT_SERIOUS:
         return faq_answer
-    if faq_answer and reason in ("negative_tone", "sarcasm"):
+    if faq_answer and reason in TONE:
         return f"{template}\n\n{faq_answer}"
     return template
 
@@ -62,7 +53,7 @@ def handoff_response(decision: Decision, config: EscalationConfig) -> str:
     for reason in decision.reasons:
         if reason in config.handoff_responses:
             return config.handoff_responses[reason]
-    return config.handoff_responses["default"]
+    return config.default_handoff
 
 
 def wait_text(seconds: float | None) -> str:
@@ -114,7 +105,7 @@ def build_escalation(
     return Escalation(
         channel=channel,
         sender=sender,
-        reasons=list(decision.reasons),
+        reasons=[reason.value for reason in decision.reasons],
         priority=decision.priority or 4,
         text=text,
         draft=draft_reply(decision, responses, config),
@@ -150,9 +141,7 @@ def record_while_waiting(
     """A follower message in a conversation a person owns: it goes on the open ticket. When it
     raises a serious reason (anger, sarcasm, a complex topic...), the ticket's reasons and
     priority are raised too (escalating again merges into the open ticket)."""
-    serious = [
-        r for r in decision.reasons if r not in ("low_confidence", "ambiguous", "repeated_fallback")
-    ]
+    serious = [r for r in decision.reasons if r not in NOT_SERIOUS]
     if decision.escalate and serious:
         decision.reasons = serious
         entry: dict[str, Any] = {"role": "follower", "text": text, "ts": ts or time.time()}

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from bot.escalation.config import EscalationConfig
+from bot.escalation.reasons import Reason
 
 
 def priority_for(
-    reasons: Iterable[str],
+    reasons: Iterable[Reason],
     intent: str | None,
     tone: Mapping[str, Any],
     config: EscalationConfig,

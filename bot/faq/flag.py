@@ -10,18 +10,23 @@ has no agent reply yet). The message joins the trainers' review list
 - ``faq=None``: a ``new_faq`` proposal, with the agent's optional suggested ``key`` and, unless
   ``use_reply`` is false, the agent's reply to that message as the proposed answer.
 
-Nothing is written to ``data/``: only a trainer's accept does that.
+Nothing is written to ``data/``: only a trainer's accept does that. Called as
+``flag(review, queue, ticket_id, text, agent, ...)`` by ``carebot faq flag``
+(``bot.cli.faq_review``) and ``POST /api/review/flag`` (``bot.workspace.review_routes``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
+from bot.faq.review import ReviewError, ReviewStore
+from bot.faq.review_keys import fingerprint
 from bot.faq.schema import FaqError, check_key, clean_example
 from bot.faq.store import FaqStore
+from bot.queue.errors import TicketNotFound
 
 if TYPE_CHECKING:
-    from bot.faq.review import ReviewStore
+    from bot.queue import AgentQueue
 
 FLAGGABLE = ("claimed", "resolved")
 MAX_NOTE = 500
@@ -46,7 +51,7 @@ def reply_to(transcript: Sequence[dict[str, Any]], text: str) -> str | None:
 
 def flag(
     review: ReviewStore,
-    queue: Any,
+    queue: AgentQueue,
     ticket_id: str,
     text: str,
     agent: str,
@@ -57,13 +62,8 @@ def flag(
     note: str = "",
     use_reply: bool = True,
 ) -> dict[str, Any]:
-    """Put one follower message of ``ticket_id`` on the review list; the proposal it joined.
-
-    Also ``ReviewStore.flag`` (``review`` is then ``self``)."""
-    from bot.faq.review import ReviewError
-    from bot.faq.review_keys import fingerprint
-    from bot.queue.errors import TicketNotFound
-
+    """Put one follower message of ``ticket_id`` on ``review``'s list; the proposal it joined.
+    ``ReviewError`` (with an HTTP-like ``code``) when it cannot be flagged."""
     try:
         ticket = queue.get(ticket_id)
     except TicketNotFound:

@@ -64,9 +64,10 @@ def needs_examples(data: dict[str, Any]) -> int:
     return max(0, MIN_EXAMPLES - len(data.get("examples") or []))
 
 
-def to_hash(data: dict[str, Any]) -> dict[str, str]:
-    """A proposal's fields as a Redis hash mapping (``needs_examples`` is not stored)."""
-    out = {}
+def to_hash(data: dict[str, Any]) -> dict[str | bytes, str]:
+    """A proposal's fields as a Redis hash mapping (``needs_examples`` is not stored); keys typed
+    as redis-py's ``hset(mapping=...)`` takes them."""
+    out: dict[str | bytes, str] = {}
     for name, value in data.items():
         if name == "needs_examples":
             continue

@@ -14,13 +14,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Callable, Iterable, List, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Sequence
 
-from bot.faq.flag import flag as flag_message
+import redis as redis_lib
+
 from bot.faq.proposal import KINDS, as_text, from_hash, new_proposal, to_hash
 from bot.faq.review_keys import ReviewKeys, fingerprint
 from bot.faq.schema import FaqError, check_key, clean_answer, clean_example, topic_file
 from bot.faq.store import Change, FaqStore
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 class ReviewError(ValueError):
@@ -34,7 +38,7 @@ class ReviewError(ValueError):
 class ReviewStore:
     """The review list of one Redis (its keys: :class:`bot.faq.review_keys.ReviewKeys`)."""
 
-    def __init__(self, redis: Any, prefix: str = "carebot",
+    def __init__(self, redis: redis_lib.Redis, prefix: str = "carebot",
                  clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
         self.keys = ReviewKeys(prefix)
@@ -307,12 +311,8 @@ class ReviewStore:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
 
-    # An agent says a conversation's message "should have been FAQ ``faq``" (``faq=None``:
-    # "new FAQ"); see :func:`bot.faq.flag.flag`.
-    flag = flag_message
 
-
-def review_store(settings: Any, redis: Any | None = None) -> ReviewStore:
+def review_store(settings: Settings, redis: redis_lib.Redis | None = None) -> ReviewStore:
     from bot import redis as bot_redis
 
     client = redis or bot_redis.client(settings.redis_url, timeout=10)

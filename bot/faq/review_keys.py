@@ -59,6 +59,10 @@ class ReviewKeys:
     def events(self) -> str:
         return self._k("events")
 
+    @property
+    def training(self) -> str:
+        return self._k("training")
+
 
 def fingerprint(ticket: str, text: str) -> str:
     """Identity of one escalated message: its ticket and its text as the model sees it."""

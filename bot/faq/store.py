@@ -27,7 +27,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from bot.faq.domain_file import DomainFile, Response, answer_lines
 from bot.faq.nlu_file import IntentBlock, NluFile
@@ -44,6 +44,9 @@ from bot.faq.schema import (
     clean_example,
     topic_file,
 )
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass
@@ -320,6 +323,6 @@ def _unique(items: Iterable[str]) -> list[str]:
     return out
 
 
-def faq_store(settings: Any) -> FaqStore:
+def faq_store(settings: Settings) -> FaqStore:
     """The FAQ of the configured project (``settings.home``), locked in ``settings.var_dir``."""
     return FaqStore(Path(settings.home), lock_path=Path(settings.var_dir) / "faq.lock")

@@ -23,16 +23,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from bot.escalation.reasons import UNCERTAIN
 from bot.faq.review import ReviewStore
 from bot.faq.review_keys import fingerprint
 from bot.faq.schema import FAQ_PREFIX, KEY_PATTERN, FaqError, clean_example
 from bot.faq.store import FaqStore
 
-REASONS = ("low_confidence", "ambiguous")
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from bot.queue import AgentQueue
+
+REASONS: tuple[str, ...] = tuple(sorted(UNCERTAIN))
 MIN_SIMILARITY = 0.2
 QUESTION_MATCH = 0.5
 MATCH_THRESHOLD = 0.42
@@ -55,7 +61,7 @@ class Escalated:
                 "replies": self.replies, "source": "escalation"}
 
 
-def collect(queue: Any, *, since: float | None = None, limit: int = 2000,
+def collect(queue: AgentQueue, *, since: float | None = None, limit: int = 2000,
             reasons: Sequence[str] = REASONS) -> list[Escalated]:
     """Resolved tickets that escalated for ``reasons``, newest first."""
     out = []
@@ -96,7 +102,7 @@ class _Space:
         self.word.fit(texts)
         self.char.fit(texts)
 
-    def vectors(self, texts: Sequence[str]) -> Any:
+    def vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
         import scipy.sparse as sp
         from sklearn.preprocessing import normalize
 
@@ -106,7 +112,7 @@ class _Space:
 
 
 def similarity(texts: Sequence[str], space: _Space, replies: Sequence[str] | None = None,
-               reply_space: _Space | None = None) -> Any:
+               reply_space: _Space | None = None) -> np.ndarray:
     """Pairwise similarity of escalated questions: the questions' cosine, averaged with the
     cosine of the agents' replies when both have replies (agents answer one question the
     same way, however differently followers ask it)."""
@@ -122,7 +128,7 @@ def similarity(texts: Sequence[str], space: _Space, replies: Sequence[str] | Non
     return sim
 
 
-def cluster(similarities: Any, min_similarity: float = MIN_SIMILARITY) -> list[list[int]]:
+def cluster(similarities: np.ndarray, min_similarity: float = MIN_SIMILARITY) -> list[list[int]]:
     """Groups of indices (average linkage on ``1 - similarity``, cut at ``min_similarity``)."""
     n = len(similarities)
     if n == 0:
@@ -275,7 +281,7 @@ def propose(
 
 
 def suggest(
-    queue: Any,
+    queue: AgentQueue,
     review: ReviewStore,
     store: FaqStore,
     *,

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable
 
+from tqdm import tqdm
+
 STAMP = ".carebot-train.json"
 LOG = ".carebot-train.log"
 DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
@@ -128,7 +130,11 @@ _DEFAULT_SECONDS = {"start": 15.0, "LinearIntentClassifier": 15.0, "ToneScorer":
 
 
 class _Bar:
-    """A one-line progress bar (a line per step when not on a terminal)."""
+    """Progress of a training run: a ``tqdm`` bar on a terminal, a line per step otherwise.
+
+    Rasa's log says when each component starts; the bar's steps are weighted by how long each
+    took last time, and within a step it moves with the time spent (up to 95% of its weight).
+    """
 
     def __init__(self, expected: dict[str, float], out: IO[str]) -> None:
         self.expected = {**_DEFAULT_SECONDS, **expected}
@@ -143,6 +149,9 @@ class _Bar:
         self.finished: set[str] = set()
         self.lock = threading.Lock()
         self.stopped = threading.Event()
+        self.bar = tqdm(total=100, file=out, disable=not self.tty, leave=True, ascii=".#",
+                        bar_format="  [{bar:30}] {n:3.0f}%  {elapsed}  {desc}",
+                        desc=self._label(), mininterval=0.2)
 
     def total(self) -> float:
         names = set(self.expected) | set(self.components) | {self.step}
@@ -173,16 +182,10 @@ class _Bar:
         return labels.get(self.step, f"training {self.step}")
 
     def draw(self) -> None:
-        if not self.tty:
-            return
         with self.lock:
-            percent = self._percent()
-            filled = percent * 30 // 100
-            elapsed = time.monotonic() - self.started
-            line = (f"\r  [{'#' * filled}{'.' * (30 - filled)}] {percent:3d}%  "
-                    f"{elapsed:5.1f}s  {self._label()}")
-            self.out.write(line[:120].ljust(100))
-            self.out.flush()
+            self.bar.n = self._percent()
+            self.bar.set_description_str(self._label(), refresh=False)
+            self.bar.refresh()
 
     def run(self) -> None:
         while not self.stopped.wait(0.25):
@@ -191,12 +194,11 @@ class _Bar:
     def finish(self, ok: bool) -> dict[str, float]:
         self.enter("end")
         self.stopped.set()
-        if self.tty:
-            elapsed = time.monotonic() - self.started
-            bar = "#" * 30 if ok else "!" * 30
-            self.out.write(f"\r  [{bar}] {'100%' if ok else 'FAIL'}  {elapsed:5.1f}s".ljust(100)
-                           + "\n")
-            self.out.flush()
+        with self.lock:
+            if ok:
+                self.bar.n = 100
+            self.bar.set_description_str("done" if ok else "FAILED", refresh=False)
+            self.bar.close()
         return {k: round(v, 2) for k, v in self.durations.items() if k != "end"}
 
 

@@ -2,7 +2,7 @@
 
 Order: train if data/config changed → Redis (``REDIS_URL``, or an embedded one) → action server
 (:5055) → Rasa server (:5005, REST + socket.io + HTTP API) → web chat page (:8080) → agent
-workspace (:8000, when installed) → queue sweeper (lease expiry, aging, spool delivery).
+workspace (:8000) → queue sweeper (lease expiry, aging, spool delivery).
 
 Everything listens on 127.0.0.1 unless configured (``CAREBOT_RASA_HOST``, ``CAREBOT_ACTIONS_HOST``,
 ``CAREBOT_WEBCHAT_HOST``, ``CAREBOT_WORKSPACE_HOST``). Rasa's HTTP API always requires its token
@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,13 +28,15 @@ import time
 from pathlib import Path
 
 import requests
-import yaml
 
 from bot.model.training import train
 from bot.process.embedded_redis import EmbeddedRedis, redis_answers
+from bot.process.endpoints import write_endpoints
 from bot.settings import Settings, get_settings
 
 WEBCHAT_DIR = Path(__file__).resolve().parent.parent / "webchat"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout (``scripts/``, ``deploy/``), not ``CAREBOT_HOME`` (which may hold only data)."""
 
 
 class _WebChatHandler(http.server.SimpleHTTPRequestHandler):
@@ -140,7 +143,7 @@ class Runner:
         where = [("redis", self.ensure_redis())]
         logs = s.var_dir / "log"
         workspace = None
-        if self.workspace and self._has_workspace():
+        if self.workspace:
             # First: it is the model server every Rasa instance loads its model from.
             workspace = self._spawn(
                 "workspace",
@@ -235,8 +238,10 @@ class Runner:
     ) -> list[tuple[str, str]]:
         """``CAREBOT_INSTANCES`` = N > 1: N action servers (``CAREBOT_ACTIONS_PORT`` + i) and
         N Rasa servers (``CAREBOT_RASA_PORT`` + i) on the same Redis tracker and lock stores,
-        behind the round-robin proxy (``bot.proxy``) on ``CAREBOT_RASA_PORT``. The instances
-        listen on 127.0.0.1 (only the proxy talks to them); the proxy on ``CAREBOT_RASA_HOST``."""
+        behind Debian's nginx on ``CAREBOT_RASA_PORT``, with the routing production uses
+        (``deploy/nginx/``, rendered by ``scripts/render-nginx-conf``: sticky by sender; only
+        the channels and health public; Rasa's API on ``CAREBOT_RASA_PORT`` - 1 for carebot's
+        own processes). The instances listen on 127.0.0.1; nginx on ``CAREBOT_RASA_HOST``."""
         s = self.settings
         started = []
         for i in range(1, s.instances + 1):
@@ -257,16 +262,9 @@ class Runner:
             if not wait_http(f"http://localhost:{rasa_port}/status", 300, rasa):
                 raise SystemExit(f"carebot: Rasa server {i} did not start "
                                  f"(see {logs / f'rasa-{i}.log'})")
-        backends = [arg for i in range(1, s.instances + 1)
-                    for arg in ("--backend", f"127.0.0.1:{s.rasa_port + i}")]
-        proxy = self._spawn(
-            "proxy",
-            [str(bindir / "python"), "-m", "bot.proxy", "--listen", f"{s.rasa_host}:{s.rasa_port}",
-             "--metrics", *backends],
-            logs / "proxy.log",
-        )
-        if not wait_http(f"http://localhost:{s.rasa_port}/proxy/status", 60, proxy):
-            raise SystemExit(f"carebot: the proxy did not start (see {logs / 'proxy.log'})")
+        nginx = self._spawn("nginx", self._nginx_cmd(), logs / "nginx.log")
+        if not wait_http(f"http://localhost:{s.rasa_port}/healthz", 60, nginx):
+            raise SystemExit(f"carebot: nginx did not start (see {logs / 'nginx.log'})")
         self.webchat = start_webchat(s.webchat_port, s.rasa_port, s.webchat_host)
         where = []
         for i, actions_port, _, rasa_port, _ in started:
@@ -276,59 +274,47 @@ class Runner:
                                        f"(log: {logs / f'rasa-{i}.log'})"))
         where += [
             (
-                "proxy",
-                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook, HTTP API, "
-                f"GET /metrics ({s.proxy_routing}; socket.io -> instance 1; "
-                f"log: {logs / 'proxy.log'})",
+                "nginx",
+                f"http://localhost:{s.rasa_port}   REST: POST /webhooks/rest/webhook, socket.io "
+                f"(sticky by sender; Rasa's API only on {s.rasa_url}; log: {logs / 'nginx.log'})",
             ),
             ("web chat", f"http://localhost:{s.webchat_port}/"),
         ]
         return where
 
+    def _nginx_cmd(self) -> list[str]:
+        s = self.settings
+        if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+            raise SystemExit("carebot: CAREBOT_INSTANCES > 1 runs the instances behind Debian's "
+                             "nginx, which is not installed: sudo apt-get install -y nginx "
+                             "(`make run` installs it when it can)")
+        script = PROJECT_ROOT / "scripts" / "render-nginx-conf"
+        # In-process limits (bot.channels.ratelimit) guard `make run`; nginx's per-address limit
+        # would throttle the load benchmark, whose followers all come from one address.
+        return [str(script), "--instances", str(s.instances), "--rasa-port", str(s.rasa_port),
+                "--listen", f"{s.rasa_host}:{s.rasa_port}",
+                "--api-listen", f"127.0.0.1:{s.rasa_port - 1}",
+                "--prefix", str(s.var_dir / "nginx"), "--follower-rate", "100000r/s", "--exec"]
+
     def _endpoints(self, actions_port: int | None = None, name: str = "endpoints.yml") -> str:
-        """endpoints.yml with the action server's port (default: from the settings)."""
+        """endpoints.yml with the action server's port (default: from the settings); every
+        instance pulls the newest model from the workspace when it runs (bot.model.rollout)."""
         s = self.settings
         port = s.actions_port if actions_port is None else actions_port
-        data = yaml.safe_load((s.home / "endpoints.yml").read_text()) or {}
-        data["action_endpoint"] = {"url": f"http://localhost:{port}/webhook"}
-        if self.workspace and s.model_server_url:
-            # Every instance pulls the newest model from the workspace (bot.model.rollout).
-            data["models"] = {"url": s.model_server_url,
-                              "wait_time_between_pulls": s.model_pull_seconds}
-            data["models"]["headers"] = {"Authorization": f"Bearer {s.rasa_api_token()}"}
-        path = s.var_dir / "run" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)  # it may hold the internal token
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        path = write_endpoints(s, f"http://localhost:{port}/webhook", s.var_dir / "run" / name,
+                               model_server=self.workspace)
         return str(path)
 
     def _credentials(self) -> str:
         social = self.settings.home / "config" / "credentials.social.yml"
-        if os.environ.get("CAREBOT_SOCIAL_CHANNELS") == "1" and social.exists():
+        if self.settings.social_channels and social.exists():
             return str(social)
         return "config/credentials.yml"
 
-    @staticmethod
-    def _has_workspace() -> bool:
-        import argparse
-
-        from bot.cli.main import build_parser
-
-        for action in build_parser()._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return "workspace" in action.choices
-        return False
-
     def _sweep_forever(self) -> None:
-        from bot.privacy import Privacy
-        from bot.queue import Spool
-        from bot.queue.connect import agent_queue
-        from bot.queue.sweeper import Sweeper
+        from bot.queue.sweeper import from_settings
 
-        queue = agent_queue(self.settings)
-        privacy = Privacy(queue.redis, self.settings.queue_prefix, self.settings.spool_dir)
-        Sweeper(queue, Spool(self.settings.spool_dir), retention=privacy,
-                retention_days=self.settings.retention_days).run_forever(self.stop_event)
+        from_settings(self.settings).run_forever(self.stop_event)
 
     def watch(self) -> int:
         while not self.stop_event.is_set():

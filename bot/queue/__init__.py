@@ -2,7 +2,7 @@
 
 from bot.queue.errors import AlreadyClaimed, NotHolder, QueueError, TicketClosed, TicketNotFound
 from bot.queue.keys import Keys
-from bot.queue.models import EscalateResult, Escalation, SweepReport, Ticket
+from bot.queue.models import EscalateResult, Escalation, SweepReport, Ticket, TicketSummary
 from bot.queue.queue import AgentQueue
 from bot.queue.spool import Spool
 from bot.queue.sweeper import Sweeper
@@ -19,6 +19,7 @@ __all__ = [
     "SweepReport",
     "Sweeper",
     "Ticket",
+    "TicketSummary",
     "TicketClosed",
     "TicketNotFound",
 ]

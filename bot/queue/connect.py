@@ -23,4 +23,6 @@ def agent_queue(
         prefix=s.queue_prefix,
         lease_seconds=s.lease_seconds,
         replicas=s.redis_wait_replicas,
+        max_messages=s.ticket_max_messages,
+        max_history=s.ticket_max_history,
     )

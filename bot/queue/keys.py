@@ -1,9 +1,10 @@
-"""Redis key names of the agent queue, built from one prefix."""
+"""Redis key names, built from one prefix: the one place to look up (or add) a key."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 SCORE_BAND = 10**13
 """Width of one priority band in the ``queued`` zset: ``score = priority * SCORE_BAND + ms``."""
@@ -11,7 +12,9 @@ SCORE_BAND = 10**13
 
 @dataclass(frozen=True)
 class Keys:
-    """Every Redis key the agent queue writes, for one prefix (default ``carebot``).
+    """Every Redis key carebot writes, for one prefix (``CAREBOT_QUEUE_PREFIX``, default
+    ``carebot``): the agent queue's, the other modules' below, and the features with a key class
+    of their own (listed at the end).
 
     Global keys:
 
@@ -48,17 +51,33 @@ class Keys:
     The Lua scripts (``bot.queue.scripts``) build every key name from the prefix themselves, and
     choose ticket ids inside: the queue needs a single Redis (no Cluster).
 
-    Written by other modules under the same prefix (they build these names themselves; keep
-    this list in step with them):
+    Used by other modules (built here):
 
     ======================================  ======  ============================================
     ``{p}:seen:{channel}:{message_id}``     string  inbound message already handled (TTL;
                                                     ``bot.channels.idempotency``)
     ``{p}:paused-msg:{sender}:{ts}``        string  follower message of a paused conversation
                                                     already put on its ticket (TTL 1 day;
-                                                    ``bot.rasa_ext.tracker_store``)
-    ``{p}:inbox:rest:{sender}``             list    bot replies for the REST channel
-                                                    (``bot.channels.web``)
+                                                    ``bot.rasa_ext.tracker_store``); ``sender``
+                                                    is the conversation id (``whatsapp:155…``)
+    ``{p}:inbox:{channel}:{id}``            list    replies for a REST follower sent after
+                                                    their request returned (agent replies;
+                                                    newest ``INBOX_MAX`` kept; TTL 7 days;
+                                                    ``bot.channels.web``); ``id`` is the
+                                                    platform id (``rest:`` stripped)
+    ``{p}:follower-secret``                 string  the key of the HMAC that makes REST and
+                                                    web-chat follower tokens (set once, never
+                                                    expires; ``bot.channels.follower_tokens``)
+    ``{p}:stats:m:{YYYYmmddHHMM}``          hash    follower messages of one UTC minute:
+                                                    ``messages``, one field per outcome,
+                                                    ``reason:<code>`` per escalation reason
+                                                    (expires after 2 days; ``bot.stats.figures``)
+    ``{p}:stats:h:{YYYYmmddHH}``            hash    the same per UTC hour (expires after 8 days)
+    ======================================  ======  ============================================
+
+    Features with a key class of their own, under the same prefix:
+
+    ======================================  ======  ============================================
     ``{p}:review:seq``                      string  INCR counter behind FAQ review proposal ids
                                                     (``R-000042``; ``bot.faq.review``)
     ``{p}:review:item:{id}``                hash    one review proposal (lists as JSON): from
@@ -72,9 +91,13 @@ class Keys:
     ``{p}:review:events``                   stream  review audit log (``MAXLEN ~ 10000``)
     ``{p}:review:training``                 string  a training started from the workspace
                                                     (``POST /api/review/train``; 900 s TTL)
+                                                    — all ``review:`` keys:
+                                                    ``bot.faq.review_keys.ReviewKeys``
     ``{p}:accounts``, ``{p}:account:*``,    …       workspace accounts, token index and console
-    ``{p}:account_token:*``,                        sessions (``bot.workspace.accounts``)
+    ``{p}:account_token:*``,                        sessions (``bot.workspace.accounts.Accounts``)
     ``{p}:session:*``
+    ``{p}:metrics:*``                       …       Prometheus counters and the audit-stream
+                                                    fold (``bot.stats.metrics.MetricsKeys``)
     ======================================  ======  ============================================
 
     Rasa's tracker store and lock store keep their own keys (not prefixed) in the same Redis.
@@ -138,6 +161,30 @@ class Keys:
 
     def escalation(self, escalation_id: str) -> str:
         return self._k("escalation", escalation_id)
+
+    # -- used by other modules ----------------------------------------------------------------
+
+    def seen(self, channel: str, message_id: str) -> str:
+        return self._k("seen", channel, message_id)
+
+    def paused_message(self, sender: str, ts: float) -> str:
+        return self._k("paused-msg", sender, str(ts))
+
+
+    def stats_minute(self, at: datetime) -> str:
+        """The bucket of ``at``'s minute (``at`` in UTC)."""
+        return self._k("stats", "m", at.strftime("%Y%m%d%H%M"))
+
+    def stats_hour(self, at: datetime) -> str:
+        """The bucket of ``at``'s hour (``at`` in UTC)."""
+        return self._k("stats", "h", at.strftime("%Y%m%d%H"))
+
+    def inbox(self, channel: str, platform_id: str) -> str:
+        return self._k("inbox", channel, platform_id)
+
+    @property
+    def follower_secret(self) -> str:
+        return self._k("follower-secret")
 
     @staticmethod
     def conversation(channel: str, sender: str) -> str:

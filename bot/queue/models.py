@@ -170,6 +170,10 @@ class Ticket:
     """How many escalations were merged into this ticket."""
     history: list[dict[str, Any]] = field(default_factory=list)
     """This ticket's audit events: ``{"id", "type", "actor", "ts", "data"}``."""
+    trimmed_messages: int = 0
+    """Transcript messages dropped to keep the list at its cap (the first one is always kept)."""
+    trimmed_history: int = 0
+    """Audit events dropped from ``history`` (they stay in the events stream)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -236,4 +240,40 @@ class Ticket:
             resolved_by=get("resolved_by") or None,
             escalations=int(get("escalations") or 1),
             history=history,
+            trimmed_messages=int(get("trimmed_messages") or 0),
+            trimmed_history=int(get("trimmed_history") or 0),
         )
+
+
+def last_follower_message(transcript: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest follower message of a transcript."""
+    for message in reversed(list(transcript)):
+        if message.get("role") == "follower":
+            return message
+    return None
+
+
+@dataclass
+class TicketSummary:
+    """A ticket as a queue row: no transcript, notes, history, draft or NLU (``ticket`` has them
+    empty, and its ``text`` cut), with the counts and the newest follower message instead."""
+
+    ticket: Ticket
+    messages: int
+    notes: int
+    last_follower: dict[str, Any] | None
+    """``{"text", "ts"}``, ``text`` cut to a preview (at least 280 characters)."""
+
+    @classmethod
+    def from_payload(cls, payload: str | bytes) -> TicketSummary:
+        """From the JSON document the list script returns in ``summary`` mode."""
+        doc = json.loads(payload)
+        last = doc.get("last_follower") or None
+        return cls(Ticket._build(doc["ticket"], [], [], []), int(doc["messages"]),
+                   int(doc["notes"]), last)
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketSummary:
+        """The summary of a whole ticket."""
+        return cls(ticket, len(ticket.transcript), len(ticket.notes),
+                   last_follower_message(ticket.transcript))

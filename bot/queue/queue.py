@@ -17,6 +17,7 @@ from typing import Any, Callable, List, Sequence
 import redis as redis_lib
 from redis.exceptions import NoScriptError
 
+from bot.escalation.reasons import Reason
 from bot.queue import scripts
 from bot.queue.errors import OK, NotReplicated, QueueError, raise_for
 from bot.queue.keys import SCORE_BAND, Keys
@@ -27,6 +28,7 @@ from bot.queue.models import (
     Escalation,
     SweepReport,
     Ticket,
+    TicketSummary,
     decode,
     dumps,
     text_of,
@@ -35,6 +37,8 @@ from bot.queue.models import (
 LIST_STATUSES = ("queued", "claimed", "resolved", None)
 READ_ONLY = frozenset({"get", "list"})
 """Scripts that change nothing (no ``WAIT`` for replicas after them)."""
+DEFAULT_MAX_MESSAGES = 500
+DEFAULT_MAX_HISTORY = 500
 
 
 class AgentQueue:
@@ -45,7 +49,9 @@ class AgentQueue:
     (its holder gets :class:`NotHolder`) and the ticket goes back to the queue at its old place
     (:meth:`sweep`, or the next :meth:`claim_next` / :meth:`claim`). Waiting tickets age: their
     priority rises one level per ``aging_seconds`` waited (0 disables aging).
-    ``clock`` gives unix seconds; every timestamp written comes from it.
+    ``clock`` gives unix seconds; every timestamp written comes from it. A ticket's transcript
+    keeps its first message and the newest ones up to ``max_messages``, its history its first
+    event and the newest up to ``max_history`` (``bot.queue.scripts``).
     """
 
     def __init__(
@@ -60,6 +66,8 @@ class AgentQueue:
         sweep_batch: int = 500,
         replicas: int = 0,
         replica_timeout_ms: int = 1000,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_history: int = DEFAULT_MAX_HISTORY,
     ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be > 0")
@@ -67,6 +75,8 @@ class AgentQueue:
             raise ValueError("aging_seconds must be >= 0")
         if idempotency_ttl < 1 or events_maxlen < 1 or sweep_batch < 1:
             raise ValueError("idempotency_ttl, events_maxlen and sweep_batch must be >= 1")
+        if max_messages < 2 or max_history < 2:
+            raise ValueError("max_messages and max_history must be >= 2")
         self.redis = redis
         self.keys = Keys(prefix)
         self.lease_seconds = float(lease_seconds)
@@ -76,6 +86,8 @@ class AgentQueue:
         self.sweep_batch = int(sweep_batch)
         self.replicas = int(replicas)
         self.replica_timeout_ms = int(replica_timeout_ms)
+        self.max_messages = int(max_messages)
+        self.max_history = int(max_history)
         self._clock = clock
         self._scripts = {name: redis.register_script(src) for name, src in scripts.ALL.items()}
         self._shas = {
@@ -90,12 +102,15 @@ class AgentQueue:
         return float(self._clock())
 
     def _run(self, name: str, now: float, *args: Any) -> list[Any]:
-        reply = self._scripts[name](
-            args=[self.keys.prefix, repr(now), self.events_maxlen, *args],
-        )
+        reply = self._scripts[name](args=[*self._head(now), *args])
         if name not in READ_ONLY:
             self._replicated()
         return list(reply if self._decoded else decode(reply))
+
+    def _head(self, now: float) -> list[Any]:
+        """ARGV[1..5] of every script (see ``bot.queue.scripts``)."""
+        return [self.keys.prefix, repr(now), self.events_maxlen, self.max_messages,
+                self.max_history]
 
     def _replicated(self) -> None:
         """With ``replicas`` > 0: wait until that many replicas have every write so far
@@ -187,7 +202,7 @@ class AgentQueue:
         esc = Escalation(
             channel=channel,
             sender=sender,
-            reasons=["delivery_failed"],
+            reasons=[Reason.DELIVERY_FAILED.value],
             priority=2,
             text="",
             draft=text,
@@ -214,8 +229,18 @@ class AgentQueue:
             raise ValueError(f"status={status!r}: expected one of {LIST_STATUSES}")
         if limit <= 0:
             return []
-        reply = self._run("list", self._now(), status or "all", int(limit))
+        reply = self._run("list", self._now(), status or "all", int(limit), "full")
         return [self._ticket(p) for p in reply[1]]
+
+    def summaries(self, status: str | None = "queued", limit: int = 100) -> List[TicketSummary]:
+        """:meth:`list` without transcripts, notes, history, drafts or NLU: queue rows, a few
+        hundred bytes each whatever the tickets hold (what the workspace lists)."""
+        if status not in LIST_STATUSES:
+            raise ValueError(f"status={status!r}: expected one of {LIST_STATUSES}")
+        if limit <= 0:
+            return []
+        reply = self._run("list", self._now(), status or "all", int(limit), "summary")
+        return [TicketSummary.from_payload(p) for p in reply[1]]
 
     def agent_tickets(self, agent: str) -> List[str]:
         """Ids of the tickets the agent holds."""
@@ -310,10 +335,10 @@ class AgentQueue:
     # -- batches: one round trip for many operations, each still atomic on its own -----------
 
     def _run_many(self, now: float, calls: List[tuple[str, List[Any]]]) -> List[List[Any]]:
-        head = [0, self.keys.prefix, repr(now)]
+        head = [0, *self._head(now)]
         pipe = self.redis.pipeline(transaction=False)
         for name, args in calls:
-            pipe.evalsha(self._shas[name], *head, self.events_maxlen, *args)
+            pipe.evalsha(self._shas[name], *head, *args)
         out = []
         for (name, args), reply in zip(calls, pipe.execute(raise_on_error=False), strict=True):
             if isinstance(reply, NoScriptError):  # script cache emptied (server restart)

@@ -9,10 +9,19 @@ calling convention::
     ARGV[1]     key prefix
     ARGV[2]     now, unix seconds from the caller's clock (``repr(float)``)
     ARGV[3]     approximate MAXLEN of the events stream
+    ARGV[4]     cap of a ticket's message list (``{p}:ticket:{id}:messages``)
+    ARGV[5]     cap of a ticket's history list (``{p}:ticket:{id}:history``)
 
-Script-specific ARGV start at 4 and are listed above each script. Every script replies
-``{code, ...}``; ``code`` is 0 (OK) or one of the ``E_*`` codes of ``bot.queue.errors``.
-A *ticket payload* is one JSON document (see ``payload`` in :data:`_LIB`).
+Script-specific ARGV start at 6 and are listed above each script.
+
+Caps: a list over its cap keeps its first item (the message that was escalated; the
+``escalated`` event) and the newest ``cap - 1``; the ticket hash counts what was dropped
+(``trimmed_messages``, ``trimmed_history``). Anonymous followers can write without end to a ticket
+(a message while a person owns the conversation is one item and one event); its lists cannot.
+
+Every script replies ``{code, ...}``; ``code`` is 0 (OK) or one of the ``E_*`` codes of
+``bot.queue.errors``. A *ticket payload* is one JSON document (see ``payload`` in :data:`_LIB`),
+a *summary payload* the ticket without its lists (``summary``).
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ import re
 _HEAD = r"""
 local PREFIX, NOW, MAXLEN = ARGV[1], ARGV[2], ARGV[3]
 local NOWN, P = tonumber(NOW), ARGV[1] .. ':'
+local MSG_CAP, HIST_CAP = tonumber(ARGV[4]), tonumber(ARGV[5])
 local K_SEQ, K_OPEN, K_QUEUED, K_CLAIMED = P .. 'seq', P .. 'open', P .. 'queued', P .. 'claimed'
 local K_CLAIMED_ORDER, K_AGING, K_WAITS = P .. 'claimed_order', P .. 'aging', P .. 'waits'
 local K_RESOLVED, K_EVENTS = P .. 'resolved', P .. 'events'
 local BAND = 10000000000000
+local PREVIEW_BYTES = 1200 -- at least 280 characters of UTF-8 (the console's preview)
 local OK, E_NOT_FOUND, E_ALREADY_CLAIMED, E_NOT_HOLDER, E_CLOSED = 0, 1, 2, 3, 4
 local function tkey(id) return P .. 'ticket:' .. id end
 local function mkey(id) return P .. 'ticket:' .. id .. ':messages' end
@@ -36,12 +47,31 @@ local function queue_score(p, ms) return tonumber(p) * BAND + tonumber(ms) end
 # Library functions in dependency order (each may call those above it). A script gets only
 # the ones it calls, directly or not: unused functions would cost every call.
 _LIB = r"""
+-- list `key` of ticket `id` over `limit` items: keep the first and the newest limit - 1,
+-- count the dropped ones in the ticket's hash field `field`
+local function cap(key, limit, id, field)
+  local n = redis.call('LLEN', key)
+  if n <= limit then return end
+  local first = redis.call('LINDEX', key, 0)
+  redis.call('LTRIM', key, n - limit + 1, -1)
+  redis.call('LPUSH', key, first)
+  redis.call('HINCRBY', tkey(id), field, n - limit)
+end
+
+-- append a transcript message (JSON) to ticket `id`, within the cap
+local function push_message(id, message)
+  redis.call('RPUSH', mkey(id), message)
+  cap(mkey(id), MSG_CAP, id, 'trimmed_messages')
+end
+
 local function emit(typ, id, actor, data)
   local encoded = cjson.encode(data)
   local sid = redis.call('XADD', K_EVENTS, 'MAXLEN', '~', MAXLEN, '*', 'type', typ,
     'ticket', id, 'actor', actor, 'ts', NOW, 'data', encoded)
-  redis.call('RPUSH', tkey(id) .. ':history', '{"id":"' .. sid .. '","type":"' .. typ ..
+  local hkey = tkey(id) .. ':history'
+  redis.call('RPUSH', hkey, '{"id":"' .. sid .. '","type":"' .. typ ..
     '","actor":' .. cjson.encode(actor) .. ',"ts":' .. NOW .. ',"data":' .. encoded .. '}')
+  cap(hkey, HIST_CAP, id, 'trimmed_history')
 end
 
 -- the ticket as one JSON document: {"ticket": {hash}, "messages": [..], "notes": [..],
@@ -54,6 +84,35 @@ local function payload(id)
     ',"messages":[' .. table.concat(redis.call('LRANGE', t .. ':messages', 0, -1), ',') ..
     '],"notes":[' .. table.concat(redis.call('LRANGE', t .. ':notes', 0, -1), ',') ..
     '],"history":[' .. table.concat(redis.call('LRANGE', t .. ':history', 0, -1), ',') .. ']}'
+end
+
+-- `s` cut to at most `n` bytes, at a UTF-8 character boundary
+local function cut(s, n)
+  if #s <= n then return s end
+  local i = n
+  while i > 0 and s:byte(i + 1) >= 0x80 and s:byte(i + 1) < 0xC0 do i = i - 1 end
+  return string.sub(s, 1, i)
+end
+
+-- the ticket as a queue row: {"ticket": {hash without draft and nlu, text cut},
+-- "last_follower": {text (cut), ts} | false, "messages": n, "notes": n}
+local function summary(id)
+  local t = tkey(id)
+  local flat, h = redis.call('HGETALL', t), {}
+  for i = 1, #flat, 2 do
+    if flat[i] ~= 'draft' and flat[i] ~= 'nlu' then h[flat[i]] = flat[i + 1] end
+  end
+  h.text = cut(h.text or '', PREVIEW_BYTES)
+  local last, tail = false, redis.call('LRANGE', t .. ':messages', -20, -1)
+  for i = #tail, 1, -1 do
+    local m = cjson.decode(tail[i])
+    if m.role == 'follower' then
+      last = {text = cut(type(m.text) == 'string' and m.text or '', PREVIEW_BYTES), ts = m.ts}
+      break
+    end
+  end
+  return cjson.encode({ticket = h, last_follower = last,
+    messages = redis.call('LLEN', t .. ':messages'), notes = redis.call('LLEN', t .. ':notes')})
 end
 
 -- code, holder for an action that needs `agent` to hold a live lease on `id`
@@ -141,6 +200,7 @@ local function escalate(arg)
         appended = appended + 1
       end
     end
+    cap(mkey(id), MSG_CAP, id, 'trimmed_messages')
     if #added == 0 then added = nil end -- cjson would write an empty table as {}
     emit('updated', id, 'bot', {escalation_id = esc_id, reasons_added = added,
       priority = new_p, previous_priority = old_p, messages_added = appended})
@@ -156,6 +216,7 @@ local function escalate(arg)
     redis.call('HSET', K_OPEN, conv, id)
     if priority > 1 then redis.call('ZADD', K_AGING, NOW, id) end
     for i = 14, #A do redis.call('RPUSH', mkey(id), A[i]) end
+    cap(mkey(id), MSG_CAP, id, 'trimmed_messages')
     emit('escalated', id, 'bot', {escalation_id = esc_id, channel = channel, sender = sender,
       reasons = cjson.decode(reasons), priority = priority, escalated_at = escalated_at})
   end
@@ -180,81 +241,86 @@ def _script(body: str) -> str:
     return _HEAD + "".join(src for name, src in _PARTS.items() if name in used) + body
 
 
-# ARGV[4] escalation (JSON array, see ``escalate`` in _LIB)  -> {0, id, created, duplicate}
+# ARGV[6] escalation (JSON array, see ``escalate`` in _LIB)  -> {0, id, created, duplicate}
 ESCALATE = _script(r"""
-local id, created, duplicate = escalate(ARGV[4])
+local id, created, duplicate = escalate(ARGV[6])
 return {OK, id, created, duplicate}
 """)
 
-# ARGV[4] system message JSON, ARGV[5] error, ARGV[6] reply text, ARGV[7] conversation field,
-# ARGV[8] escalation to apply when no ticket is open (see ``escalate``)  -> {0, id, created}
+# ARGV[6] system message JSON, ARGV[7] error, ARGV[8] reply text, ARGV[9] conversation field,
+# ARGV[10] escalation to apply when no ticket is open (see ``escalate``)  -> {0, id, created}
 DELIVERY_FAILED = _script(r"""
-local id = redis.call('HGET', K_OPEN, ARGV[7])
+local id = redis.call('HGET', K_OPEN, ARGV[9])
 local created = 0
 if id then
-  redis.call('RPUSH', mkey(id), ARGV[4])
+  push_message(id, ARGV[6])
   redis.call('HSET', tkey(id), 'updated_at', NOW)
 else
-  id, created = escalate(ARGV[8])
+  id, created = escalate(ARGV[10])
 end
-emit('delivery_failed', id, 'bot', {error = ARGV[5], reply = ARGV[6], created = created == 1})
+emit('delivery_failed', id, 'bot', {error = ARGV[7], reply = ARGV[8], created = created == 1})
 return {OK, id, created}
 """)
 
-# ARGV[4] conversation field, ARGV[5] message JSON  -> {0, id or false}
+# ARGV[6] conversation field, ARGV[7] message JSON  -> {0, id or false}
 FOLLOWER_MESSAGE = _script(r"""
-local id = redis.call('HGET', K_OPEN, ARGV[4])
+local id = redis.call('HGET', K_OPEN, ARGV[6])
 if not id then return {OK, false} end
-redis.call('RPUSH', mkey(id), ARGV[5])
+push_message(id, ARGV[7])
 redis.call('HSET', tkey(id), 'updated_at', NOW)
 emit('follower_message', id, 'follower', {})
 return {OK, id}
 """)
 
-# ARGV[4] ticket id  -> {0, payload} | {E_NOT_FOUND}
+# ARGV[6] ticket id  -> {0, payload} | {E_NOT_FOUND}
 GET = _script(r"""
-if redis.call('EXISTS', tkey(ARGV[4])) == 0 then return {E_NOT_FOUND} end
-return {OK, payload(ARGV[4])}
+if redis.call('EXISTS', tkey(ARGV[6])) == 0 then return {E_NOT_FOUND} end
+return {OK, payload(ARGV[6])}
 """)
 
-# ARGV[4] 'queued' | 'claimed' | 'resolved' | 'all', ARGV[5] limit  -> {0, {payload, ...}}
+# ARGV[6] 'queued' | 'claimed' | 'resolved' | 'all', ARGV[7] limit, ARGV[8] 'full' (ticket
+# payloads) | 'summary' (summary payloads: no transcript, notes, history, draft or NLU; see
+# ``summary`` in _LIB)  -> {0, {payload, ...}}
 LIST = _script(r"""
-local limit, ids = tonumber(ARGV[5]), {}
-if ARGV[4] == 'queued' or ARGV[4] == 'all' then
+local limit, ids = tonumber(ARGV[7]), {}
+if ARGV[6] == 'queued' or ARGV[6] == 'all' then
   ids = redis.call('ZRANGE', K_QUEUED, 0, limit - 1)
 end
-if ARGV[4] == 'claimed' or (ARGV[4] == 'all' and #ids < limit) then
+if ARGV[6] == 'claimed' or (ARGV[6] == 'all' and #ids < limit) then
   for _, id in ipairs(redis.call('ZRANGE', K_CLAIMED_ORDER, 0, limit - #ids - 1)) do
     table.insert(ids, id)
   end
 end
-if ARGV[4] == 'resolved' then ids = redis.call('ZREVRANGE', K_RESOLVED, 0, limit - 1) end
+if ARGV[6] == 'resolved' then ids = redis.call('ZREVRANGE', K_RESOLVED, 0, limit - 1) end
 local out = {}
-for _, id in ipairs(ids) do table.insert(out, payload(id)) end
+for _, id in ipairs(ids) do
+  if ARGV[8] == 'summary' then table.insert(out, summary(id))
+  else table.insert(out, payload(id)) end
+end
 return {OK, out}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until
+# ARGV[6] ticket id, ARGV[7] agent, ARGV[8] lease_until
 #   -> {0, payload} | {E_NOT_FOUND} | {E_CLOSED} | {E_ALREADY_CLAIMED, holder}
 CLAIM = _script(r"""
-local id, agent = ARGV[4], ARGV[5]
+local id, agent = ARGV[6], ARGV[7]
 local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by', 'lease_until')
 if not st[1] then return {E_NOT_FOUND} end
 if st[1] == 'resolved' then return {E_CLOSED} end
 if st[1] == 'claimed' then
   if tonumber(st[3]) >= NOWN then
     if st[2] ~= agent then return {E_ALREADY_CLAIMED, st[2]} end
-    redis.call('ZADD', K_CLAIMED, ARGV[6], id)
-    redis.call('HSET', tkey(id), 'lease_until', ARGV[6])
+    redis.call('ZADD', K_CLAIMED, ARGV[8], id)
+    redis.call('HSET', tkey(id), 'lease_until', ARGV[8])
     return {OK, payload(id)}
   end
   requeue(id, 'lease_expired', 'system')
 end
-take(id, agent, ARGV[6], 'claimed', agent, {agent = agent})
+take(id, agent, ARGV[8], 'claimed', agent, {agent = agent})
 return {OK, payload(id)}
 """)
 
-# ARGV[4] agent, ARGV[5] lease_until  -> {0, payload} | {0} when the queue is empty
+# ARGV[6] agent, ARGV[7] lease_until  -> {0, payload} | {0} when the queue is empty
 # Leases that already ran out are requeued first (at most 10), so claims work without a sweeper.
 CLAIM_NEXT = _script(r"""
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, 10)) do
@@ -262,104 +328,104 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, '
 end
 local head = redis.call('ZRANGE', K_QUEUED, 0, 0)
 if #head == 0 then return {OK} end
-take(head[1], ARGV[4], ARGV[5], 'claimed', ARGV[4], {agent = ARGV[4]})
+take(head[1], ARGV[6], ARGV[7], 'claimed', ARGV[6], {agent = ARGV[6]})
 return {OK, payload(head[1])}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] lease_until  -> {code, holder}
+# ARGV[6] ticket id, ARGV[7] agent, ARGV[8] lease_until  -> {code, holder}
 HEARTBEAT = _script(r"""
-local code, holder = check_holder(ARGV[4], ARGV[5])
+local code, holder = check_holder(ARGV[6], ARGV[7])
 if code ~= OK then return {code, holder} end
-redis.call('ZADD', K_CLAIMED, ARGV[6], ARGV[4])
-redis.call('HSET', tkey(ARGV[4]), 'lease_until', ARGV[6])
+redis.call('ZADD', K_CLAIMED, ARGV[8], ARGV[6])
+redis.call('HSET', tkey(ARGV[6]), 'lease_until', ARGV[8])
 return {OK}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] agent message JSON  -> {code, holder}
+# ARGV[6] ticket id, ARGV[7] agent, ARGV[8] agent message JSON  -> {code, holder}
 REPLY = _script(r"""
-local id = ARGV[4]
-local code, holder = check_holder(id, ARGV[5])
+local id = ARGV[6]
+local code, holder = check_holder(id, ARGV[7])
 if code ~= OK then return {code, holder} end
-redis.call('RPUSH', mkey(id), ARGV[6])
+push_message(id, ARGV[8])
 local first = redis.call('HSETNX', tkey(id), 'first_reply_at', NOW)
 redis.call('HSET', tkey(id), 'updated_at', NOW)
-emit('replied', id, ARGV[5], {first_reply = first == 1})
+emit('replied', id, ARGV[7], {first_reply = first == 1})
 return {OK}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] note JSON  -> {code}
+# ARGV[6] ticket id, ARGV[7] agent, ARGV[8] note JSON  -> {code}
 NOTE = _script(r"""
-local id = ARGV[4]
+local id = ARGV[6]
 if redis.call('EXISTS', tkey(id)) == 0 then return {E_NOT_FOUND} end
-redis.call('RPUSH', tkey(id) .. ':notes', ARGV[6])
+redis.call('RPUSH', tkey(id) .. ':notes', ARGV[8])
 redis.call('HSET', tkey(id), 'updated_at', NOW)
-emit('note', id, ARGV[5], {})
+emit('note', id, ARGV[7], {})
 return {OK}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent  -> {code, holder}
+# ARGV[6] ticket id, ARGV[7] agent  -> {code, holder}
 RELEASE = _script(r"""
-local code, holder = check_holder(ARGV[4], ARGV[5])
+local code, holder = check_holder(ARGV[6], ARGV[7])
 if code ~= OK then return {code, holder} end
-requeue(ARGV[4], 'released', ARGV[5])
+requeue(ARGV[6], 'released', ARGV[7])
 return {OK}
 """)
 
-# ARGV[4] ticket id, ARGV[5] from agent, ARGV[6] to agent, ARGV[7] force '1'|'0',
-# ARGV[8] lease_until  -> {code, holder}. Forced, a queued ticket is assigned to `to`.
+# ARGV[6] ticket id, ARGV[7] from agent, ARGV[8] to agent, ARGV[9] force '1'|'0',
+# ARGV[10] lease_until  -> {code, holder}. Forced, a queued ticket is assigned to `to`.
 TRANSFER = _script(r"""
-local id, from, to = ARGV[4], ARGV[5], ARGV[6]
+local id, from, to = ARGV[6], ARGV[7], ARGV[8]
 local st = redis.call('HMGET', tkey(id), 'status', 'claimed_by')
 if not st[1] then return {E_NOT_FOUND} end
 if st[1] == 'resolved' then return {E_CLOSED} end
-if ARGV[7] ~= '1' then
+if ARGV[9] ~= '1' then
   local code, holder = check_holder(id, from)
   if code ~= OK then return {code, holder} end
 end
-local data = {from = from, to = to, force = ARGV[7] == '1', previous_holder = st[2] or ''}
+local data = {from = from, to = to, force = ARGV[9] == '1', previous_holder = st[2] or ''}
 if st[1] == 'queued' then
-  take(id, to, ARGV[8], 'transferred', from, data)
+  take(id, to, ARGV[10], 'transferred', from, data)
   return {OK}
 end
 redis.call('SREM', akey(st[2]), id)
 redis.call('SADD', akey(to), id)
-redis.call('ZADD', K_CLAIMED, ARGV[8], id)
+redis.call('ZADD', K_CLAIMED, ARGV[10], id)
 redis.call('ZADD', K_CLAIMED_ORDER, NOW, id)
-redis.call('HSET', tkey(id), 'claimed_by', to, 'claimed_at', NOW, 'lease_until', ARGV[8],
+redis.call('HSET', tkey(id), 'claimed_by', to, 'claimed_at', NOW, 'lease_until', ARGV[10],
   'updated_at', NOW)
 emit('transferred', id, from, data)
 return {OK}
 """)
 
-# ARGV[4] ticket id, ARGV[5] agent, ARGV[6] outcome, ARGV[7] force '1'|'0', ARGV[8] '1' to
+# ARGV[6] ticket id, ARGV[7] agent, ARGV[8] outcome, ARGV[9] force '1'|'0', ARGV[10] '1' to
 # reply with the payload  -> {0, payload|false} | {code, holder}
 RESOLVE = _script(r"""
-local id, agent = ARGV[4], ARGV[5]
+local id, agent = ARGV[6], ARGV[7]
 local t = tkey(id)
 local st = redis.call('HMGET', t, 'status', 'claimed_by', 'conv')
 if not st[1] then return {E_NOT_FOUND} end
 if st[1] == 'resolved' then return {E_CLOSED} end
-if ARGV[7] ~= '1' then
+if ARGV[9] ~= '1' then
   local code, holder = check_holder(id, agent)
   if code ~= OK then return {code, holder} end
 end
 for _, k in ipairs({K_QUEUED, K_AGING, K_CLAIMED, K_CLAIMED_ORDER}) do redis.call('ZREM', k, id) end
 if st[2] then redis.call('SREM', akey(st[2]), id) end
-redis.call('HSET', t, 'status', 'resolved', 'outcome', ARGV[6], 'resolved_at', NOW,
+redis.call('HSET', t, 'status', 'resolved', 'outcome', ARGV[8], 'resolved_at', NOW,
   'resolved_by', agent, 'updated_at', NOW)
 redis.call('HDEL', t, 'claimed_by', 'lease_until')
 if redis.call('HGET', K_OPEN, st[3]) == id then redis.call('HDEL', K_OPEN, st[3]) end
 redis.call('ZADD', K_RESOLVED, NOW, id)
-emit('resolved', id, agent, {outcome = ARGV[6], force = ARGV[7] == '1',
+emit('resolved', id, agent, {outcome = ARGV[8], force = ARGV[9] == '1',
   holder = st[2] or '', previous_status = st[1]})
-if ARGV[8] == '1' then return {OK, payload(id)} end
+if ARGV[10] == '1' then return {OK, payload(id)} end
 return {OK, false}
 """)
 
-# ARGV[4] batch size, ARGV[5] aging seconds (0 = no aging)
+# ARGV[6] batch size, ARGV[7] aging seconds (0 = no aging)
 #   -> {0, {expired ids}, {aged ids}, aging candidates looked at}
 SWEEP = _script(r"""
-local batch, A = tonumber(ARGV[4]), tonumber(ARGV[5])
+local batch, A = tonumber(ARGV[6]), tonumber(ARGV[7])
 local expired = redis.call('ZRANGEBYSCORE', K_CLAIMED, '-inf', '(' .. NOW, 'LIMIT', 0, batch)
 for _, id in ipairs(expired) do requeue(id, 'lease_expired', 'sweeper') end
 local aged, looked = {}, 0

@@ -16,6 +16,7 @@ from bot.queue.spool import Spool
 
 if TYPE_CHECKING:
     from bot.privacy import Privacy
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +89,15 @@ class Sweeper:
             except Exception:  # keep the loop alive whatever one pass does
                 log.exception("sweeper: pass failed")
             stop.wait(self.interval)
+
+
+def from_settings(settings: Settings) -> Sweeper:
+    """The sweeper ``carebot run`` and ``carebot sweeper`` run: the queue and the spool of
+    ``settings``, with retention (``CAREBOT_RETENTION_DAYS``, ``bot.privacy``)."""
+    from bot.privacy import Privacy
+    from bot.queue.connect import agent_queue
+
+    queue = agent_queue(settings)
+    privacy = Privacy(queue.redis, settings.queue_prefix, settings.spool_dir)
+    return Sweeper(queue, Spool(settings.spool_dir), retention=privacy,
+                   retention_days=settings.retention_days)

@@ -33,10 +33,14 @@ class RasaClient:
         self._session = requests.Session()
 
     def append_events(
-        self, sender: str, events: list[dict[str, Any]], send_bot_messages: bool = False
+        self,
+        sender: str,
+        events: list[dict[str, Any]],
+        send_bot_messages: bool = False,
+        output_channel: str = "latest",
     ) -> dict[str, Any]:
         extra = (
-            {"output_channel": "latest", "execute_side_effects": "true"}
+            {"output_channel": output_channel, "execute_side_effects": "true"}
             if send_bot_messages
             else {}
         )
@@ -45,10 +49,15 @@ class RasaClient:
             params=extra,
         )
 
-    def agent_message(self, sender: str, text: str, agent: str) -> dict[str, Any]:
-        """Record an agent's reply in the tracker and deliver it through the channel."""
+    def agent_message(
+        self, sender: str, text: str, agent: str, output_channel: str
+    ) -> dict[str, Any]:
+        """Record an agent's reply in conversation ``sender``'s tracker and deliver it through
+        ``output_channel`` (the ticket's channel, never the one the conversation used last)."""
         event = {"event": "bot", "text": text, "metadata": {"carebot": {"agent": agent}}}
-        return self.append_events(sender, [event], send_bot_messages=True)
+        return self.append_events(
+            sender, [event], send_bot_messages=True, output_channel=output_channel
+        )
 
     def resume(self, sender: str) -> dict[str, Any]:
         """``ConversationResumed``: the bot answers this conversation again.
@@ -76,7 +85,8 @@ class RasaClient:
     ) -> dict[str, Any]:
         """``method`` on ``/conversations/<sender><path>``, the JSON answer; ``RasaUnavailable``
         when Rasa cannot be reached or refuses ``what`` (named in the error)."""
-        return self._request(method, f"/conversations/{quote(sender, safe='')}{path}", what,
+        # ':' stays as is: Rasa takes the conversation id from the path undecoded
+        return self._request(method, f"/conversations/{quote(sender, safe=':')}{path}", what,
                              **kwargs)
 
     def _request(

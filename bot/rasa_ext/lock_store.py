@@ -4,11 +4,15 @@ Rasa takes a ticket lock per conversation around every message, so one conversat
 are processed one at a time, in order. Rasa 3.6's ``RedisLockStore`` issues a ticket with a GET
 and then a SET: two instances receiving messages of one conversation at the same moment can both
 take the first ticket and process them side by side (measured: 11 of 60 conversations held by
-two clients at once; ``tests/rasa_ext/test_rasa_lock.py``). :class:`FailSafeRedisLockStore` keeps Rasa's
-key and JSON (instances on older code interoperate) but does each read-modify-write step in one
-Lua script, so it is atomic in Redis: 2 round trips per message instead of 7 when nobody else
+two clients at once; ``tests/rasa_ext/test_rasa_lock.py``). :class:`FailSafeRedisLockStore` keeps
+Rasa's key and JSON (instances on older code interoperate) but does each read-modify-write step in
+one Lua script, so it is atomic in Redis: 2 round trips per message instead of 7 when nobody else
 holds the conversation. While Redis is unreachable it degrades to in-process locks, so the bot
 keeps answering (Rasa's own ``FailSafeTrackerStore`` does the same for trackers).
+
+It relies on Rasa's lock key and ``TicketLock`` JSON, and on ``RedisLockStore``'s client:
+constructing it on any Rasa but :data:`bot.rasa_ext.version.RASA_VERSION` raises
+:class:`bot.rasa_ext.version.RasaVersionMismatch`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from rasa.core.lock_store import (
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import redis as bot_redis
+from bot.rasa_ext.version import require_rasa_version
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ class FailSafeRedisLockStore(LockStore):
     """Atomic Redis ticket lock that degrades to in-process locks while Redis is down."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
+        require_rasa_version("FailSafeRedisLockStore (Rasa's ticket lock key and JSON)")
         kwargs = dict(endpoint_config.kwargs) if endpoint_config else {}
         url = endpoint_config.url if endpoint_config and endpoint_config.url else None
         params = bot_redis.params(url)

@@ -1,6 +1,8 @@
 """Rasa's tracker store on Redis, configured from ``REDIS_URL`` (``endpoints.yml``).
 
-``CarebotTrackerStore``: Rasa's RedisTrackerStore that also forwards follower messages written
+``CarebotTrackerStore``: Rasa's RedisTrackerStore whose trackers expire
+``CAREBOT_CONVERSATION_TTL_DAYS`` (default 90) after their last save (``record_exp``; a value in
+endpoints.yml wins), and that also forwards follower messages written
 while a human owns the conversation (the tracker is paused) to the open ticket, so the agent sees
 them (the bot itself stays silent), and counts them (``paused`` in ``bot.stats.metrics``). It stores
 exactly what Rasa's store would, with less work per message:
@@ -12,12 +14,15 @@ exactly what Rasa's store would, with less work per message:
 - without that memory, the merge is skipped when the stored events are a prefix of the saved
   tracker's (then Rasa's merge returns the tracker unchanged);
 - loading a single-session tracker does not rebuild it per session only to return the original;
-- the JSON is written by ujson (:func:`bot.rasa_ext.patches.dumps`, 3x faster than ``json.dumps``
-  on a tracker); Rasa's own store reads it as it reads its own.
+- the JSON is written by ujson (:func:`bot.rasa_ext.fast_json.dumps`, 3x faster than
+  ``json.dumps`` on a tracker); Rasa's own store reads it as it reads its own.
 
-The lock store is ``bot.rasa_ext.lock_store.FailSafeRedisLockStore``. Importing either changes
-nothing in Rasa: the patches of Rasa's internals are applied at start-up by
-``bot.rasa_ext.serve`` (``python -m bot.rasa_ext.serve run …``, what ``carebot run`` starts).
+It overrides private methods of Rasa's store (``_retrieve``, ``_save_tracker``): constructing it on
+any Rasa but :data:`bot.rasa_ext.version.RASA_VERSION` raises
+:class:`bot.rasa_ext.version.RasaVersionMismatch`. The lock store is
+``bot.rasa_ext.lock_store.FailSafeRedisLockStore``. Importing either changes nothing in Rasa: the
+patches of Rasa's internals are applied at start-up by ``bot.rasa_ext.serve``
+(``python -m bot.rasa_ext.serve run …``, what ``carebot run`` starts).
 """
 
 from __future__ import annotations
@@ -33,27 +38,34 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
+from redis.commands.core import Script
 
 from bot import redis as bot_redis
+from bot.channels import ids
 from bot.conversation import on_follower_message
 from bot.escalation.config import load_escalation_config
-from bot.rasa_ext.patches import dumps
+from bot.queue import AgentQueue
+from bot.queue.keys import Keys
+from bot.rasa_ext.fast_json import dumps
+from bot.rasa_ext.version import require_rasa_version
 from bot.settings import get_settings
 from bot.stats import metrics
 
 logger = logging.getLogger(__name__)
 
 
-
-
 class CarebotTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that hands follower messages in paused conversations to the ticket."""
 
     def __init__(self, domain: Domain, host: str | None = None, **kwargs: Any) -> None:
+        require_rasa_version("CarebotTrackerStore (overrides RedisTrackerStore._retrieve and "
+                             "._save_tracker)")
         url = host if host and "://" in str(host) else None
         params = bot_redis.params(url)
         kwargs.pop("port", None)
         kwargs.pop("db", None)
+        if not kwargs.get("record_exp"):  # conversations expire (CAREBOT_CONVERSATION_TTL_DAYS)
+            kwargs["record_exp"] = get_settings().conversation_ttl_seconds
         super().__init__(
             domain,
             host=params["host"],
@@ -65,15 +77,15 @@ class CarebotTrackerStore(RedisTrackerStore):
         # Rasa's own client (never connected: redis-py connects lazily) is replaced by ours:
         # the same server and db, with timeouts, and through Sentinel when configured.
         self.red = bot_redis.client(url, timeout=5.0)
-        self._queue: Any = None
-        self._cas: Any = None
+        self._queue: AgentQueue | None = None
+        self._cas: Script | None = None
 
     @staticmethod
     def serialise_tracker(tracker: DialogueStateTracker) -> str:
         """Rasa's serialisation (``as_dialogue().as_dict()``), written by ujson."""
         return dumps(tracker.as_dialogue().as_dict())
 
-    def _agent_queue(self) -> Any:
+    def _agent_queue(self) -> AgentQueue:
         if self._queue is None:
             from bot.queue.connect import agent_queue
 
@@ -88,8 +100,8 @@ class CarebotTrackerStore(RedisTrackerStore):
         last = tracker.events[-1]
         if not isinstance(last, UserUttered):
             return
-        channel = last.input_channel or tracker.get_latest_input_channel() or "rest"
-        marker = f"{get_settings().queue_prefix}:paused-msg:{tracker.sender_id}:{last.timestamp}"
+        channel, sender = ids.split(tracker.sender_id)
+        marker = Keys(get_settings().queue_prefix).paused_message(tracker.sender_id, last.timestamp)
         try:
             if not self.red.set(marker, "1", nx=True, ex=86400):
                 return  # this message was already forwarded
@@ -101,7 +113,7 @@ class CarebotTrackerStore(RedisTrackerStore):
                 {"text": last.text or "", **(last.parse_data or {})},
                 config,
                 channel=channel,
-                sender=tracker.sender_id,
+                sender=sender,
                 metadata=metadata,
                 responses=self.domain.responses if self.domain else {},
                 ts=last.timestamp,

@@ -6,16 +6,9 @@ escalate, how long do followers wait, is something blowing up right now?* For th
 counts each follower message in a per-minute and a per-hour bucket (same Redis round trip as the
 metrics, :func:`add_to_pipeline`), and :func:`summary` reads a window of them.
 
-Redis keys (prefix ``{p}`` = ``CAREBOT_QUEUE_PREFIX``), all hashes, UTC times:
-
-==================================  =========================================================
-key                                 fields
-==================================  =========================================================
-``{p}:stats:m:<YYYYmmddHHMM>``      ``messages``, one field per outcome (``answered``,
-                                    ``escalated``, …), ``reason:<code>`` per escalation reason;
-                                    expires after 2 days
-``{p}:stats:h:<YYYYmmddHH>``        the same per hour; expires after 8 days
-==================================  =========================================================
+Redis keys (``bot.queue.keys.Keys``: ``stats_minute`` and ``stats_hour``), hashes per UTC minute
+(kept 2 days) and hour (8 days): ``messages``, one field per outcome (``answered``,
+``escalated``, …), ``reason:<code>`` per escalation reason.
 
 Spikes (:func:`detect_spikes`): in the last ``spike_window`` minutes, a figure (all messages, all
 escalations, each escalation reason) is a spike when it reached ``min_count`` *and* its rate is
@@ -31,26 +24,20 @@ import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+import redis
+from redis.client import Pipeline
+
+from bot.queue.keys import Keys
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.queue import AgentQueue
 
 MINUTE_TTL = 2 * 24 * 3600
 HOUR_TTL = 8 * 24 * 3600
 BASELINE_HOURS = 24
-
-
-class StatsKeys:
-    """Key names of the windowed counters (see the module docstring)."""
-
-    def __init__(self, prefix: str = "carebot") -> None:
-        self.prefix = prefix
-
-    def minute(self, at: datetime) -> str:
-        return f"{self.prefix}:stats:m:{at.strftime('%Y%m%d%H%M')}"
-
-    def hour(self, at: datetime) -> str:
-        return f"{self.prefix}:stats:h:{at.strftime('%Y%m%d%H')}"
 
 
 def _utc(now: float | None) -> datetime:
@@ -58,12 +45,16 @@ def _utc(now: float | None) -> datetime:
 
 
 def add_to_pipeline(
-    pipe: Any, prefix: str, outcome: str, reasons: Iterable[str] = (), now: float | None = None
+    pipe: Pipeline[str],
+    prefix: str,
+    outcome: str,
+    reasons: Iterable[str] = (),
+    now: float | None = None,
 ) -> None:
     """Queue the bucket increments of one follower message on a Redis pipeline."""
     at = _utc(now)
-    keys = StatsKeys(prefix)
-    for key, ttl in ((keys.minute(at), MINUTE_TTL), (keys.hour(at), HOUR_TTL)):
+    keys = Keys(prefix)
+    for key, ttl in ((keys.stats_minute(at), MINUTE_TTL), (keys.stats_hour(at), HOUR_TTL)):
         pipe.hincrby(key, "messages", 1)
         pipe.hincrby(key, outcome, 1)
         for reason in dict.fromkeys(reasons):
@@ -106,7 +97,7 @@ class Counts:
         return round(self.answered / decided, 4) if decided else None
 
 
-def _read(client: Any, keys: list[str]) -> Counts:
+def _read(client: redis.Redis, keys: list[str]) -> Counts:
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.hgetall(key)
@@ -116,18 +107,18 @@ def _read(client: Any, keys: list[str]) -> Counts:
     return counts
 
 
-def window(client: Any, prefix: str, minutes: int, now: float | None = None) -> Counts:
+def window(client: redis.Redis, prefix: str, minutes: int, now: float | None = None) -> Counts:
     """The last ``minutes`` minutes (the current minute included), from the minute buckets."""
     at = _utc(now)
-    keys = StatsKeys(prefix)
-    return _read(client, [keys.minute(at - timedelta(minutes=i)) for i in range(minutes)])
+    keys = Keys(prefix)
+    return _read(client, [keys.stats_minute(at - timedelta(minutes=i)) for i in range(minutes)])
 
 
-def baseline(client: Any, prefix: str, now: float | None = None) -> tuple[Counts, int]:
+def baseline(client: redis.Redis, prefix: str, now: float | None = None) -> tuple[Counts, int]:
     """The ``BASELINE_HOURS`` full hours before the current one, and how many had any data."""
     at = _utc(now)
-    keys = StatsKeys(prefix)
-    hour_keys = [keys.hour(at - timedelta(hours=i)) for i in range(1, BASELINE_HOURS + 1)]
+    keys = Keys(prefix)
+    hour_keys = [keys.stats_hour(at - timedelta(hours=i)) for i in range(1, BASELINE_HOURS + 1)]
     pipe = client.pipeline(transaction=False)
     for key in hour_keys:
         pipe.hgetall(key)
@@ -215,16 +206,16 @@ def detect_spikes(
     return alerts
 
 
-def _recent_waits(client: Any, waits_key: str) -> list[float]:
+def _recent_waits(client: redis.Redis, waits_key: str) -> list[float]:
     return [float(w) for w in client.lrange(waits_key, 0, 49)]
 
 
 def summary(
-    client: Any,
+    client: redis.Redis,
     prefix: str,
     minutes: int,
     rules: SpikeRules,
-    queue: Any = None,
+    queue: AgentQueue | None = None,
     now: float | None = None,
 ) -> dict[str, Any]:
     """What a supervisor sees: the window's figures, waits, queue state and alerts (JSON-able).

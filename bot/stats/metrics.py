@@ -35,22 +35,33 @@ key                                    type    content
 Queue gauges (depth by priority, oldest waiting ticket, claimed, typical wait) are read live
 from :class:`bot.queue.AgentQueue` at render time.
 
-Served by: the workspace (``GET /metrics``, :mod:`bot.workspace.metrics_route`), the local
-round-robin proxy when ``CAREBOT_INSTANCES`` > 1 (``GET /metrics`` on the public port, plus the
-proxy's own request counters), and standalone: ``python -m bot.stats.metrics --port 9108``. Rasa has
-no metrics endpoint and the action server (rasa_sdk) cannot add routes, so the bot's figures are
-counted in Redis and served from those places. Metric names: ``docs/scaling.md``.
+Rendered by ``prometheus_client``: :class:`CarebotCollector` reads these keys at scrape time and
+:func:`render_prometheus` writes them with ``generate_latest`` (text format 0.0.4). Served by the
+workspace (``GET /metrics``, :mod:`bot.workspace.metrics_route`) and by the local round-robin
+proxy when ``CAREBOT_INSTANCES`` > 1 (``GET /metrics`` on the public port, plus the proxy's own
+request counters); ``python -m bot.stats.metrics`` prints them once. Rasa has no metrics endpoint
+and the action server (rasa_sdk) cannot add routes, so the bot's figures are counted in Redis and
+served from those places. Metric names: ``docs/scaling.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.server
 import logging
-import math
 import sys
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
 from bot.stats import figures as stats
 
@@ -201,7 +212,7 @@ def fold_events(client: Any, prefix: str, max_batches: int = 50) -> int:
     return total
 
 
-# -- rendering ---------------------------------------------------------------------------------
+# -- rendering (prometheus_client: a collector that reads Redis at scrape time) -----------------
 
 
 def _text(value: Any) -> str:
@@ -212,171 +223,123 @@ def _hash(raw: Any) -> dict[str, str]:
     return {_text(k): _text(v) for k, v in (raw or {}).items()}
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+class CarebotCollector(Collector):
+    """Every carebot metric, read from Redis each time it is collected (no state of its own).
 
+    ``client``: a redis-py client (decoding or not). Folds new audit events first (``fold``).
+    A Redis failure propagates out of ``collect`` (and so out of ``generate_latest``): the
+    callers answer the scrape with an error rather than with zeros.
+    """
 
-def _num(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(round(float(value), 6))
+    def __init__(self, client: Any, prefix: str = "carebot", fold: bool = True) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.fold = fold
 
+    def collect(self) -> Iterator[Metric]:
+        from bot.queue import AgentQueue
 
-class _Out:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
+        keys = MetricsKeys(self.prefix)
+        if self.fold:
+            fold_events(self.client, self.prefix)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(keys.messages)
+        pipe.hgetall(keys.answers)
+        pipe.hgetall(keys.escalations)
+        pipe.hgetall(keys.first_reply)
+        pipe.get(keys.undelivered)
+        pipe.zcard(f"{self.prefix}:claimed")
+        raw = pipe.execute()
+        messages, answers, escalations, first_reply = (_hash(r) for r in raw[:4])
+        undelivered, claimed = raw[4], raw[5]
+        queue = AgentQueue(self.client, prefix=self.prefix)
 
-    def family(self, name: str, kind: str, help_text: str) -> None:
-        self.lines.append(f"# HELP {name} {help_text}")
-        self.lines.append(f"# TYPE {name} {kind}")
-
-    def sample(self, name: str, value: float, **labels: str) -> None:
-        body = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-        self.lines.append(f"{name}{{{body}}} {_num(value)}" if body else f"{name} {_num(value)}")
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
+        family = CounterMetricFamily("carebot_messages_total",
+                                     "Follower messages the bot decided on, by outcome.",
+                                     labels=["outcome"])
+        for outcome in sorted(set(OUTCOMES) | set(messages)):
+            family.add_metric([outcome], float(messages.get(outcome, 0)))
+        yield family
+        family = CounterMetricFamily("carebot_answers_total",
+                                     "Vetted answers the bot sent, by response.",
+                                     labels=["response"])
+        for response, count in sorted(answers.items()):
+            family.add_metric([response], float(count))
+        yield family
+        yield CounterMetricFamily("carebot_answers_sent_total", "Vetted answers the bot sent.",
+                                  value=sum(float(c) for c in answers.values()))
+        family = CounterMetricFamily(
+            "carebot_escalations_total",
+            "Escalated follower messages, by reason (a message may have several).",
+            labels=["reason"])
+        for reason, count in sorted(escalations.items()):
+            family.add_metric([reason], float(count))
+        yield family
+        gauge = GaugeMetricFamily("carebot_queue_depth",
+                                  "Tickets waiting in the queue, by priority.", labels=["priority"])
+        for priority, waiting in sorted(queue.depth_by_priority().items()):
+            gauge.add_metric([str(priority)], float(waiting))
+        yield gauge
+        yield GaugeMetricFamily("carebot_queue_claimed", "Tickets an agent is working on.",
+                                value=float(_text(claimed or 0)))
+        yield GaugeMetricFamily(
+            "carebot_queue_oldest_waiting_seconds",
+            "How long the longest-waiting queued ticket has waited (0: none waiting).",
+            value=float(queue.oldest_waiting_seconds() or 0.0))
+        yield GaugeMetricFamily(
+            "carebot_queue_typical_wait_seconds",
+            "Median of the last 50 claim waits (what followers are told; 0: no data).",
+            value=float(queue.typical_wait_seconds() or 0.0))
+        cumulative = 0.0
+        buckets: list[tuple[str, float]] = []
+        for bound in (*[_bound(b) for b in FIRST_REPLY_BUCKETS], "+Inf"):
+            cumulative += float(first_reply.get(f"le:{bound}", 0))
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(
+            "carebot_claim_to_first_reply_seconds",
+            "Time from an agent's claim to their first reply on the ticket.",
+            buckets=buckets, sum_value=float(first_reply.get("sum", 0)))
+        yield CounterMetricFamily("carebot_replies_undelivered_total",
+                                  "Agent replies that could not be delivered to the follower.",
+                                  value=float(_text(undelivered or 0)))
 
 
 def render_prometheus(client: Any, prefix: str = "carebot", fold: bool = True) -> str:
-    """Every carebot metric in Prometheus text exposition format (version 0.0.4).
-
-    ``client``: a redis-py client (decoding or not). Folds new audit events first (``fold``).
-    """
-    from bot.queue import AgentQueue
-
-    keys = MetricsKeys(prefix)
-    if fold:
-        fold_events(client, prefix)
-    pipe = client.pipeline(transaction=False)
-    pipe.hgetall(keys.messages)
-    pipe.hgetall(keys.answers)
-    pipe.hgetall(keys.escalations)
-    pipe.hgetall(keys.first_reply)
-    pipe.get(keys.undelivered)
-    pipe.zcard(f"{prefix}:claimed")
-    raw = pipe.execute()
-    messages, answers, escalations, first_reply = (_hash(r) for r in raw[:4])
-    undelivered, claimed = raw[4], raw[5]
-    queue = AgentQueue(client, prefix=prefix)
-    depth = queue.depth_by_priority()
-    oldest = queue.oldest_waiting_seconds()
-    typical = queue.typical_wait_seconds()
-
-    out = _Out()
-    out.family("carebot_messages_total", "counter",
-               "Follower messages the bot decided on, by outcome.")
-    for outcome in sorted(set(OUTCOMES) | set(messages)):
-        out.sample("carebot_messages_total", float(messages.get(outcome, 0)), outcome=outcome)
-    out.family("carebot_answers_total", "counter",
-               "Vetted answers the bot sent, by response.")
-    total_answers = 0.0
-    for response, count in sorted(answers.items()):
-        total_answers += float(count)
-        out.sample("carebot_answers_total", float(count), response=response)
-    out.family("carebot_answers_sent_total", "counter", "Vetted answers the bot sent.")
-    out.sample("carebot_answers_sent_total", total_answers)
-    out.family("carebot_escalations_total", "counter",
-               "Escalated follower messages, by reason (a message may have several).")
-    for reason, count in sorted(escalations.items()):
-        out.sample("carebot_escalations_total", float(count), reason=reason)
-    out.family("carebot_queue_depth", "gauge", "Tickets waiting in the queue, by priority.")
-    for priority, waiting in sorted(depth.items()):
-        out.sample("carebot_queue_depth", float(waiting), priority=str(priority))
-    out.family("carebot_queue_claimed", "gauge", "Tickets an agent is working on.")
-    out.sample("carebot_queue_claimed", float(_text(claimed or 0)))
-    out.family("carebot_queue_oldest_waiting_seconds", "gauge",
-               "How long the longest-waiting queued ticket has waited (0: none waiting).")
-    out.sample("carebot_queue_oldest_waiting_seconds", float(oldest or 0.0))
-    out.family("carebot_queue_typical_wait_seconds", "gauge",
-               "Median of the last 50 claim waits (what followers are told; 0: no data).")
-    out.sample("carebot_queue_typical_wait_seconds", float(typical or 0.0))
-    out.family("carebot_claim_to_first_reply_seconds", "histogram",
-               "Time from an agent's claim to their first reply on the ticket.")
-    cumulative = 0.0
-    for bound in (*[_bound(b) for b in FIRST_REPLY_BUCKETS], "+Inf"):
-        cumulative += float(first_reply.get(f"le:{bound}", 0))
-        out.sample("carebot_claim_to_first_reply_seconds_bucket", cumulative, le=bound)
-    out.sample("carebot_claim_to_first_reply_seconds_sum", float(first_reply.get("sum", 0)))
-    out.sample("carebot_claim_to_first_reply_seconds_count", float(first_reply.get("count", 0)))
-    out.family("carebot_replies_undelivered_total", "counter",
-               "Agent replies that could not be delivered to the follower.")
-    out.sample("carebot_replies_undelivered_total", float(_text(undelivered or 0)))
-    return out.text()
+    """Every carebot metric in Prometheus text exposition format (version 0.0.4)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(CarebotCollector(client, prefix, fold))
+    return generate_latest(registry).decode("utf-8")
 
 
 def parse_prometheus(text: str) -> dict[str, float]:
-    """``{'name{labels}': value}`` of a text exposition (for tests and the load benchmark)."""
+    """``{'name{label="value",...}': value}`` of a text exposition, labels in the order given and
+    values escaped as written (for tests and benchmarks; read with the library's parser)."""
     values: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, _, value = line.rpartition(" ")
-        values[name] = float(value)
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{_escape(v)}"' for k, v in sample.labels.items())
+            values[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return values
 
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-# -- standalone exporter -----------------------------------------------------------------------
-
-
-def serve(redis_url: str, prefix: str, host: str, port: int) -> None:
-    """``GET /metrics`` on ``host:port`` until interrupted (one thread per request)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.split("?")[0] != "/metrics":
-                self.send_error(404)
-                return
-            try:
-                body = render_prometheus(client, prefix).encode()
-                status = 200
-                ctype = CONTENT_TYPE
-            except Exception as error:  # noqa: BLE001
-                body, status, ctype = f"metrics unavailable: {error}\n".encode(), 503, "text/plain"
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer((host, port), Handler)
-    print(f"carebot metrics on http://{host}:{port}/metrics", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+"""What :func:`render_prometheus` writes: ``text/plain; version=0.0.4; charset=utf-8``."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bot.stats.metrics``: print every metric once (the workspace serves them)."""
+    from bot import redis
     from bot.settings import get_settings
 
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m bot.stats.metrics", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=9108)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--once", action="store_true", help="print the metrics once and exit")
-    args = parser.parse_args(argv)
-    if args.once:
-        import redis
-
-        client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
-        sys.stdout.write(render_prometheus(client, settings.queue_prefix))
-        return 0
-    serve(settings.redis_url, settings.queue_prefix, args.host, args.port)
+    parser.parse_args(argv)
+    sys.stdout.write(render_prometheus(redis.client(timeout=5), settings.queue_prefix))
     return 0
 
 

@@ -156,7 +156,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
     except ValueError:
         raise invalid("'limit' must be an integer.") from None
     limit = max(1, min(limit, 1000))
-    tickets = await ws.call(ws.queue.list, STATUSES[status_arg], limit)
+    tickets = await ws.call(ws.queue.summaries, STATUSES[status_arg], limit)
     now = time.time()
     return ok({"now": now, "tickets": [views.summary(t, now) for t in tickets]})
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
-from typing import Any
 
 from sanic import Sanic
 
+from bot.queue.keys import Keys
 from bot.settings import Settings, get_settings
 from bot.workspace import (
     api,
@@ -47,17 +48,17 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start
-    async def start_hub(app: Sanic, _loop: Any) -> None:
-        hub = events.EventHub(settings.redis_url, f"{settings.queue_prefix}:events")
+    async def start_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        hub = events.EventHub(settings.redis_url, Keys(settings.queue_prefix).events)
         app.ctx.hub = hub
         hub.start()
 
     @app.before_server_stop
-    async def stop_hub(app: Sanic, _loop: Any) -> None:
+    async def stop_hub(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         await app.ctx.hub.close()
 
     @app.after_server_stop
-    async def close_workspace(app: Sanic, _loop: Any) -> None:
+    async def close_workspace(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.workspace.close()
 
     return app

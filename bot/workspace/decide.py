@@ -10,9 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.escalation.decision import Decision
+    from bot.model.interpreter import Interpreter
 
 DECISION_KEYS = ("decision", "faq", "reasons", "confidence", "tone", "intent", "priority",
                  "language")
@@ -23,7 +27,7 @@ class ModelUnavailable(RuntimeError):
     """No trained model could be loaded."""
 
 
-def decision_json(decision: Any) -> dict[str, Any]:
+def decision_json(decision: Decision) -> dict[str, Any]:
     """A decision in the ``carebot decide`` shape."""
     data = decision.as_json()
     return {k: data[k] for k in DECISION_KEYS}
@@ -34,11 +38,11 @@ class Decider:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._interpreter: Any = None
+        self._interpreter: Interpreter | None = None
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decide")
 
-    def _load(self) -> Any:
+    def _load(self) -> Interpreter:
         with self._lock:
             if self._interpreter is None:
                 from bot.escalation.config import load_escalation_config

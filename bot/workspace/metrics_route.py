@@ -4,7 +4,8 @@ Wiring (one line in :func:`bot.workspace.app.create_app`, next to the other blue
 
     app.blueprint(metrics_route.bp)      # from bot.workspace import metrics_route
 
-The figures come from Redis (:func:`bot.stats.metrics.render_prometheus`), so any workspace process
+The figures come from Redis (:func:`bot.stats.metrics.render_prometheus`: ``prometheus_client``
+with a collector that reads the counters at scrape time), so any workspace process
 shows the numbers of every bot instance. No personal data is exposed (counts by outcome,
 response name, reason and priority only). With ``CAREBOT_METRICS_TOKEN`` set, scrapers must
 send ``Authorization: Bearer <token>`` (Prometheus: ``authorization: {credentials: ...}``);

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of the workspace API, served at ``GET /openapi.json``.
 
-Written by hand, next to the routes it describes; ``tests/workspace/test_workspace_openapi.py`` checks
-that every route of the app is documented here and every documented route exists.
+Written by hand, next to the routes it describes; ``tests/workspace/test_workspace_openapi.py``
+checks that every route of the app is documented here and every documented route exists.
 """
 
 from __future__ import annotations
@@ -109,6 +109,10 @@ SCHEMAS: dict[str, Any] = {
         "transcript": {"type": "array", "items": _ref("Message")},
         "notes": {"type": "array", "items": _ref("Note")},
         "history": {"type": "array", "items": {"type": "object"}},
+        "trimmed_messages": {"type": "integer", "description": "Transcript messages dropped to "
+                             "keep it at its cap (the first message is always kept)."},
+        "trimmed_history": {"type": "integer", "description": "History events dropped (they "
+                            "stay in the audit stream)."},
         "claimed_by": {"type": "string", "nullable": True},
         "lease_until": {"type": "number", "nullable": True},
         "summary": _ref("TicketSummary")}},

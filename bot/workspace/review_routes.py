@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.faq.flag import flag as flag_message
 from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import faq_store
 from bot.workspace.api import ok, payload
@@ -154,7 +155,7 @@ async def flag(request: Request) -> HTTPResponse:
     use_reply = data.get("use_reply", True)
     if not isinstance(use_reply, bool):
         raise invalid("'use_reply' must be true or false.")
-    item = await _call(request, _review(request).flag, ws.queue, ticket, text,
+    item = await _call(request, flag_message, _review(request), ws.queue, ticket, text,
                        principal(request).name, faq=faq or None, store=faq_store(ws.settings),
                        key=(key or "").strip() or None, note=note, use_reply=use_reply)
     return ok(item, status=201)
@@ -224,8 +225,8 @@ async def train_and_reload(request: Request) -> HTTPResponse:
 
     ws = workspace(request)
     s = ws.settings
-    lock = await ws.call(ws.redis.set, f"{s.queue_prefix}:review:training",
-                         principal(request).name, nx=True, ex=900)
+    training = _review(request).keys.training
+    lock = await ws.call(ws.redis.set, training, principal(request).name, nx=True, ex=900)
     if not lock:
         raise ApiError(409, "conflict", "A training is already running.")
     started = time.monotonic()
@@ -242,7 +243,7 @@ async def train_and_reload(request: Request) -> HTTPResponse:
         raise ApiError(500, "train_failed", "Training failed; run 'carebot train' to see "
                        "why.") from None
     finally:
-        await ws.call(ws.redis.delete, f"{s.queue_prefix}:review:training")
+        await ws.call(ws.redis.delete, training)
     return ok({"model": model.name, "seconds": round(time.monotonic() - started, 1)})
 
 

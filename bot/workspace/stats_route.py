@@ -1,8 +1,9 @@
 """``GET /api/overview``: the supervisor's view of a time window, with alerts on spikes.
 
 Deflection (share of decided messages the bot answered), escalations by reason, queue depth,
-the oldest waiting ticket, recent claim waits, and alerts (``bot.stats.figures``): spikes of messages,
-escalations or one escalation reason against the last 24 hours, and a follower waiting too long.
+the oldest waiting ticket, recent claim waits, and alerts (``bot.stats.figures``): spikes of
+messages, escalations or one escalation reason against the last 24 hours, and a follower waiting
+too long.
 The console polls it for supervisors; ``carebot stats`` prints the same JSON.
 
 Wiring: ``app.blueprint(stats_route.bp)`` in :func:`bot.workspace.app.create_app`, and

@@ -1,10 +1,14 @@
-"""Tickets as the API shows them: a short summary for the queue, the whole ticket for a view."""
+"""Tickets as the API shows them: a short summary for the queue, the whole ticket for a view.
+
+The queue list is built from :class:`bot.queue.TicketSummary` (``AgentQueue.summaries``): Redis
+never sends the transcripts, notes or histories of the listed tickets; a console fetches one
+ticket whole when an agent opens it (``GET /api/tickets/{id}``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.queue import Ticket
+from bot.queue import Ticket, TicketSummary
 
 PREVIEW_CHARS = 280
 
@@ -24,16 +28,9 @@ def tone_summary(tone: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def last_follower_message(ticket: Ticket) -> dict[str, Any] | None:
-    for message in reversed(ticket.transcript):
-        if message.get("role") == "follower":
-            return message
-    return None
-
-
-def summary(ticket: Ticket, now: float) -> dict[str, Any]:
+def summary(row: TicketSummary, now: float) -> dict[str, Any]:
     """One queue row: what is waiting, why, for how long."""
-    last = last_follower_message(ticket)
+    ticket, last = row.ticket, row.last_follower
     text = (last or {}).get("text") or ticket.text
     return {
         "id": ticket.id,
@@ -45,8 +42,8 @@ def summary(ticket: Ticket, now: float) -> dict[str, Any]:
         "reasons": list(ticket.reasons),
         "tone": tone_summary(ticket.tone),
         "preview": text[:PREVIEW_CHARS],
-        "messages": len(ticket.transcript),
-        "notes": len(ticket.notes),
+        "messages": row.messages,
+        "notes": row.notes,
         "escalations": ticket.escalations,
         "enqueued_at": ticket.enqueued_at,
         "updated_at": ticket.updated_at,
@@ -62,5 +59,5 @@ def summary(ticket: Ticket, now: float) -> dict[str, Any]:
 def detail(ticket: Ticket, now: float) -> dict[str, Any]:
     """The whole ticket (transcript, notes, NLU guesses, draft, history) plus its summary."""
     data = ticket.to_dict()
-    data["summary"] = summary(ticket, now)
+    data["summary"] = summary(TicketSummary.of(ticket), now)
     return data

@@ -15,6 +15,7 @@ label. Each template is a pattern of our own; the slot lists are our own words.
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from pathlib import Path
 from typing import Callable
@@ -23,6 +24,16 @@ import yaml
 
 OUT = Path(__file__).resolve().parent / "social.yml"
 SEED = 7
+
+
+def _check_corpus():  # type: ignore[no-untyped-def]
+    """``check_corpus.py`` next to this file (its text normaliser and the tests' held-out probes)."""
+    path = Path(__file__).resolve().parent / "check_corpus.py"
+    spec = importlib.util.spec_from_file_location("check_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 HANDLES = ["@ridgeline", "@RidgelineHelp", "@skyhopair", "@jetwiseair", "@northwindair",
            "@parcelpro", "@swiftpost", "@metrorail", "@cloudnetmobile", "@bluepeakbank",
@@ -343,16 +354,24 @@ def _decorate(text: str, kind: str, rng: random.Random) -> str:
 
 
 def _rows(
-    kind: str, label: str, sarcasm: bool, n: int, make: Callable[[], str], rng: random.Random
+    kind: str,
+    label: str,
+    sarcasm: bool,
+    n: int,
+    make: Callable[[], str],
+    rng: random.Random,
+    seen: set[str],
+    key: Callable[[str], str],
 ) -> list[dict[str, object]]:
-    seen: set[str] = set()
+    """``n`` new rows; ``seen`` holds the normalised texts already used (across every call, plus
+    the tests' held-out probes), so no two rows differ only in case, punctuation or spacing."""
     rows: list[dict[str, object]] = []
     tries = 0
     while len(rows) < n and tries < n * 20:
         tries += 1
         text = _fill(_decorate(make(), kind, rng), rng)
-        if text.lower() not in seen:
-            seen.add(text.lower())
+        if key(text) not in seen:
+            seen.add(key(text))
             rows.append({"text": text, "label": label, "sarcasm": sarcasm})
     return rows
 
@@ -360,23 +379,27 @@ def _rows(
 def generate(seed: int = SEED) -> list[dict[str, object]]:
     rng = random.Random(seed)
     pick = rng.choice
-    rows = []
-    rows += _rows("neutral", "neutral", False, 900, lambda: pick(NEUTRAL_STATEMENTS), rng)
-    rows += _rows("neutral", "neutral", False, 500, lambda: pick(NEUTRAL_QUESTIONS), rng)
-    rows += _rows("neutral", "neutral", False, 700, lambda: pick(NEUTRAL_MORE), rng)
-    rows += _rows("positive", "positive", False, 450, lambda: pick(POSITIVE_MORE), rng)
-    rows += _rows("negative", "negative", False, 800, lambda: pick(NEGATIVE_MORE), rng)
-    rows += _rows("positive", "positive", False, 700, lambda: pick(POSITIVE), rng)
+    checker = _check_corpus()
+    here = Path(__file__).resolve().parent
+    seen: set[str] = set(checker.held_out_phrases(here.parent.parent))
+    key: Callable[[str], str] = checker.normalise
+    rows: list[dict[str, object]] = []
+    rows += _rows("neutral", "neutral", False, 900, lambda: pick(NEUTRAL_STATEMENTS), rng, seen, key)
+    rows += _rows("neutral", "neutral", False, 500, lambda: pick(NEUTRAL_QUESTIONS), rng, seen, key)
+    rows += _rows("neutral", "neutral", False, 700, lambda: pick(NEUTRAL_MORE), rng, seen, key)
+    rows += _rows("positive", "positive", False, 450, lambda: pick(POSITIVE_MORE), rng, seen, key)
+    rows += _rows("negative", "negative", False, 800, lambda: pick(NEGATIVE_MORE), rng, seen, key)
+    rows += _rows("positive", "positive", False, 700, lambda: pick(POSITIVE), rng, seen, key)
     rows += _rows(
         "positive", "positive", False, 250,
-        lambda: pick(SINCERE_FRAMES).replace("{good}", pick(GOOD_SITUATIONS)), rng,
+        lambda: pick(SINCERE_FRAMES).replace("{good}", pick(GOOD_SITUATIONS)), rng, seen, key,
     )  # fmt: skip
-    rows += _rows("negative", "negative", False, 1000, lambda: pick(NEGATIVE), rng)
+    rows += _rows("negative", "negative", False, 1000, lambda: pick(NEGATIVE), rng, seen, key)
     rows += _rows(
         "sarcasm", "negative", True, 600,
-        lambda: pick(SARCASM_FRAMES).replace("{bad}", pick(BAD_SITUATIONS + BAD_MORE)), rng,
+        lambda: pick(SARCASM_FRAMES).replace("{bad}", pick(BAD_SITUATIONS + BAD_MORE)), rng, seen, key,
     )  # fmt: skip
-    rows += _rows("sarcasm", "negative", True, 150, lambda: pick(SARCASM_STANDALONE), rng)
+    rows += _rows("sarcasm", "negative", True, 150, lambda: pick(SARCASM_STANDALONE), rng, seen, key)
     # Emoji-only messages (decide() reads them through the tone scores alone).
     for symbols, label, sarcastic in EMOJI_ONLY:
         rows.append({"text": symbols, "label": label, "sarcasm": sarcastic})

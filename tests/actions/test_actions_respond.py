@@ -15,6 +15,7 @@ from actions.respond import ActionRespond
 from actions.services import Services, reset_services
 from bot.queue import AgentQueue
 from bot.settings import Settings
+from tests.conftest import make_escalation
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = {
@@ -68,7 +69,10 @@ def parse(
 
 
 def tracker(
-    latest: dict[str, Any], sender: str = "follower-1", failures: float = 0, channel: str = "rest"
+    latest: dict[str, Any],
+    sender: str = "rest:follower-1",
+    failures: float = 0,
+    channel: str = "rest",
 ) -> Tracker:
     events = [
         {"event": "user", "text": "hello", "timestamp": 1.0, "input_channel": channel},
@@ -120,6 +124,31 @@ def test_negative_message_escalates_pauses_and_drafts(services: Services) -> Non
     assert ticket.nlu["ranking"][0]["label"] == "faq/shipping_time"
 
 
+def test_the_wait_told_is_the_measured_one_and_the_ticket_says_the_same(
+    services: Services,
+) -> None:
+    assert services.wait_estimate() == services.config.default_wait_minutes * 60  # nothing yet
+    services.redis.lpush(services.queue.keys.waits, 1180, 1210, 1300)  # recent claim waits
+    _, messages = run(tracker(parse("useless, 3 weeks!", "faq/shipping_time", negative=0.98)))
+    assert messages[0]["wait"] == "about 20 minutes"
+    [ticket] = services.queue.list()
+    assert ticket.transcript[-1]["text"] == "Sorry! A teammate will reply within about 20 minutes."
+
+
+def test_the_channel_is_the_conversation_ids_not_the_input_channel(services: Services) -> None:
+    """A conversation id carries its channel; ``input_channel`` (client-supplied on Rasa's stock
+    REST channel) cannot move a REST follower into a WhatsApp follower's ticket."""
+    services.queue.escalate(make_escalation("15550001", channel="whatsapp"))
+    run(tracker(parse("agent please", "ask_for_human"), sender="rest:15550001",
+                channel="whatsapp"))
+    tickets = {(t.channel, t.sender): t for t in services.queue.list()}
+    assert set(tickets) == {("whatsapp", "15550001"), ("rest", "15550001")}
+    assert "agent please" not in [m["text"] for m in tickets["whatsapp", "15550001"].transcript]
+    run(tracker(parse("still me", "ask_for_human"), sender="whatsapp:15550001"))
+    whatsapp = services.queue.get(tickets["whatsapp", "15550001"].id)
+    assert whatsapp.transcript[-1]["text"] == "still me"
+
+
 def test_low_confidence_draft_is_the_faq_answer(services: Services) -> None:
     run(tracker(parse("shipping to the moon?", "faq/shipping_time", conf=0.45)))
     [ticket] = services.queue.list()
@@ -162,7 +191,7 @@ def test_redis_down_spools_and_still_tells_the_follower(tmp_path: Path) -> None:
         assert len(list((tmp_path / "spool").glob("*.json"))) == 1
         # FAQ answers keep flowing while Redis is down
         _, messages = run(
-            tracker(parse("how long does shipping take", "faq/shipping_time"), sender="other")
+            tracker(parse("how long does shipping take", "faq/shipping_time"), sender="rest:other")
         )
         assert [m["response"] for m in messages] == ["utter_faq/shipping_time"]
     finally:

@@ -2,7 +2,8 @@
 
 These train real models (``rasa train nlu`` in a subprocess, the tone model in-process), so they
 take a minute or two on two cores; the metric arithmetic itself is checked in
-``tests/bench/test_bench_metrics.py``. The stock-Rasa baseline runs with one DIET epoch on tiny data.
+``tests/bench/test_bench_metrics.py``. The stock-Rasa baseline runs with one DIET epoch on tiny
+data.
 """
 
 from __future__ import annotations

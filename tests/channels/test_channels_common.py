@@ -11,9 +11,11 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.channels import settings as channel_settings
 from bot.channels.base import neutralise_text
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.settings import ChannelConfigError, MessengerSettings, TelegramSettings
+from bot.settings import ConfigError, reset_settings
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 
@@ -44,6 +46,24 @@ def test_settings_fail_loudly_and_take_credentials() -> None:
     assert MessengerSettings.from_env(
         env={k: v for k, v in env.items() if "BASE" not in k}
     ).api_base == ("https://graph.facebook.com/v19.0")
+
+
+def test_process_settings_fail_loudly_not_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/4")
+    monkeypatch.setenv("CAREBOT_QUEUE_PREFIX", "brand-a")
+    reset_settings()
+    assert channel_settings.redis_url() == "redis://127.0.0.1:6399/4"
+    assert channel_settings.queue_prefix() == "brand-a"
+    monkeypatch.setenv("REDIS_URL", "http://not-redis:6379")
+    reset_settings()
+    try:
+        for helper in (channel_settings.redis_url, channel_settings.queue_prefix,
+                       channel_settings.spool_dir):
+            with pytest.raises(ConfigError, match="REDIS_URL"):
+                helper()
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 def test_deduplicator(

@@ -51,7 +51,7 @@ def test_round_trip_text(env: Env) -> None:
     [msg] = env.messages
     assert (msg.text, msg.sender_id, msg.input_channel) == (
         "do you ship to Chile?",
-        "5378146275",
+        "instagram:5378146275",
         "instagram",
     )
     assert msg.metadata == {"channel": "instagram", "message_id": "aWdfZAG1", "attachments": []}
@@ -115,7 +115,7 @@ def test_story_mention_image_reaction_and_unsupported(env: Env) -> None:
 async def _emoji_reply(message: UserMessage) -> None:
     # 999 characters but 1299 UTF-8 bytes: over Instagram's 1000-byte limit
     text = " ".join(["gracias \U0001f64f"] * 100)
-    await message.output_channel.send_text_message(message.sender_id, text)
+    await message.output_channel.send_response(message.sender_id, {"text": text})
 
 
 def test_long_reply_split_by_bytes(make_env: Callable[..., Env]) -> None:
@@ -134,8 +134,8 @@ async def _buttons(message: UserMessage) -> None:
         {"title": "Track my order", "payload": "/track"},
         {"title": "Returns", "payload": ""},
     ]
-    await message.output_channel.send_text_with_buttons(
-        message.sender_id, "How can I help?", buttons
+    await message.output_channel.send_response(
+        message.sender_id, {"text": "How can I help?", "buttons": buttons}
     )
 
 

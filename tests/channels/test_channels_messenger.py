@@ -62,7 +62,7 @@ def test_round_trip_text(env: Env) -> None:
     env.app.drain()
     [msg] = env.messages
     assert msg.text == "Where is my order?"
-    assert msg.sender_id == "6254881731"
+    assert msg.sender_id == "messenger:6254881731"
     assert msg.input_channel == "messenger"
     assert msg.metadata == {"channel": "messenger", "message_id": "m_AG5Hz2U", "attachments": []}
     assert reply.query["access_token"] == "test-token"
@@ -155,7 +155,9 @@ def test_slash_commands_are_neutralised(env: Env) -> None:
 async def _reply_with_buttons(message: UserMessage) -> None:
     count = int(message.text)
     buttons = [{"title": f"Option {i}", "payload": f'/choose{{"i": {i}}}'} for i in range(count)]
-    await message.output_channel.send_text_with_buttons(message.sender_id, "Pick one:", buttons)
+    await message.output_channel.send_response(
+        message.sender_id, {"text": "Pick one:", "buttons": buttons}
+    )
 
 
 def test_quick_replies_native_and_fallback(make_env: Callable[..., Env]) -> None:
@@ -176,7 +178,7 @@ def test_quick_replies_native_and_fallback(make_env: Callable[..., Env]) -> None
 async def _long_reply(message: UserMessage) -> None:
     paragraph = "Our returns window is thirty days from delivery. " * 15
     text = "\n\n".join(paragraph.strip() for _ in range(6))  # ~4500 characters
-    await message.output_channel.send_text_message(message.sender_id, text)
+    await message.output_channel.send_response(message.sender_id, {"text": text})
 
 
 def test_long_reply_split_within_limit(make_env: Callable[..., Env]) -> None:

@@ -1,4 +1,4 @@
-"""Outbound delivery: splitting, retries, rate limits, failure recording and the agent registry."""
+"""Outbound delivery: splitting, retries, rate limits, failure recording, blocking sends."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ import pytest
 import redis
 import requests
 
-from bot.channels import registry
 from bot.channels.failures import record_failure, spool_path
 from bot.channels.idempotency import Deduplicator
 from bot.channels.messenger import MessengerInput
 from bot.channels.outbound import DeliveryFailed, SendClient, split_message, utf8_len
-from bot.channels.settings import ChannelConfigError, MessengerSettings
-from bot.channels.telegram import telegram_throttle
+from bot.channels.settings import MessengerSettings, TelegramSettings
+from bot.channels.telegram import TelegramOutput, telegram_throttle
 from bot.channels.x import x_throttle
 from bot.queue import AgentQueue, Ticket
 from tests.fakes.fixtures import APP_SECRET, VERIFY_TOKEN, fast_client
@@ -292,7 +291,7 @@ def test_record_failure_returns_ticket_id(channel_env: Path, redis_client: redis
     assert ticket_id and AgentQueue(redis_client).get(ticket_id).sender == "77"
 
 
-# --- agent replies through the registry ----------------------------------------------------------
+# --- blocking sends ----------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -302,17 +301,16 @@ def telegram_fake() -> Iterator[FakePlatform]:
     fake.stop()
 
 
-def test_registry_send_text(
-    channel_env: Path,
-    telegram_fake: FakePlatform,
-    monkeypatch: pytest.MonkeyPatch,
-    redis_client: redis.Redis,
+def test_deliver_sync_sends_natively_and_raises_when_refused(
+    channel_env: Path, telegram_fake: FakePlatform, redis_client: redis.Redis
 ) -> None:
     fake = telegram_fake
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.creds.token)
-    monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", "abc")
-    monkeypatch.setenv("TELEGRAM_API_BASE", fake.api_base)
-    registry.send_text("telegram", "5", "Hi, Ana from support here", [{"title": "Thanks"}])
+    settings = TelegramSettings.from_env(
+        env={}, overrides={"bot_token": fake.creds.token, "secret_token": "abc",
+                           "api_base": fake.api_base},
+    )
+    output = TelegramOutput(settings, fast_client("telegram"))
+    output.deliver_sync("5", "Hi, Ana from support here", [{"title": "Thanks"}])
     [sent] = fake.wait_for(1)
     assert sent.json["text"] == "Hi, Ana from support here"
     assert sent.json["reply_markup"]["inline_keyboard"] == [
@@ -320,13 +318,8 @@ def test_registry_send_text(
     ]
     fake.fail_next(1, status=403)
     with pytest.raises(DeliveryFailed):
-        registry.send_text("telegram", "5", "are you there?")
-    with pytest.raises(registry.UnknownChannel):
-        registry.send_text("rest", "5", "hi")
-    monkeypatch.delenv("TELEGRAM_SECRET_TOKEN")
-    registry.reset()
-    with pytest.raises(ChannelConfigError, match="TELEGRAM_SECRET_TOKEN is not set"):
-        registry.send_text("telegram", "5", "hi")
+        output.deliver_sync("5", "are you there?")
+    assert AgentQueue(redis_client).list(None) == []  # deliver_sync raises; it records nothing
 
 
 def test_spooled_failure_reaches_the_queue_when_redis_returns(

@@ -60,7 +60,7 @@ def test_round_trip_text(env: Env) -> None:
     [msg] = env.messages
     assert (msg.text, msg.sender_id, msg.input_channel) == (
         "¿Hacen envíos a Chile?",
-        str(CHAT),
+        f"telegram:{CHAT}",
         "telegram",
     )
     assert msg.metadata == {
@@ -195,19 +195,21 @@ def test_non_text_messages(env: Env) -> None:
 
 async def _reply(message: UserMessage) -> None:
     if message.text == "photo":
-        await message.output_channel.send_image_url(
-            message.sender_id, "https://cdn.example.com/a.jpg"
+        await message.output_channel.send_response(
+            message.sender_id, {"image": "https://cdn.example.com/a.jpg"}
         )
     elif message.text == "long":
         # 3000 emoji: 3000 code points but 6000 UTF-16 units (Telegram's measure)
         text = " ".join(["\U0001f4e6" * 10] * 300)
-        await message.output_channel.send_text_message(message.sender_id, text)
+        await message.output_channel.send_response(message.sender_id, {"text": text})
     else:
         buttons = [
             {"title": "Track my order", "payload": "/track"},
             {"title": "Size guide", "url": "https://example.com/sizes"},
         ]
-        await message.output_channel.send_text_with_buttons(message.sender_id, "Choose:", buttons)
+        await message.output_channel.send_response(
+            message.sender_id, {"text": "Choose:", "buttons": buttons}
+        )
 
 
 def test_inline_keyboard_and_callback(make_env: Callable[..., Env]) -> None:

@@ -58,7 +58,11 @@ def test_round_trip_text(env: Env) -> None:
     [reply] = env.fake.wait_for(1)
     env.app.drain()
     [msg] = env.messages
-    assert (msg.text, msg.sender_id, msg.input_channel) == ("my parcel is late", WA_ID, "whatsapp")
+    assert (msg.text, msg.sender_id, msg.input_channel) == (
+        "my parcel is late",
+        f"whatsapp:{WA_ID}",
+        "whatsapp",
+    )
     assert msg.metadata == {"channel": "whatsapp", "message_id": wamid, "attachments": []}
     assert reply.path == f"/v19.0/{env.pnid}/messages"
     assert reply.headers["authorization"] == "Bearer test-token"
@@ -151,7 +155,9 @@ def test_slash_restart_neutralised(env: Env) -> None:
 async def _buttons(message: UserMessage) -> None:
     count = int(message.text)
     buttons = [{"title": f"Choice {i}", "payload": f"/pick{i}"} for i in range(count)]
-    await message.output_channel.send_text_with_buttons(message.sender_id, "Which one?", buttons)
+    await message.output_channel.send_response(
+        message.sender_id, {"text": "Which one?", "buttons": buttons}
+    )
 
 
 def test_reply_buttons_native_up_to_three(make_env: Callable[..., Env]) -> None:
@@ -181,11 +187,11 @@ def test_reply_buttons_native_up_to_three(make_env: Callable[..., Env]) -> None:
 async def _long(message: UserMessage) -> None:
     text = ("Refunds go back to the original payment method within 5 business days. " * 80).strip()
     if message.text == "buttons":
-        await message.output_channel.send_text_with_buttons(
-            message.sender_id, text, [{"title": "Yes"}, {"title": "No"}]
+        await message.output_channel.send_response(
+            message.sender_id, {"text": text, "buttons": [{"title": "Yes"}, {"title": "No"}]}
         )
     else:
-        await message.output_channel.send_text_message(message.sender_id, text)
+        await message.output_channel.send_response(message.sender_id, {"text": text})
 
 
 def test_long_reply_split(make_env: Callable[..., Env]) -> None:

@@ -76,7 +76,7 @@ def test_round_trip_with_oauth(env: Env) -> None:
     [msg] = env.messages
     assert (msg.text, msg.sender_id, msg.input_channel) == (
         "is the store open on Sunday?",
-        FOLLOWER,
+        f"x:{FOLLOWER}",
         "x",
     )
     assert msg.metadata == {"channel": "x", "message_id": "1494419323846303748", "attachments": []}
@@ -143,16 +143,16 @@ def test_photo_attachment_and_slash(env: Env) -> None:
 
 async def _reply(message: UserMessage) -> None:
     if message.text == "photo":  # the v2 DM API cannot take an image by URL: sent as a link
-        await message.output_channel.send_image_url(
-            message.sender_id, "https://cdn.example.com/a.jpg"
+        await message.output_channel.send_response(
+            message.sender_id, {"image": "https://cdn.example.com/a.jpg"}
         )
     elif message.text == "long":
         text = "\n\n".join(["A paragraph about warranty terms that goes on. " * 30] * 10)
-        await message.output_channel.send_text_message(message.sender_id, text)
+        await message.output_channel.send_response(message.sender_id, {"text": text})
     else:
         buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-        await message.output_channel.send_text_with_buttons(
-            message.sender_id, "Did that help?", buttons
+        await message.output_channel.send_response(
+            message.sender_id, {"text": "Did that help?", "buttons": buttons}
         )
 
 

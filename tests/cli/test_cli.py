@@ -96,3 +96,24 @@ def test_bad_environment_is_reported_not_a_traceback() -> None:
     done = carebot("queue", "list", env={"CAREBOT_RASA_PORT": "nope"})
     assert done.returncode == 2
     assert "CAREBOT_RASA_PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_conversations_expire_legacy_gives_old_trackers_an_expiry(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    """Trackers saved before conversation ids carried their channel never expire; the upgrade
+    command gives them the conversation TTL (or deletes them) and leaves the others alone."""
+    redis_client.set("tracker:15550001", "{}")  # before the upgrade: no expiry
+    redis_client.set("tracker:whatsapp:15550001", "{}", ex=3600)  # after: record_exp
+    redis_client.set("carebot:open", "x")  # not a tracker
+    env = {"REDIS_URL": redis_url, "CAREBOT_CONVERSATION_TTL_DAYS": "30"}
+    done = carebot("conversations", "expire-legacy", env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 conversations looked at; 1 from before the upgrade" in done.stdout
+    assert 29 * 86400 < redis_client.ttl("tracker:15550001") <= 30 * 86400
+    assert redis_client.ttl("tracker:whatsapp:15550001") <= 3600
+    assert redis_client.ttl("carebot:open") == -1
+    redis_client.set("tracker:ana", "{}")
+    done = carebot("conversations", "expire-legacy", "--delete", env=env)
+    assert done.returncode == 0 and "1 from before the upgrade deleted" in done.stdout
+    assert not redis_client.exists("tracker:ana") and redis_client.exists("tracker:15550001")

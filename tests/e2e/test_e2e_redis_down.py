@@ -5,7 +5,6 @@ escalation reaches the queue (the runner's sweeper delivers it)."""
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -47,26 +46,38 @@ def private_stack(tmp_path: Path) -> Iterator[tuple[Settings, EmbeddedRedis]]:
         server.stop()
 
 
-def _say(settings: Settings, sender: str, text: str) -> list[str]:
-    response = requests.post(
-        f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text},
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return [m.get("text", "") for m in response.json()]
+class Follower:
+    """A REST follower: the first message gets the server-issued id and token."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook"
+        self.sender = ""
+        self.token = ""
+
+    def say(self, text: str) -> list[str]:
+        body, headers = {"message": text}, {}
+        if self.sender:
+            body["sender"], headers["X-Carebot-Token"] = self.sender, self.token
+        response = requests.post(self.url, json=body, headers=headers, timeout=60)
+        assert response.status_code == 200, response.text
+        if not self.sender:
+            self.sender = response.headers["X-Carebot-Sender"]
+            self.token = response.headers["X-Carebot-Token"]
+        return [m.get("text", "") for m in response.json()]
 
 
 def test_redis_down_then_up(private_stack: tuple[Settings, EmbeddedRedis]) -> None:
     settings, server = private_stack
-    follower = "down-" + uuid.uuid4().hex[:8]
-    assert "business days" in _say(settings, follower, "how long does standard shipping take")[0]
+    follower = Follower(settings)
+    assert "business days" in follower.say("how long does standard shipping take")[0]
 
     server.stop()
-    # the bot keeps answering FAQs without Redis
-    assert "business days" in _say(settings, follower, "how long does delivery usually take")[0]
+    # the bot keeps answering FAQs without Redis, to followers old and new (tokens need no Redis
+    # once the server knows its secret)
+    assert "business days" in follower.say("how long does delivery usually take")[0]
+    assert "business days" in Follower(settings).say("how long does delivery usually take")[0]
     # an escalation is kept locally and the follower is still told a person will reply
-    [handoff] = _say(settings, follower, "this is a joke, my parcel is lost and nobody answers")
+    [handoff] = follower.say("this is a joke, my parcel is lost and nobody answers")
     assert "teammate" in handoff
     spooled = list(settings.spool_dir.glob("*.json"))
     assert len(spooled) == 1
@@ -74,9 +85,10 @@ def test_redis_down_then_up(private_stack: tuple[Settings, EmbeddedRedis]) -> No
     server.start()
     queue = AgentQueue(redis.Redis.from_url(settings.redis_url, decode_responses=True))
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not queue.open_ticket_id("rest", follower):
+    who = follower.sender.removeprefix("rest:")
+    while time.monotonic() < deadline and not queue.open_ticket_id("rest", who):
         time.sleep(0.5)
-    ticket_id = queue.open_ticket_id("rest", follower)
+    ticket_id = queue.open_ticket_id("rest", who)
     assert ticket_id, "the spooled escalation never reached the queue"
     ticket = queue.get(ticket_id)
     assert {"negative_tone"} <= set(ticket.reasons) or "complex_topic" in ticket.reasons

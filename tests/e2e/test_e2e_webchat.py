@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Any
 
 import redis
@@ -14,15 +13,18 @@ from bot.queue import AgentQueue
 from tests.stack import Stack
 
 
-def _chat(port: int, session: str, messages: list[str], wait: float = 15.0) -> list[str]:
-    """A follower's browser, speaking socket.io (long-polling transport) to Rasa."""
+def _chat(port: int, messages: list[str], wait: float = 15.0) -> tuple[str, list[str]]:
+    """A follower's browser, speaking socket.io (long-polling transport) to Rasa: the session
+    the server issued, and the replies."""
     client = socketio.Client()
     received: list[str] = []
     confirmed = threading.Event()
     got = threading.Event()
+    session: dict[str, str] = {}
 
     @client.on("session_confirm")
     def on_confirm(data: Any) -> None:
+        session.update(data)
         confirmed.set()
 
     @client.on("bot_uttered")
@@ -32,15 +34,16 @@ def _chat(port: int, session: str, messages: list[str], wait: float = 15.0) -> l
 
     client.connect(f"http://localhost:{port}", socketio_path="/socket.io", transports=["polling"])
     try:
-        client.emit("session_request", {"session_id": session})
+        client.emit("session_request", {})
         assert confirmed.wait(wait), "no session_confirm"
+        assert session["session_id"].startswith("socketio:") and session["token"]
         for message in messages:
             got.clear()
-            client.emit("user_uttered", {"message": message, "session_id": session})
+            client.emit("user_uttered", {"message": message})
             assert got.wait(wait), f"no reply to {message!r}"
     finally:
         client.disconnect()
-    return received
+    return session["session_id"], received
 
 
 def test_page_is_served_with_the_rasa_port(stack: Stack) -> None:
@@ -54,14 +57,13 @@ def test_page_is_served_with_the_rasa_port(stack: Stack) -> None:
 
 
 def test_socketio_answers_and_hands_over(stack: Stack, redis_client: redis.Redis) -> None:
-    session = uuid.uuid4().hex
-    replies = _chat(
+    session, replies = _chat(
         stack.settings.rasa_port,
-        session,
         ["what are your opening hours on sunday", "can i talk to someone from your team please"],
     )
     assert "11am" in replies[0]
     assert "teammate" in replies[1]
-    ticket_id = AgentQueue(redis_client).open_ticket_id("socketio", session)
+    platform_id = session.removeprefix("socketio:")
+    ticket_id = AgentQueue(redis_client).open_ticket_id("socketio", platform_id)
     assert ticket_id is not None
     assert AgentQueue(redis_client).get(ticket_id).reasons == ["asked_for_human"]

@@ -15,10 +15,10 @@ import pytest
 import redis
 from rasa.core.channels.channel import InputChannel
 
-from bot.channels import registry
 from bot.channels.base import WebhookInput
 from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.outbound import SendClient
+from bot.settings import reset_settings
 from tests.fakes.channel_env import APP_SECRET, VERIFY_TOKEN, ChannelEnv
 from tests.fakes.live_app import FakeAgent, LiveApp, Reply, echo_reply
 from tests.fakes.platforms import Credentials, FakePlatform
@@ -35,9 +35,9 @@ def channel_env(
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CAREBOT_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("CAREBOT_QUEUE_PREFIX", raising=False)
-    registry.reset()
+    reset_settings()
     yield tmp_path / "var" / "spool"
-    registry.reset()
+    reset_settings()
 
 
 @pytest.fixture

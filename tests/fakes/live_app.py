@@ -30,9 +30,12 @@ def free_port() -> int:
 
 
 async def echo_reply(message: UserMessage) -> None:
-    """Default bot behaviour: answer "you said: <text>" through the message's output channel."""
+    """Default bot behaviour: answer "you said: <text>" through the message's output channel,
+    addressed to the conversation as Rasa does (``send_response(tracker.sender_id, …)``)."""
     assert message.output_channel is not None
-    await message.output_channel.send_text_message(message.sender_id, f"you said: {message.text}")
+    await message.output_channel.send_response(
+        message.sender_id, {"text": f"you said: {message.text}"}
+    )
 
 
 class FakeAgent:

@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from bot.cli import faq as cli
+from bot.faq.flag import flag, reply_to
 from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import FaqStore
 from bot.faq.suggest import collect, suggest
@@ -231,7 +232,8 @@ def test_agents_flag_messages_into_the_same_review_list(
     )
     t2 = escalated(q, "do you sell gift wrap", ["Yes, $5 at checkout."], reasons=["sarcasm"])
     open_t = escalated(q, "how long does shipping take", [], outcome="open")
-    flagged = review.flag(
+    flagged = flag(
+        review,
         q,
         t1,
         "hey when does my order get here if i order now",
@@ -241,16 +243,16 @@ def test_agents_flag_messages_into_the_same_review_list(
     )
     assert flagged["kind"] == "examples" and flagged["key"] == "shipping_time"
     assert flagged["messages"][0]["flagged_by"] == "ana" and flagged["source"] == "flag"
-    new = review.flag(q, t2, "do you sell gift wrap", "ana", store=store)
+    new = flag(review, q, t2, "do you sell gift wrap", "ana", store=store)
     assert new["kind"] == "new_faq" and new["answer"] == "Yes, $5 at checkout."
     with pytest.raises(ReviewError, match="already"):
-        review.flag(q, t2, "do you sell gift wrap", "bob", store=store)
+        flag(review, q, t2, "do you sell gift wrap", "bob", store=store)
     with pytest.raises(ReviewError, match="is queued: flag messages of claimed or resolved"):
-        review.flag(q, open_t, "how long does shipping take", "ana", faq="shipping_time")
+        flag(review, q, open_t, "how long does shipping take", "ana", faq="shipping_time")
     with pytest.raises(ReviewError, match="no follower message"):
-        review.flag(q, t1, "something else", "ana", faq="shipping_time")
+        flag(review, q, t1, "something else", "ana", faq="shipping_time")
     with pytest.raises(ReviewError, match="no FAQ 'nope_nope'"):
-        review.flag(q, t2, "do you sell gift wrap", "ana", faq="nope_nope", store=store)
+        flag(review, q, t2, "do you sell gift wrap", "ana", faq="nope_nope", store=store)
     # suggestions for the same FAQ join the flagged proposal
     for text in SHIPPING_QUESTIONS:
         escalated(q, text, [SHIP])
@@ -342,8 +344,6 @@ def test_review_needs_a_trainer_once_accounts_exist(
 def test_flag_on_a_claimed_conversation_with_a_key_a_note_and_no_reply_as_answer(
     home: Path, q: AgentQueue, review: ReviewStore
 ) -> None:
-    from bot.faq.flag import reply_to
-
     store = FaqStore(home)
     tid = escalated(q, "do you sell gift wrap", [], outcome="open", sender="f-gift")
     q.claim(tid, "ana")
@@ -355,7 +355,7 @@ def test_flag_on_a_claimed_conversation_with_a_key_a_note_and_no_reply_as_answer
     assert reply_to(ticket.transcript, "and for gift cards?") is None  # not answered yet
     assert reply_to(ticket.transcript, "something else") is None
     # claimed (someone answered it): flaggable; the agent's reply to it is the proposed answer
-    new = review.flag(q, tid, "do you sell gift wrap", "bob", store=store, key="gift_wrap",
+    new = flag(review, q, tid, "do you sell gift wrap", "bob", store=store, key="gift_wrap",
                       note="  asked   twice this week ")
     assert new["kind"] == "new_faq" and new["key"] == "gift_wrap"
     assert new["answer"] == "Yes, $5 at checkout."
@@ -366,14 +366,14 @@ def test_flag_on_a_claimed_conversation_with_a_key_a_note_and_no_reply_as_answer
         "Yes, $5 at checkout."]
     # use_reply=False: the trainer writes the answer
     t2 = escalated(q, "can i pay in instalments", ["Yes, with Klarna."])
-    bare = review.flag(q, t2, "can i pay in instalments", "ana", store=store, use_reply=False)
+    bare = flag(review, q, t2, "can i pay in instalments", "ana", store=store, use_reply=False)
     assert bare["answer"] == "" and bare["answer_source"] == ""
     assert bare["messages"][0]["replies"] == ["Yes, with Klarna."]
     with pytest.raises(ReviewError, match="exists already"):
-        review.flag(q, t2, "can i pay in instalments", "ana", store=store, key="payment_methods")
+        flag(review, q, t2, "can i pay in instalments", "ana", store=store, key="payment_methods")
     with pytest.raises(ReviewError, match="not both"):
-        review.flag(q, t2, "can i pay in instalments", "ana", store=store,
+        flag(review, q, t2, "can i pay in instalments", "ana", store=store,
                     faq="payment_methods", key="instalments")
     with pytest.raises(ReviewError, match="longer than 500"):
-        review.flag(q, t2, "can i pay in instalments", "ana", store=store, note="n" * 501)
+        flag(review, q, t2, "can i pay in instalments", "ana", store=store, note="n" * 501)
     assert len(review.list("pending")) == 2

@@ -65,6 +65,43 @@ def test_progress_follows_rasa_log(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (tmp_path / "log.txt").read_text().count("\n") == len(lines)
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_one_bar_that_ends_at_100(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = (
+        "import time\n"
+        "print(\"Starting to train component 'ToneScorer'.\", flush=True); time.sleep(0.6)\n"
+        "print(\"Your Rasa model is trained and saved at 'x'.\", flush=True)\n"
+    )
+    out = _Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    code, _, trained = training._run_with_progress(
+        [sys.executable, "-c", script], tmp_path, tmp_path / "log.txt", {"ToneScorer": 1.0}
+    )
+    assert code == 0 and trained == ["ToneScorer"]
+    frames = [f.strip() for f in out.getvalue().split("\r") if f.strip()]
+    assert any("training ToneScorer" in f for f in frames)  # redrawn while the step ran
+    assert frames[-1].startswith("[" + "#" * 30 + "] 100%") and frames[-1].endswith("done")
+    assert out.getvalue().endswith("\n") and out.getvalue().count("\n") == 1  # one line
+
+
+def test_a_failed_training_does_not_show_100(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    code, _, _ = training._run_with_progress(
+        [sys.executable, "-c", "raise SystemExit(3)"], tmp_path, tmp_path / "log.txt", {}
+    )
+    last = [f.strip() for f in out.getvalue().split("\r") if f.strip()][-1]
+    assert code == 3 and "100%" not in last and last.endswith("FAILED")
+
+
 def _authorised(header: str, secret: str) -> bool:
     """Rasa's JWT check (``--jwt-secret``): a Bearer JWT signed with the token, admin role."""
     scheme, _, token = header.partition(" ")

@@ -1,6 +1,7 @@
-"""The NumPy sentence encoder: WordPiece tokenisation, safetensors reading, the BERT forward pass
-and how the classifier finds (or refuses) an encoder. A tiny random BERT written to a temp dir
-stands in for all-MiniLM-L6-v2, so these tests need no installed weights."""
+"""The NumPy sentence encoder: its use of the model's tokenizer and weight files, the BERT forward
+pass and how the classifier finds (or refuses) an encoder. A tiny random BERT written to a temp
+dir stands in for all-MiniLM-L6-v2, so these tests need no installed weights (the real model is
+compared with its reference implementation in ``test_minilm_reference.py``)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from safetensors.numpy import save_file
+from tokenizers.implementations import BertWordPieceTokenizer
 
 from bot.nlu.encoder.minilm import (
+    DEFAULT_MAX_LENGTH,
     EncoderUnavailable,
     SentenceEncoder,
     WordPieceTokenizer,
     dense_features,
     locate_model,
-    read_safetensors,
+    max_sequence_length,
+    read_weights,
 )
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "!", "cafe", "where",
@@ -24,17 +29,8 @@ VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "!", "cafe
 
 
 def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
-    header: dict[str, object] = {}
-    blobs: list[bytes] = []
-    offset = 0
-    for name, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    encoded = json.dumps(header).encode()
-    path.write_bytes(len(encoded).to_bytes(8, "little") + encoded + b"".join(blobs))
+    save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
+              str(path))
 
 
 def tiny_bert(directory: Path, dim: int = 8, layers: int = 2, heads: int = 2) -> Path:
@@ -63,11 +59,9 @@ def tiny_bert(directory: Path, dim: int = 8, layers: int = 2, heads: int = 2) ->
             w[p + norm + ".bias"] = np.zeros(dim)
     directory.mkdir(parents=True, exist_ok=True)
     write_safetensors(directory / "model.safetensors", w)
-    tokenizer = {
-        "normalizer": {"type": "BertNormalizer", "lowercase": True},
-        "model": {"type": "WordPiece", "vocab": {t: i for i, t in enumerate(VOCAB)}},
-    }
-    (directory / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False))
+    BertWordPieceTokenizer({t: i for i, t in enumerate(VOCAB)}, lowercase=True).save(
+        str(directory / "tokenizer.json")
+    )
     (directory / "config.json").write_text(json.dumps({"num_attention_heads": heads}))
     return directory
 
@@ -78,33 +72,47 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wordpiece_splits_words_into_known_pieces() -> None:
-    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)})
+    tok = WordPieceTokenizer.from_vocabulary({t: i for i, t in enumerate(VOCAB)})
     pieces = [VOCAB[i] for i in tok.encode("Unaffable!")]
     assert pieces == ["[CLS]", "un", "##aff", "##able", "!", "[SEP]"]
 
 
 def test_wordpiece_lowercases_strips_accents_and_splits_cjk() -> None:
-    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)})
+    tok = WordPieceTokenizer.from_vocabulary({t: i for i, t in enumerate(VOCAB)})
     assert [VOCAB[i] for i in tok.encode("CAFÉ,北京?")] == [
         "[CLS]", "cafe", ",", "北", "京", "?", "[SEP]"
     ]
 
 
 def test_wordpiece_unknown_and_overlong_words_become_unk() -> None:
-    tok = WordPieceTokenizer({t: i for i, t in enumerate(VOCAB)}, max_length=6)
+    tok = WordPieceTokenizer.from_vocabulary({t: i for i, t in enumerate(VOCAB)}, max_length=6)
     assert [VOCAB[i] for i in tok.encode("unzzz card")] == ["[CLS]", "[UNK]", "card", "[SEP]"]
     assert [VOCAB[i] for i in tok.encode("un" * 60)] == ["[CLS]", "[UNK]", "[SEP]"]
     assert len(tok.encode("card " * 20)) == 6  # truncated to max_length, [SEP] kept last
     assert VOCAB[tok.encode("card " * 20)[-1]] == "[SEP]"
 
 
-def test_safetensors_round_trip(tmp_path: Path) -> None:
-    arrays = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(4, np.float32)}
-    write_safetensors(tmp_path / "x.safetensors", arrays)
-    back = read_safetensors(tmp_path / "x.safetensors")
-    assert set(back) == {"a", "b"}
-    np.testing.assert_array_equal(back["a"], arrays["a"])
-    np.testing.assert_array_equal(back["b"], arrays["b"])
+def test_weights_are_float32_and_unreadable_files_refused(tmp_path: Path) -> None:
+    save_file({"a": np.arange(6, dtype=np.float16).reshape(2, 3)}, str(tmp_path / "x.safetensors"))
+    back = read_weights(tmp_path / "x.safetensors")
+    assert back["a"].dtype == np.float32
+    np.testing.assert_array_equal(back["a"], np.arange(6).reshape(2, 3))
+    (tmp_path / "bad.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json")
+    with pytest.raises(EncoderUnavailable, match="unreadable weights"):
+        read_weights(tmp_path / "bad.safetensors")
+
+
+def test_sequence_length_follows_the_sentence_transformers_config(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    assert max_sequence_length(tmp_path) == DEFAULT_MAX_LENGTH  # no config: 128
+    (tmp_path / "sentence_bert_config.json").write_text('{"max_seq_length": 7}')
+    assert max_sequence_length(tmp_path) == 7
+    assert SentenceEncoder(model_dir).tokenizer.max_length == DEFAULT_MAX_LENGTH
+    (tmp_path / "tok").mkdir()
+    (tmp_path / "tok" / "tokenizer.json").write_text("{}")
+    with pytest.raises(EncoderUnavailable, match="not a tokenizer"):
+        WordPieceTokenizer.from_file(tmp_path / "tok" / "tokenizer.json")
 
 
 def test_encoder_rows_are_unit_length_and_independent_of_batching(model_dir: Path) -> None:

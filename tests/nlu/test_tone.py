@@ -21,11 +21,11 @@ from bench.tone_bench import clean_text
 from bench.tone_train import train_tone_model
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import decide
+from bot.escalation.reasons import TONE, Reason
 from bot.nlu.tone.features import N_FEATURES, default_lexicon
 from bot.nlu.tone.model import ToneModel, load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
-TONE_REASONS = {"negative_tone", "sarcasm"}
 
 # -- cues and features ----------------------------------------------------------------------
 
@@ -145,11 +145,11 @@ def shipped() -> tuple[ToneModel, EscalationConfig, set[str]]:
     return model, config, corpus
 
 
-def _tone_reasons(shipped: Any, text: str) -> set[str]:
+def _tone_reasons(shipped: Any, text: str) -> set[Reason]:
     model, config, corpus = shipped
     assert text.lower() not in corpus, f"{text!r} is a training row: pick an unseen phrasing"
     decision = decide({"text": text, "tone": model.score(text)}, config)
-    return set(decision.reasons) & TONE_REASONS
+    return set(decision.reasons) & TONE
 
 
 MUST_ESCALATE = [

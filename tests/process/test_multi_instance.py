@@ -1,9 +1,10 @@
-"""Two real bot instances (Rasa + action server each) on one Redis, behind the local proxy.
+"""Two real bot instances (Rasa + action server each) on one Redis, behind Debian's nginx with
+production's routing (``scripts/render-nginx-conf``: sticky by sender).
 
 ``carebot run`` with ``CAREBOT_INSTANCES=2`` on test ports: many followers talk at once, each
 message may land on either instance; every conversation's tracker (read back through the HTTP
 API) must hold exactly the messages sent, in order, and every escalated conversation exactly one
-ticket. Ports: ``CAREBOT_TEST_MULTI_PORT`` (proxy, default 16305; instances +1, +2) and
+ticket. Ports: ``CAREBOT_TEST_MULTI_PORT`` (nginx, default 16305; instances +1, +2) and
 ``CAREBOT_TEST_MULTI_ACTIONS_PORT`` (default 16355; action servers +1, +2).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import uuid
 from collections import Counter
@@ -51,6 +53,16 @@ def handoff(reply: dict[str, Any]) -> bool:
     return any(mark in str(reply.get("text", "")) for mark in HANDOFF_MARK)
 
 
+TOKENS: dict[str, str] = {}  # conversation id -> the token the server issued with it
+
+
+def post(session: Any, url: str, sender: str, text: str) -> list[dict[str, Any]]:
+    res = session.post(url, json={"sender": sender, "message": text},
+                       headers={"X-Carebot-Token": TOKENS[sender]}, timeout=60)
+    assert res.status_code == 200, res.text
+    return list(res.json())
+
+
 class Multi:
     def __init__(self, settings: Settings, runner: Runner) -> None:
         self.settings = settings
@@ -58,19 +70,38 @@ class Multi:
         self.base = f"http://127.0.0.1:{settings.rasa_port}"
         self.rest = f"{self.base}/webhooks/rest/webhook"
 
+    def sender(self) -> str:
+        """A new REST follower: the conversation id the server issued (its token kept here)."""
+        res = requests.post(f"{self.base}/webhooks/rest/session", timeout=60)
+        assert res.status_code == 201, res.text
+        data = res.json()
+        TOKENS[data["sender"]] = data["token"]
+        return str(data["sender"])
+
     def say(self, session: requests.Session, sender: str, text: str) -> list[dict[str, Any]]:
-        res = session.post(self.rest, json={"sender": sender, "message": text}, timeout=60)
-        assert res.status_code == 200, res.text
-        return list(res.json())
+        return post(session, self.rest, sender, text)
 
     def user_texts(self, sender: str) -> list[str]:
-        res = requests.get(f"{self.base}/conversations/{sender}/tracker", timeout=30,
-                           headers=auth_headers(self.settings.rasa_api_token()))
+        """The tracker, read through nginx's internal API port (``CAREBOT_RASA_URL``)."""
+        res = requests.get(f"{self.settings.rasa_url}/conversations/{sender}/tracker",
+                           timeout=30, headers=auth_headers(self.settings.rasa_api_token()))
         assert res.status_code == 200, res.text
         return [e["text"] for e in res.json()["events"] if e["event"] == "user"]
 
-    def status(self) -> dict[str, Any]:
-        return dict(requests.get(f"{self.base}/proxy/status", timeout=10).json())
+    def served(self) -> list[list[str]]:
+        """For each REST message nginx forwarded so far: the instances it tried, in order
+        (``upstream.log``: ``$upstream_addr`` lists a retried request's instances)."""
+        log = self.settings.var_dir / "nginx" / "logs" / "upstream.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        tried = []
+        for line in lines:  # "<addr>[, <addr>…] <status> POST /webhooks/rest/webhook"
+            found = re.match(r"^(.*) (\d{3}) POST /webhooks/rest/webhook$", line)
+            if found:
+                tried.append([a.strip() for a in found.group(1).split(",")])
+        return tried
+
+    def instance(self, i: int) -> str:
+        return f"127.0.0.1:{self.settings.rasa_port + i}"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +119,7 @@ def multi(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         "CAREBOT_INSTANCES": "2",
         "CAREBOT_QUEUE_PREFIX": "multi" + uuid.uuid4().hex[:6],
         "CAREBOT_METRICS_TOKEN": "scrape-" + uuid.uuid4().hex[:8],
+        "CAREBOT_RATE_LIMIT_PER_IP": "0",  # every follower here is 127.0.0.1
     }
     settings = Settings.from_env(env)
     runner = Runner(settings, workspace=False)
@@ -118,8 +150,7 @@ def _follower(multi: Multi, sender: str, seed: int) -> tuple[list[str], bool]:
 def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_tickets(
     multi: Multi,
 ) -> None:
-    run = uuid.uuid4().hex[:6]
-    senders = [f"mi-{run}-{i}" for i in range(36)]
+    senders = [multi.sender() for _ in range(36)]
     with ThreadPoolExecutor(max_workers=24) as pool:
         results = list(
             pool.map(lambda a: _follower(multi, *a), [(s, i) for i, s in enumerate(senders)])
@@ -128,13 +159,14 @@ def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_
     for sender, (sent, _) in zip(senders, results, strict=True):
         assert multi.user_texts(sender) == sent, sender
     # both instances served traffic
-    served = [i["requests"] for i in multi.status()["instances"]]
-    assert len(served) == 2 and min(served) > 20, served
+    last = Counter(tried[-1] for tried in multi.served())
+    served = [last[multi.instance(1)], last[multi.instance(2)]]
+    assert min(served) > 20, served
     # one ticket per escalated conversation: no duplicates, none missing
     client = redis.Redis.from_url(multi.settings.redis_url, decode_responses=True)
     prefix = multi.settings.queue_prefix
     created = Counter(
-        json.loads(f["data"])["sender"]
+        "rest:" + json.loads(f["data"])["sender"]
         for _, f in client.xrange(f"{prefix}:events", count=100_000)
         if f["type"] == "escalated"
     )
@@ -147,43 +179,39 @@ def test_two_instances_share_conversations_without_loss_reordering_or_duplicate_
 def _burst(multi: Multi, urls: list[str]) -> None:
     """8 messages of one conversation at once (spread over ``urls``): each stored exactly once,
     each answered by its own action run."""
-    sender = f"burst-{uuid.uuid4().hex[:6]}"
+    sender = multi.sender()
     texts = [*FAQ, "thanks so much for the quick help"]
 
     def send(i: int) -> list[Any]:
-        res = requests.post(
-            urls[i % len(urls)], json={"sender": sender, "message": texts[i]}, timeout=60
-        )
-        assert res.status_code == 200, res.text
-        return list(res.json())
+        return post(requests, urls[i % len(urls)], sender, texts[i])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(pool.map(send, range(len(texts))))
     assert all(replies)
     stored = multi.user_texts(sender)
     assert sorted(stored) == sorted(texts) and len(stored) == len(set(stored))
-    res = requests.get(f"{multi.base}/conversations/{sender}/tracker", timeout=30,
+    res = requests.get(f"{multi.settings.rasa_url}/conversations/{sender}/tracker", timeout=30,
                        headers=auth_headers(multi.settings.rasa_api_token())).json()
     actions = [e["name"] for e in res["events"] if e["event"] == "action"]
     assert actions.count("action_respond") == len(texts)
 
 
-def test_a_burst_in_one_conversation_through_the_proxy(multi: Multi) -> None:
+def test_a_burst_in_one_conversation_through_nginx(multi: Multi) -> None:
     """Sender routing keeps the burst on one instance, where Rasa's lock store serialises it."""
-    assert multi.settings.proxy_routing == "sender"
     _burst(multi, [multi.rest])
 
 
 def test_a_burst_in_one_conversation_on_both_instances_at_once(multi: Multi) -> None:
-    """The same burst sent straight to both instances, alternately (no proxy in between): the
-    atomic lock (``bot.rasa_ext.lock_store``) serialises it across instances. Rasa 3.6's RedisLockStore
-    issues tickets with GET then SET, so two instances could both take the first ticket."""
+    """The same burst sent straight to both instances, alternately (no nginx in between): the
+    atomic lock (``bot.rasa_ext.lock_store``) serialises it across instances. Rasa 3.6's
+    RedisLockStore issues tickets with GET then SET, so two instances could both take the first
+    ticket."""
     port = multi.settings.rasa_port
     _burst(multi, [f"http://127.0.0.1:{port + i}/webhooks/rest/webhook" for i in (1, 2)])
 
 
 def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(multi: Multi) -> None:
-    sender = f"esc-{uuid.uuid4().hex[:6]}"
+    sender = multi.sender()
     session = requests.Session()
     client = redis.Redis.from_url(multi.settings.redis_url, decode_responses=True)
     prefix = multi.settings.queue_prefix
@@ -198,7 +226,7 @@ def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(mult
     tickets = [
         f["ticket"]
         for _, f in client.xrange(f"{prefix}:events", count=100_000)
-        if f["type"] == "escalated" and json.loads(f["data"])["sender"] == sender
+        if f["type"] == "escalated" and "rest:" + json.loads(f["data"])["sender"] == sender
     ]
     assert len(tickets) == 1
     transcript = [
@@ -209,43 +237,26 @@ def test_escalated_conversation_gets_one_ticket_under_concurrent_follow_ups(mult
         assert transcript.count(text) == 1, (text, transcript)
 
 
-def test_metrics_on_the_proxy(multi: Multi) -> None:
-    assert requests.get(f"{multi.base}/metrics", timeout=30).status_code == 401
-    res = requests.get(
-        f"{multi.base}/metrics",
-        timeout=30,
-        headers={"Authorization": f"Bearer {multi.settings.metrics_token}"},
-    )
-    assert res.status_code == 200
-    assert 'carebot_messages_total{outcome="answered"}' in res.text
-    assert "carebot_proxy_requests_total" in res.text
-    answered = [
-        line
-        for line in res.text.splitlines()
-        if line.startswith('carebot_messages_total{outcome="answered"}')
-    ]
-    assert float(answered[0].split()[-1]) > 0
+def test_rasas_api_is_not_public_through_nginx(multi: Multi) -> None:
+    token = auth_headers(multi.settings.rasa_api_token())
+    for path in ("/status", "/model", "/conversations/x/tracker", "/version", "/"):
+        assert requests.get(f"{multi.base}{path}", headers=token, timeout=10).status_code == 404
+    assert requests.get(f"{multi.settings.rasa_url}/status", headers=token,
+                        timeout=10).status_code == 200  # the internal port, for carebot itself
 
 
 def test_an_instance_going_down_is_routed_around(multi: Multi) -> None:
-    """Last in this module: stops instance 1's Rasa server; instance 2 answers everything.
-
-    Counts, not the ``up`` flag: an instance marked down is tried again after ``down_seconds``
-    (2 s), which a slow machine can spend between two messages."""
+    """Last in this module: stops instance 1's Rasa server; every message is still answered,
+    nginx passing the ones whose sender picks instance 1 on to instance 2."""
     rasa_1 = dict(multi.runner.children)["rasa-1"]
-    before = multi.status()["instances"]
+    senders = [multi.sender() for _ in range(40)]  # issued while both instances are up
+    seen = len(multi.served())
     os.killpg(rasa_1.pid, signal.SIGTERM)
     rasa_1.wait(30)
     session = requests.Session()
-    answered = 0
-    for i in range(40):  # senders pick their instance: go on until some picked instance 1
-        assert multi.say(session, f"after-{uuid.uuid4().hex[:6]}", FAQ[i % len(FAQ)])
-        answered += 1
-        if multi.status()["instances"][0]["errors"] > before[0]["errors"] and answered >= 6:
-            break
-    after = multi.status()["instances"]
-    refused = after[0]["errors"] - before[0]["errors"]
-    assert refused >= 1  # some messages were sent to instance 1 first ...
-    assert after[0]["requests"] - before[0]["requests"] == refused  # ... and it served none
-    assert after[1]["requests"] - before[1]["requests"] == answered  # instance 2 served all
-    assert after[1]["errors"] == before[1]["errors"]
+    for i, sender in enumerate(senders):
+        assert multi.say(session, sender, FAQ[i % len(FAQ)])
+    after = multi.served()[seen:]
+    assert len(after) == len(senders)
+    assert all(tried[-1] == multi.instance(2) for tried in after), after
+    assert any(tried[0] == multi.instance(1) for tried in after)  # some picked instance 1 first

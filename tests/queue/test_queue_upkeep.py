@@ -210,6 +210,24 @@ def test_only_documented_keys_are_written(queue: AgentQueue, clock: FakeClock) -
         assert any(r.match(key) for r in regexes), f"{key} is not documented in Keys"
 
 
+def test_keys_of_other_modules_keep_their_names() -> None:
+    """Data already in Redis must stay readable: the names other modules used to build."""
+    from datetime import datetime, timezone
+
+    from bot.faq.review_keys import ReviewKeys
+
+    k = Keys("brand")
+    at = datetime(2024, 3, 9, 7, 5, tzinfo=timezone.utc)
+    assert k.seen("whatsapp", "wamid.1") == "brand:seen:whatsapp:wamid.1"
+    assert k.paused_message("f-1", 1712000000.25) == "brand:paused-msg:f-1:1712000000.25"
+    assert k.inbox("rest", "f-1") == "brand:inbox:rest:f-1"
+    assert (k.stats_minute(at), k.stats_hour(at)) == (
+        "brand:stats:m:202403090705", "brand:stats:h:2024030907"
+    )
+    assert k.events == "brand:events"
+    assert ReviewKeys("brand").training == "brand:review:training"
+
+
 def test_a_non_decoding_client_works(
     redis_client: redis.Redis, redis_url: str, clock: FakeClock
 ) -> None:

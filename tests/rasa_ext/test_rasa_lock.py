@@ -1,5 +1,5 @@
-"""``bot.rasa_ext.lock_store.FailSafeRedisLockStore`` on the real Redis: atomic across store instances,
-Rasa's key and JSON, Rasa's errors, and in-process locks while Redis is down."""
+"""``bot.rasa_ext.lock_store.FailSafeRedisLockStore`` on the real Redis: atomic across store
+instances, Rasa's key and JSON, Rasa's errors, and in-process locks while Redis is down."""
 
 from __future__ import annotations
 

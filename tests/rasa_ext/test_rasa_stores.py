@@ -195,7 +195,7 @@ def test_the_compare_and_set_path_is_taken(domain: Domain, redis_url: str,
         calls.append(str(args[0]))
         return original(*args, **kwargs)
 
-    store.red.execute_command = counting
+    store.red.execute_command = counting  # type: ignore[method-assign]
 
     async def one_message() -> None:
         tracker = await store.retrieve(sender)

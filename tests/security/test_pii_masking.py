@@ -87,9 +87,8 @@ def test_rest_card_numbers_reach_no_tracker_ticket_or_audit(
 def test_webchat_card_numbers_are_masked_in_the_tracker(
     stack: Stack, redis_client: redis.Redis
 ) -> None:
-    session = uuid.uuid4().hex
     marker = "zq" + uuid.uuid4().hex[:8]
-    _chat(stack.settings.rasa_port, session, [f"hi {marker} my visa is {CARDS[0]}"])
+    _chat(stack.settings.rasa_port, [f"hi {marker} my visa is {CARDS[0]}"])
     touched = keys_mentioning(redis_client, marker)
     assert any(k.startswith("tracker:") for k in touched), touched
     for key in touched:

@@ -1,10 +1,15 @@
-"""bot.stats.metrics: Redis counters, the audit-stream fold and the Prometheus rendering (real Redis)."""
+"""bot.stats.metrics: Redis counters, the audit-stream fold and the Prometheus rendering
+(prometheus_client over real Redis)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -82,12 +87,45 @@ def test_metrics_use_the_queue_prefix(redis_client: redis.Redis) -> None:
     )
 
 
-def test_a_metrics_failure_never_raises(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_metrics_failure_never_raises_and_warns_once_a_minute(
+    redis_client: redis.Redis, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    caplog.set_level("WARNING", logger=metrics.logger.name)
+    monkeypatch.setattr(metrics, "_last_warning", 0.0)
     record(dead, "carebot", "answered", response="utter_greet")  # no exception
-    metrics.hook(SimpleNamespace(), "answered", None)  # services without redis: no exception
+    assert len(caplog.records) == 1
+    assert caplog.records[0].getMessage().startswith("metrics not recorded (ConnectionError: ")
+    assert "127.0.0.1:1" in caplog.records[0].getMessage()
+    # within the minute: still no exception, and no second warning
     broken = SimpleNamespace(redis=dead, settings=SimpleNamespace(queue_prefix="carebot"))
     metrics.hook(broken, "escalated", SimpleNamespace(reasons=["x"], response=None))
+    assert len(caplog.records) == 1
+    # a minute later the next failure is logged again: here services without a Redis client
+    monkeypatch.setattr(metrics, "_last_warning", time.monotonic() - 61)
+    metrics.hook(SimpleNamespace(), "answered", None)
+    assert len(caplog.records) == 2
+    assert caplog.records[1].getMessage().startswith("metrics not recorded (AttributeError: ")
+    # the failures left nothing half-written, and a working client still counts
+    record(redis_client, "carebot", "answered", response="utter_greet")
+    assert redis_client.hgetall("carebot:metrics:messages") == {"answered": "1"}
+
+
+def test_a_scrape_with_redis_down_raises_instead_of_reporting_zeros() -> None:
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    with pytest.raises(redis.ConnectionError):
+        render_prometheus(dead, "carebot")
+
+
+def test_print_once_from_the_command_line(redis_client: redis.Redis, redis_url: str) -> None:
+    record(redis_client, "carebot", "escalated", reasons=["sarcasm"])
+    env = {**os.environ, "REDIS_URL": redis_url, "CAREBOT_QUEUE_PREFIX": "carebot"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.stats.metrics"],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout
+    check_exposition(out)
+    assert parse_prometheus(out)['carebot_escalations_total{reason="sarcasm"}'] == 1
 
 
 def test_hook_takes_response_and_reasons_from_the_decision(redis_client: redis.Redis) -> None:

@@ -1,4 +1,5 @@
-"""bot.stats.figures: minute/hour buckets, windows, deflection, spike and long-wait alerts (real Redis)."""
+"""bot.stats.figures: minute/hour buckets, windows, deflection, spike and long-wait alerts
+(real Redis)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import redis
 
 from bot.cli import stats as stats_cli
 from bot.queue import AgentQueue, Escalation
+from bot.queue.keys import Keys
 from bot.settings import ConfigError, Settings
 from bot.stats import figures as stats
-from bot.stats.figures import Counts, SpikeRules, StatsKeys, add_to_pipeline, detect_spikes, summary
+from bot.stats.figures import Counts, SpikeRules, add_to_pipeline, detect_spikes, summary
 from bot.stats.metrics import record
 from tests.conftest import FakeClock
 
@@ -30,9 +32,11 @@ def test_a_message_lands_in_its_minute_and_hour_bucket_with_expiry(
     redis_client: redis.Redis,
 ) -> None:
     count(redis_client, "escalated", NOON, ("negative_tone", "sarcasm", "sarcasm"))
-    keys = StatsKeys("carebot")
+    keys = Keys("carebot")
     at = stats._utc(NOON)
-    for key, ttl in ((keys.minute(at), stats.MINUTE_TTL), (keys.hour(at), stats.HOUR_TTL)):
+    minute, hour = keys.stats_minute(at), keys.stats_hour(at)
+    assert (minute, hour) == (f"carebot:stats:m:{at:%Y%m%d%H%M}", f"carebot:stats:h:{at:%Y%m%d%H}")
+    for key, ttl in ((minute, stats.MINUTE_TTL), (hour, stats.HOUR_TTL)):
         assert redis_client.hgetall(key) == {
             "messages": "1",
             "escalated": "1",

@@ -72,7 +72,7 @@ def test_claim_reply_resolve_reaches_follower_and_bot_resumes(
     assert res.json()["message"]["agent"] == "ana"
     assert stack.wait_reply(who) == edited  # through the channel it came from
     rasa = RasaClient(url=stack.rasa_url, token=stack.settings.rasa_api_token())
-    events = rasa.tracker(who)["events"]
+    events = rasa.tracker(stack.conversation(who))["events"]
     agent_turns = [e for e in events if e["event"] == "bot" and e.get("text") == edited]
     assert agent_turns and agent_turns[0]["metadata"]["carebot"]["agent"] == "ana"
     note = ana.post(f"/api/tickets/{tid}/notes", json={"text": "asked for order number"})

@@ -6,7 +6,6 @@ import pytest
 import redis
 
 from bot.cli.main import main
-from bot.process.runner import Runner
 from bot.queue import AgentQueue
 from bot.settings import reset_settings
 from bot.workspace.accounts import Accounts, digest
@@ -111,7 +110,6 @@ def test_queue_without_accounts_is_development_mode(
 
 
 def test_workspace_command_is_what_carebot_run_starts() -> None:
-    assert Runner._has_workspace()
     from bot.cli.main import build_parser
 
     args = build_parser().parse_args(["workspace", "--port", "8123"])

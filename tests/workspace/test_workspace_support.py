@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,13 +38,6 @@ class WorkspaceStack(Stack):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.url = f"http://127.0.0.1:{settings.workspace_port}"
-        self.rasa_url = f"http://localhost:{settings.rasa_port}"
-
-    def inbox(self, sender: str) -> list[dict[str, Any]]:
-        """Messages the REST follower received after their requests returned (agent replies)."""
-        res = requests.get(f"{self.rasa_url}/webhooks/rest/inbox/{sender}", timeout=10)
-        assert res.status_code == 200, res.text
-        return list(res.json())
 
     def wait_inbox(self, sender: str, timeout: float = 15.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -183,16 +175,12 @@ def people_fixture(workspace_stack: WorkspaceStack, accounts: Accounts) -> Peopl
     return People(workspace_stack, {name: accounts.add(name, role) for name, role in roles.items()})
 
 
-def sender() -> str:
-    return "ws-" + uuid.uuid4().hex[:10]
-
-
 HANDOFF_WORDS = ("teammate", "care team")
 
 
 def escalate(stack: WorkspaceStack, text: str = "get me a real person please") -> str:
     """A fresh REST follower who gets escalated; their sender id."""
-    who = sender()
+    who = stack.sender()
     texts = stack.texts(who, text)
     assert len(texts) == 1 and any(w in texts[0] for w in HANDOFF_WORDS), texts
     return who

@@ -8,7 +8,14 @@ from typing import Any
 
 import redis
 
-from bot.queue import AgentQueue, AlreadyClaimed, NotHolder, TicketClosed, TicketNotFound
+from bot.queue import (
+    AgentQueue,
+    AlreadyClaimed,
+    NotHolder,
+    TicketClosed,
+    TicketNotFound,
+    TicketSummary,
+)
 from bot.rasa_ext.client import RasaUnavailable
 from bot.workspace import views
 from bot.workspace.errors import JsonErrorHandler
@@ -28,17 +35,37 @@ def test_summary_counts_waiting_until_the_first_reply(
             ]
         )
     ).ticket_id
-    row = views.summary(queue.get(tid), clock.now + 90)
+    [listed] = queue.summaries("queued")
+    row = views.summary(listed, clock.now + 90)
     assert row["waiting_seconds"] == 90 and row["preview"] == "second, angrier"
     assert row["tone"] == {"label": "negative", "negative": 0.9, "sarcasm": 0.1}
+    assert row["messages"] == 3 and row["last_message_at"] == 3.0
+    # the list's row (Redis sends no transcript) is the whole ticket's
+    assert row == views.summary(TicketSummary.of(queue.get(tid)), clock.now + 90)
     clock.advance(30)
     queue.claim(tid, "ana")
     clock.advance(30)
     queue.reply(tid, "ana", "hello")
-    row = views.summary(queue.get(tid), clock.now + 1000)
+    queue.add_note(tid, "ana", "vip")
+    [listed] = queue.summaries(None)
+    row = views.summary(listed, clock.now + 1000)
     assert row["waiting_seconds"] == 60 and row["claimed_by"] == "ana"
+    assert (row["messages"], row["notes"]) == (4, 1)
+    assert row == views.summary(TicketSummary.of(queue.get(tid)), clock.now + 1000)
     detail = views.detail(queue.get(tid), clock.now)
     assert detail["summary"]["id"] == tid and detail["transcript"][-1]["role"] == "agent"
+
+
+def test_the_list_preview_is_cut_on_a_character_boundary(redis_client: redis.Redis) -> None:
+    queue = AgentQueue(redis_client)
+    long_text = "é" + "🙄" * 2000  # 2 + 4 * 2000 bytes: Lua cuts bytes, never inside a character
+    queue.escalate(make_escalation(text=long_text,
+                                   transcript=[{"role": "follower", "text": long_text, "ts": 1.0}]))
+    [listed] = queue.summaries("queued")
+    row = views.summary(listed, 2.0)
+    assert row["preview"] == long_text[:views.PREVIEW_CHARS]
+    assert listed.ticket.text == long_text[: len(listed.ticket.text)]
+    assert listed.ticket.draft == "" and listed.ticket.nlu == {} and listed.ticket.transcript == []
 
 
 def _error(exc: Exception) -> tuple[int, dict[str, Any]]:

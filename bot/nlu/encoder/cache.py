@@ -6,7 +6,7 @@ reach the running bot; ``faq add`` changes a dozen of them. ``EmbeddingCache.enc
 returns the stored rows for texts seen in the last training and encodes the rest, then stores
 exactly this training's texts (so the file never grows past one training set).
 
-File: ``$CAREBOT_VAR_DIR/cache/embeddings-<name>.npz`` (default ``var/`` of the project, or of
+File: ``$CAREBOT_VAR_DIR/cache/embeddings-<name>.npz`` (``bot.settings``: default ``var/`` of
 ``CAREBOT_HOME``): ``keys`` (SHA-1 of each text, 40 ASCII bytes) and ``vectors`` (float32).
 Written to a temporary file and renamed, so a reader never sees half a file; an unreadable
 file is ignored (and replaced). A cache only: deleting it costs one full encoding.
@@ -23,16 +23,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from bot.settings import Settings
 
-_ROOT = Path(__file__).resolve().parents[3]
+logger = logging.getLogger(__name__)
 
 
 def default_directory() -> Path:
-    var = os.environ.get("CAREBOT_VAR_DIR")
-    if var:
-        return Path(var) / "cache"
-    return Path(os.environ.get("CAREBOT_HOME") or _ROOT) / "var" / "cache"
+    """``$CAREBOT_VAR_DIR/cache``, from the environment as it is now (``bot.settings``)."""
+    return Settings.from_env().var_dir / "cache"
 
 
 def text_key(text: str) -> bytes:

@@ -130,7 +130,12 @@
     $("ticket-status").className = "status " + (held ? "mine" : t.status);
     $("ticket-wait").textContent = waitText(t.summary);
     const log = $("transcript"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    log.replaceChildren(...t.transcript.map((m) => R.message(m, me, flagControl(t, m))));
+    const turns = t.transcript.map((m) => R.message(m, me, flagControl(t, m)));
+    if (t.trimmed_messages > 0) {  // the ticket keeps its first message and the newest ones
+      turns.splice(1, 0, R.message({ role: "system", text: t.trimmed_messages +
+        " earlier message(s) not kept: a ticket keeps its first message and the newest ones." }, me, null));
+    }
+    log.replaceChildren(...turns);
     if (atBottom || log.dataset.ticket !== t.id) log.scrollTop = log.scrollHeight;
     log.dataset.ticket = t.id;
     $("why").replaceChildren(...R.why(t).filter(Boolean));
