@@ -16,7 +16,7 @@ reproducible.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import redis
@@ -24,6 +24,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.channels import ratelimit
 from bot.channels.instagram import InstagramInput
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import (
@@ -36,6 +37,7 @@ from bot.channels.settings import (
 from bot.channels.telegram import TelegramInput
 from bot.channels.whatsapp import WhatsAppInput
 from bot.channels.x import XInput
+from bot.settings import reset_settings
 from tests.fakes.channel_env import APP_SECRET, META_AUTH, ChannelEnv
 from tests.fakes.fixtures import env_maker
 from tests.fakes.payloads import meta_signature, post, x_signature
@@ -88,9 +90,22 @@ ENVELOPES = st.fixed_dictionaries({
 })
 
 
+@pytest.fixture
+def no_rate_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Hundreds of requests from one address: the per-IP limit (its own tests:
+    ``tests/security/test_storage_bounds.py``) would answer most of them 429."""
+    monkeypatch.setenv("CAREBOT_RATE_LIMIT_PER_IP", "0")
+    monkeypatch.setenv("CAREBOT_RATE_LIMIT_PER_SENDER", "0")
+    reset_settings()
+    ratelimit.reset()
+    yield
+    reset_settings()
+    ratelimit.reset()
+
+
 @pytest.fixture(params=sorted(PLATFORMS))
 def platform(request: pytest.FixtureRequest, serve_channel: Callable[..., Any],
-             creds: Credentials) -> tuple[str, ChannelEnv]:
+             creds: Credentials, no_rate_limit: None) -> tuple[str, ChannelEnv]:
     input_cls, settings_cls, fields = PLATFORMS[request.param]
     return request.param, env_maker(serve_channel, ChannelEnv, input_cls, settings_cls,
                                     **fields)()
