@@ -1,4 +1,4 @@
-"""``carebot bench nlu|tone|safety|load …``: the benchmarks (``bench/``), each printing one JSON
+"""``carebot bench nlu|tone|safety|load|pii …``: the benchmarks (``bench/``), each printing one JSON
 object and writing a report under ``bench/reports/``.
 
 ``carebot bench …`` (:mod:`bot.cli.bench`) forwards here only when a bench runs, so the
@@ -26,6 +26,8 @@ BENCHES: dict[str, tuple[str, str]] = {
                "(Bitext dev mapping) and CLINC150 as out-of-scope traffic"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
+    "pii": ("bench.pii_bench",
+            "card masking and order/tracking numbers on a generated set (make bench-pii)"),
 }
 """name -> (module with ``add_arguments(parser)`` and ``run(args) -> dict``, help)."""
 

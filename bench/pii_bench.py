@@ -1,7 +1,7 @@
 """Sensitive-details benchmark: card masking and order / tracking numbers on a generated set.
 
-``python bench/pii_bench.py`` (``make bench-pii``) generates the seeded set of ``bench/pii_gen.py``
-(cards of eight brands in nine groupings and many sentences; order and tracking numbers that
+``python bench/pii_bench.py`` (``make bench-pii``; ``carebot bench pii``) generates the seeded
+set of ``bench/pii_gen.py`` (cards of eight brands in nine groupings and many sentences; order and tracking numbers that
 must not be masked; messages with both), masks each message as ingress does
 (``bot.nlu.pii.detect.mask``) and measures:
 
@@ -144,8 +144,7 @@ def write_report(path: Path, result: dict[str, Any], args: argparse.Namespace) -
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--cards", type=int, default=2000)
     parser.add_argument("--orders", type=int, default=1000)
@@ -154,10 +153,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-component", action="store_true",
                         help="skip the spaCy component agreement (no spaCy import)")
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "reports" / "pii.md")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark (``carebot bench pii``): the figures, after writing the report."""
     items = generate(args.seed, args.cards, args.orders, args.tracking, args.mixed)
     result = measure(items, component=not args.no_component)
     write_report(args.report, result, args)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    result = run(parser.parse_args(argv))
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["targets_met"] else 1
 
