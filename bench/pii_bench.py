@@ -1,8 +1,9 @@
 """Sensitive-details benchmark: card masking and order / tracking numbers on a generated set.
 
 ``python bench/pii_bench.py`` (``make bench-pii``; ``carebot bench pii``) generates the seeded
-set of ``bench/pii_gen.py`` (cards of eight brands in nine groupings and many sentences; order and tracking numbers that
-must not be masked; messages with both), masks each message as ingress does
+set of ``bench/pii_gen.py`` (cards of eight brands in nine groupings and many sentences; order
+and tracking numbers that must not be masked; messages with both), masks each message as ingress
+does
 (``bot.nlu.pii.detect.mask``) and measures:
 
 - ``card_masked_rate``: share of card numbers whose digits are gone (the last four may stay);
