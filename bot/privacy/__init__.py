@@ -21,6 +21,9 @@ metrics are counts only and are kept.
   older are deleted (``{p}:resolved`` zset, in batches), and audit entries older are trimmed
   (``XTRIM MINID``) from ``{p}:events`` and ``{p}:review:events``. Conversations (trackers)
   expire by themselves (Rasa ``record_exp``, ``CAREBOT_CONVERSATION_TTL_DAYS``).
+
+Finding a follower's tickets scans the ticket hashes (``SCAN``; tickets have no per-follower
+index): a second or two per 100,000 tickets, fine for access and erasure requests.
 """
 
 from __future__ import annotations
