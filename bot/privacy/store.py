@@ -102,15 +102,27 @@ class FollowerData:
 
     def ticket_ids(self, who: Follower) -> list[str]:
         """Ids of every ticket of the follower (open or closed), oldest first."""
-        found = []
+        found: list[str] = []
         depth = self.prefix.count(":") + 2
+        batch: list[str] = []
+
+        def check() -> None:
+            pipe = self.redis.pipeline(transaction=False)
+            for key in batch:
+                pipe.hmget(key, "channel", "sender")
+            for key, (channel, sender) in zip(batch, pipe.execute(), strict=True):
+                if channel is not None and sender is not None and text_of(channel) == \
+                        who.channel and text_of(sender) == who.sender:
+                    found.append(key.rsplit(":", 1)[1])
+            batch.clear()
+
         for key in self.scan(f"{self.prefix}:ticket:*"):
-            if key.count(":") != depth:
-                continue  # :messages, :notes, :history
-            channel, sender = self.redis.hmget(key, "channel", "sender")
-            if channel is not None and text_of(channel) == who.channel and sender is not None \
-                    and text_of(sender) == who.sender:
-                found.append(key.rsplit(":", 1)[1])
+            if key.count(":") == depth:  # not :messages, :notes, :history
+                batch.append(key)
+                if len(batch) >= SCAN_COUNT:
+                    check()
+        if batch:
+            check()
         return sorted(found)
 
     # -- reading -------------------------------------------------------------------------
