@@ -16,7 +16,7 @@ include deploy/deploy.mk
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	system-packages tone-check \
-	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-safety bench-load bench-patches clean
+	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-safety bench-load bench-patches bench-pii clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -96,7 +96,10 @@ bench-load: install ## load test over REST against a running stack (start `make 
 bench-patches: install train ## what each patch of Rasa's internals saves per message (Redis: REDIS_URL)
 	$(PY) -m bench.rasa_patches_bench --conversations 60 --rounds 3
 
-bench: bench-queue bench-nlu bench-tone ## every benchmark that needs no running stack
+bench-pii: install ## card masking (>= 99%) and order/tracking numbers (0 masked) on a generated set
+	$(PY) bench/pii_bench.py
+
+bench: bench-queue bench-nlu bench-tone bench-pii ## every benchmark that needs no running stack
 
 clean: ## remove trained models, results and local state (not the venv)
 	rm -rf models var/results .rasa results

@@ -1,4 +1,4 @@
-"""``carebot bench nlu|tone|safety|load …``: the benchmarks (``bench/``), each printing one JSON
+"""``carebot bench nlu|tone|safety|load|pii …``: the benchmarks (``bench/``), each printing one JSON
 object and writing a report under ``bench/reports/``.
 
 ``carebot bench …`` (:mod:`bot.cli.bench`) forwards here only when a bench runs, so the
@@ -30,6 +30,8 @@ BENCHES: dict[str, tuple[str, str]] = {
                "ticket search: N synthetic tickets through the queue's scripts, timed searches"),
     "console": ("bench.console_bench",
                 "the console's ticket list: render time of 1,000 rows in Chromium, label chips"),
+    "pii": ("bench.pii_bench",
+            "card masking and order/tracking numbers on a generated set (make bench-pii)"),
 }
 """name -> (module with ``add_arguments(parser)`` and ``run(args) -> dict``, help)."""
 

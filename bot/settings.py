@@ -54,6 +54,7 @@ in README's.
 | ``CAREBOT_TICKET_MAX_HISTORY`` | ``500`` | a ticket keeps its first audit event and the newest ones up to this many (10..100000) |
 | ``CAREBOT_SPOOL_MAX_FILES`` | ``10000`` | escalations the local spool holds while Redis is down; beyond: refused, logged |
 | ``CAREBOT_SPOOL_MAX_MB`` | ``100`` | … and megabytes it holds |
+| ``CAREBOT_RETENTION_DAYS`` | ``90`` | the sweeper deletes resolved tickets (with transcript, notes, history) resolved longer ago than this, and audit stream entries older than this (1..3650; ``bot.privacy``) |
 """
 
 from __future__ import annotations
@@ -304,6 +305,7 @@ class Settings:
     ticket_max_history: int = 500
     spool_max_files: int = 10_000
     spool_max_mb: int = 100
+    retention_days: int = 90
 
     @property
     def conversation_ttl_seconds(self) -> int:
@@ -363,6 +365,7 @@ class Settings:
             "CAREBOT_SPOOL_MAX_FILES": str(self.spool_max_files),
             "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
             "CAREBOT_WHATSAPP_TEMPLATES": str(self.whatsapp_templates),
+            "CAREBOT_RETENTION_DAYS": str(self.retention_days),
         }
 
     @classmethod
@@ -430,6 +433,7 @@ class Settings:
             spool_max_files=_int(env, "CAREBOT_SPOOL_MAX_FILES", 10_000, lo=1, hi=10_000_000),
             spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
             whatsapp_templates=templates if templates.is_absolute() else home / templates,
+            retention_days=_int(env, "CAREBOT_RETENTION_DAYS", 90, lo=1, hi=3650),
         )
         settings.check_production()
         return settings

@@ -43,6 +43,7 @@ from bot.channels.idempotency import Deduplicator, redis_factory
 from bot.channels.ids import conversation_id
 from bot.channels.outbound import SendClient, run_blocking
 from bot.followers.ingress import remember as remember_follower
+from bot.nlu.pii.ingress import masking
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ class WebhookInput(InputChannel, Generic[S]):
 
         @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            return await self.receive(request, on_new_message)
+            return await self.receive(request, masking(on_new_message))
 
         @bp.listener("before_server_stop")
         async def drain(*_: Any) -> None:

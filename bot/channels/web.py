@@ -54,6 +54,7 @@ from bot.channels.base import WebhookError, neutralise_text, parse_json_object, 
 from bot.channels.follower_tokens import FollowerTokens, TokensUnavailable
 from bot.channels.ids import ForeignConversation, platform_id
 from bot.channels.outbound import run_blocking
+from bot.nlu.pii.ingress import masking
 from bot.queue.keys import Keys
 from bot.settings import get_settings
 
@@ -297,7 +298,7 @@ class RestInput(RasaRestInput):
         return response.json(messages, headers={"Cache-Control": "no-store"})
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        handler = neutralising(on_new_message)
+        handler = neutralising(masking(on_new_message))
         bp = Blueprint("carebot_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -360,7 +361,7 @@ class SocketIOInput(RasaSocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        handler = neutralising(on_new_message)
+        handler = neutralising(masking(on_new_message))
         bp = super().blueprint(handler)
         sio = self.sio
         assert sio is not None

@@ -13,10 +13,21 @@ import os
 import sys
 from typing import Sequence
 
-from bot.cli import agents, bench, conversations, faq, model, queue, run, stats, workspace
+from bot.cli import (
+    agents,
+    bench,
+    conversations,
+    faq,
+    model,
+    privacy,
+    queue,
+    run,
+    stats,
+    workspace,
+)
 from bot.settings import ConfigError
 
-COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, conversations, bench)
+COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, conversations, privacy, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

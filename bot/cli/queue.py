@@ -68,6 +68,9 @@ def show(ticket: Ticket, as_json: bool) -> None:
         return
     print(ticket_line(ticket))
     print(f"  tone: {json.dumps(ticket.tone, ensure_ascii=False)}")
+    found = ticket.nlu.get("entities") or []
+    if found:
+        print("  details: " + ", ".join(f"{e.get('entity')} {e.get('value')}" for e in found))
     print("  transcript:")
     for turn in ticket.transcript:
         who = turn.get("agent") or turn.get("role")

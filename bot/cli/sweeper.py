@@ -11,20 +11,18 @@ from typing import Any
 
 
 def cmd_sweeper(args: argparse.Namespace) -> int:
-    from bot.queue import Spool
-    from bot.queue.connect import agent_queue
-    from bot.queue.sweeper import Sweeper
+    from bot.queue.sweeper import from_settings
     from bot.settings import get_settings
 
     settings = get_settings()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):  # PID 1 in a container has no default handler
         signal.signal(sig, lambda *_: stop.set())
-    Sweeper(agent_queue(settings), Spool(settings.spool_dir)).run_forever(stop)
+    from_settings(settings).run_forever(stop)
     return 0
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("sweeper", help="the queue's upkeep process: lease expiry, aging, "
-                              "spool delivery")
+                              "spool delivery, retention")
     p.set_defaults(func=cmd_sweeper)

@@ -9,6 +9,7 @@ from bot.escalation.attachments import clean_metadata, normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.decision import Decision
 from bot.escalation.reasons import NOT_SERIOUS, PRIORITY_ORDER, TONE, Reason
+from bot.nlu.pii.detect import entities as detail_entities
 from bot.queue import AgentQueue, Escalation
 
 TRANSCRIPT_TURNS = 40
@@ -115,6 +116,11 @@ def build_escalation(
             "confidence": decision.confidence,
             "ranking": decision.ranking,
             "language": decision.language,
+            # order and tracking numbers the follower gave in this conversation, for the agent
+            "entities": detail_entities(
+                [str(m.get("text") or "") for m in transcript if m.get("role") == "follower"]
+                + [text]
+            ),
         },
         transcript=transcript,
     )

@@ -312,12 +312,9 @@ class Runner:
         return "config/credentials.yml"
 
     def _sweep_forever(self) -> None:
-        from bot.queue import Spool
-        from bot.queue.connect import agent_queue
-        from bot.queue.sweeper import Sweeper
+        from bot.queue.sweeper import from_settings
 
-        queue = agent_queue(self.settings)
-        Sweeper(queue, Spool(self.settings.spool_dir)).run_forever(self.stop_event)
+        from_settings(self.settings).run_forever(self.stop_event)
 
     def watch(self) -> int:
         while not self.stop_event.is_set():

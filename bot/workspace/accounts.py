@@ -39,7 +39,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
                              "manage_labels", "canned"}),
     "trainer": frozenset({"read", "decide", "note", "train", "label", "canned"}),
     "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train",
-                        "label", "manage_labels", "canned"}),
+                        "label", "manage_labels", "canned", "privacy"}),
 }
 """What each role may do.
 
@@ -50,7 +50,8 @@ close any ticket (``force``); ``accounts`` manage accounts (``carebot agents``);
 review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/review``);
 ``label`` add and remove ticket labels; ``manage_labels`` set label colours; ``canned`` create,
 edit and delete the team's canned responses (using them needs ``read`` to list, ``work`` to
-render one for a ticket)."""
+render one for a ticket).
+``privacy`` export everything held about one follower (``GET /api/followers/{id}/export``)."""
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 TOKEN_PREFIX = "cbt_"

@@ -21,6 +21,7 @@ from bot.workspace import (
     metrics_route,
     model_route,
     presence,
+    privacy_route,
     review_routes,
     search_routes,
     stats_route,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(presence.bp)
     app.blueprint(followers_routes.bp)
     app.blueprint(media_routes.bp)
+    app.blueprint(privacy_route.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

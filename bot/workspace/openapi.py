@@ -123,7 +123,8 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "string", "description": "Stream id (use as Last-Event-ID)."},
         "type": {"type": "string", "description": "escalated, updated, follower_message, "
                  "claimed, replied, note, released, transferred, resolved, lease_expired, "
-                 "aged, delivery_failed, label_added, label_removed"},
+                 "aged, delivery_failed, label_added, label_removed, "
+                 "follower_erased (data: counts, ticket ids)"},
         "ticket": {"type": "string"}, "actor": {"type": "string"}, "ts": {"type": "number"},
         "data": {"type": "object"}}},
     "Decision": {"type": "object", "description": "Same JSON as `carebot decide`.",
@@ -259,6 +260,10 @@ PATHS.update(_MODEL_PATHS)
 from bot.workspace.followers_openapi import PATHS as _FOLLOWER_PATHS  # noqa: E402
 
 PATHS.update(_FOLLOWER_PATHS)
+
+from bot.workspace.privacy_route import OPENAPI_PATHS as _PRIVACY_PATHS  # noqa: E402
+
+PATHS.update(_PRIVACY_PATHS)
 
 
 def document() -> dict[str, Any]:

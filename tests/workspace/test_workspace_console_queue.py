@@ -56,7 +56,8 @@ def test_agent_answers_a_live_escalation_and_hands_the_follower_back(
     page.evaluate("window.__notReloaded = true")
 
     # A follower gets escalated while the agent watches: the row appears without a reload.
-    who = escalate(stack, "this is ridiculous, my order is two weeks late and nobody answers")
+    who = escalate(stack, "this is ridiculous, my order RL-552910 is two weeks late and nobody "
+                          "answers")
     tid = open_ticket(redis_client, who)
     console.row(tid).wait_for()
     assert page.evaluate("window.__notReloaded") is True
@@ -67,6 +68,7 @@ def test_agent_answers_a_live_escalation_and_hands_the_follower_back(
     page.keyboard.press("j")
     page.wait_for_selector(f"#ticket-title:has-text('{tid}')")
     assert "negative tone" in console.text("#why")
+    assert "order RL-552910" in console.text("#nlu")  # the order number, for the agent
     page.keyboard.press("c")
     page.wait_for_selector("#ticket-status:has-text('You hold this conversation')")
     assert AgentQueue(redis_client).get(tid).claimed_by == "ana"

@@ -197,7 +197,17 @@ window.CareRender = (function () {
         n.faq ? [" · FAQ ", el("b", {}, n.faq)] : null,
         " · confidence " + Math.round(Number(n.confidence || 0) * 100) + "%" + lang),
       ranking.length ? el("div", { class: "ranking" }, ranking) : el("p", { class: "muted" }, "no ranking"),
-    ];
+    ].concat(entities(n.entities) || []);
+  }
+
+  const ENTITY_NAMES = { order_number: "order", tracking_number: "tracking" };
+
+  // order and tracking numbers the follower gave (bot/nlu/pii), selectable to copy
+  function entities(list) {
+    if (!Array.isArray(list) || !list.length) return null;
+    return el("p", { class: "entities" }, list.map((e) => el("span", { class: "badge" },
+      (ENTITY_NAMES[e.entity] || String(e.entity)) + (e.carrier ? " (" + e.carrier + ")" : "") +
+      " ", el("code", {}, String(e.value)))));
   }
 
   function note(n) {
