@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse, empty, file
 
 from bot.model.training import latest_model
 from bot.workspace.auth import workspace
-from bot.workspace.errors import ApiError
+from bot.workspace.errors import ApiError, unauthorized
 
 bp = Blueprint("model_server")
 
@@ -33,8 +33,7 @@ def _allowed(request: Request, token: str) -> bool:
 async def model(request: Request) -> HTTPResponse:
     settings = workspace(request).settings
     if not _allowed(request, settings.rasa_api_token()):
-        raise ApiError(401, "unauthorized", "The model server is for the bot's own instances "
-                       "(the internal API token).")
+        raise unauthorized()  # the same answer as every route without valid credentials
     newest = latest_model(settings.models_dir)
     if newest is None:
         raise ApiError(404, "not_found", "No trained model yet.")
