@@ -15,7 +15,6 @@ import requests
 
 from bot.conversation import deliver_reply
 from bot.queue import AgentQueue
-from bot.rasa_ext.client import RasaClient
 from tests.stack import Stack
 
 
@@ -44,7 +43,7 @@ def test_rest_cannot_write_into_a_whatsapp_followers_conversation(
     tid = whatsapp_ticket(stack, redis_client, wa_id)
     queue = AgentQueue(redis_client)
     before = queue.get(tid).transcript
-    rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
+    rasa = stack.rasa()  # with the stack's API token
     events_before = len(rasa.tracker(f"whatsapp:{wa_id}")["events"])
     attack = {
         "sender": wa_id,
@@ -76,7 +75,7 @@ def test_agent_reply_on_a_whatsapp_ticket_goes_out_on_whatsapp(
     requests.post(stack.rest, json={"sender": wa_id, "message": "hello? it's me"}, timeout=30)
     queue = AgentQueue(redis_client)
     queue.claim(tid, "alice")
-    rasa = RasaClient(url=f"http://localhost:{stack.settings.rasa_port}")
+    rasa = stack.rasa()  # with the stack's API token
     reply = "Hi, Alice from Ridgeline here: your refund was sent to the card you paid with."
     deliver_reply(queue, tid, "alice", reply, rasa=rasa)
     assert reply in stack.wait_whatsapp(wa_id, count=2)

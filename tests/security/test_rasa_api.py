@@ -68,7 +68,7 @@ def test_the_token_opens_the_api_from_a_header(stack: Stack) -> None:
     sent: list[str] = []
     client = RasaClient(url=_base(stack), token=stack.settings.rasa_api_token())
     client._session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request.url))
-    events = client.tracker(who)["events"]
+    events = client.tracker(stack.conversation(who))["events"]
     assert any(e.get("text") == "hello" for e in events)
     assert sent and all("token" not in url for url in sent)
 
