@@ -42,7 +42,7 @@ def cw(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cha
 def ticket(client: redis.Redis, cw: ChannelWorkspace, channel: str, sender: str, age: float,
            text: str) -> str:
     ts = time.time() - age
-    cw.rasa.user(sender, text, channel, ts=ts)
+    cw.rasa.user(f"{channel}:{sender}", text, channel, ts=ts)  # Rasa's conversation id
     esc = make_escalation(sender, channel=channel, text=text,
                           transcript=[{"role": "follower", "text": text, "ts": ts}])
     return AgentQueue(client).escalate(esc).ticket_id
@@ -91,7 +91,7 @@ def test_whatsapp_past_24_hours_shows_it_and_sends_a_template_and_the_contact_pa
                                     message_id=WAMID, at=time.time() - 2 * DAY)
     media_id = cw.fakes["whatsapp"].add_media("1037543291543636", "image/png", PNG)
     ts = time.time() - 2 * DAY
-    cw.rasa.user(WA_ID, "is my refund done?", "whatsapp", ts=ts)
+    cw.rasa.user(f"whatsapp:{WA_ID}", "is my refund done?", "whatsapp", ts=ts)
     tid = AgentQueue(redis_client).escalate(make_escalation(
         WA_ID, channel="whatsapp", text="is my refund done?", transcript=[
             {"role": "follower", "text": "is my refund done?", "ts": ts,

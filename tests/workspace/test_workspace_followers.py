@@ -62,7 +62,7 @@ def open_ticket(client: redis.Redis, ws: ChannelWorkspace, channel: str, sender:
                 queue: AgentQueue | None = None) -> str:
     """A ticket whose follower last wrote ``age`` seconds ago (and the tracker to match)."""
     ts = time.time() - age
-    ws.rasa.user(sender, text, channel, ts=ts)
+    ws.rasa.user(f"{channel}:{sender}", text, channel, ts=ts)  # Rasa's conversation id
     esc = make_escalation(sender, channel=channel, text=text,
                           transcript=[{"role": "follower", "text": text, "ts": ts}])
     return (queue or AgentQueue(client)).escalate(esc).ticket_id
@@ -115,7 +115,7 @@ def test_whatsapp_after_24_hours_takes_only_an_approved_template(
         "name": "care_follow_up", "language": {"code": "en_US"}, "components": [
             {"type": "body", "parameters": [{"type": "text", "text": "Kerry"},
                                             {"type": "text", "text": "it ships today."}]}]}
-    [bot] = [e for e in ws.rasa.events(WA_ID) if e["event"] == "bot"]
+    [bot] = [e for e in ws.rasa.events(f"whatsapp:{WA_ID}") if e["event"] == "bot"]
     assert bot["metadata"]["carebot"]["agent"] == "ana"  # on the tracker, for the bot's context
 
 
@@ -343,8 +343,8 @@ def test_contact_panel_shows_the_follower_earlier_tickets_and_the_bot_between(
     tg = Conversation("telegram", "4242")
     book.seen(tg, name="Ana Bell", handle="@anabell", at=time.time() - 20 * DAY)
     t0 = time.time() - 10 * DAY
-    ws.rasa.user("4242", "how long does shipping take", "telegram", ts=t0)
-    ws.rasa.bot("4242", "Orders ship in 2-4 business days.", ts=t0 + 1,
+    ws.rasa.user("telegram:4242", "how long does shipping take", "telegram", ts=t0)
+    ws.rasa.bot("telegram:4242", "Orders ship in 2-4 business days.", ts=t0 + 1,
                 utter_action="utter_faq/shipping")
     then = [time.time() - 9 * DAY]  # the first ticket, nine days ago
     back_then = AgentQueue(redis_client, clock=lambda: then[0])
@@ -355,8 +355,8 @@ def test_contact_panel_shows_the_follower_earlier_tickets_and_the_bot_between(
     back_then.reply(first, "bob", "We opened a claim with the carrier.")
     then[0] += 60
     back_then.resolve(first, "bob")
-    ws.rasa.user("4242", "can I return boots", "telegram", ts=time.time() - 5 * DAY)
-    ws.rasa.bot("4242", "You can return unworn items within 60 days.",
+    ws.rasa.user("telegram:4242", "can I return boots", "telegram", ts=time.time() - 5 * DAY)
+    ws.rasa.bot("telegram:4242", "You can return unworn items within 60 days.",
                 ts=time.time() - 5 * DAY + 1, utter_action="utter_faq/returns")
     second = open_ticket(redis_client, ws, "telegram", "4242", 1, "this is ridiculous")
 
