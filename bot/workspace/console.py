@@ -22,6 +22,7 @@ STATIC_FILES = {
     "render.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "flag.js": "text/javascript; charset=utf-8",
+    "tone_flag.js": "text/javascript; charset=utf-8",
     "overview.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",

@@ -30,8 +30,8 @@ from sanic.response import HTTPResponse
 from bot.faq.flag import flag as flag_message
 from bot.faq.proposal import TONE_LABELS
 from bot.faq.review import ReviewError, ReviewStore
-from bot.faq.tone_flag import flag_tone
 from bot.faq.store import faq_store
+from bot.faq.tone_flag import flag_tone
 from bot.workspace.api import ok, payload
 from bot.workspace.auth import authenticate, principal, requires, workspace
 from bot.workspace.errors import ApiError, invalid

@@ -59,6 +59,8 @@ window.CareApi = (function () {
     faqs: () => call("GET", "/api/review/faqs"),
     // {ticket, text, faq: KEY | null, key?, note?, use_reply?} -> the review proposal it joined
     flag: (body) => call("POST", "/api/review/flag", body),
+    // {ticket, text, label: calm | positive | negative | sarcastic, note?} -> the tone proposal
+    toneFlag: (body) => call("POST", "/api/review/tone-flag", body),
 
     // Server-sent events: onEvent(event) for each queue change; onState(true|false) when the
     // stream opens or drops (EventSource reconnects by itself, replaying from Last-Event-ID).
