@@ -52,6 +52,16 @@ INTENSIFIERS = frozenset(
 CONTRAST = frozenset("but however though although yet except".split())
 # The number of dense columns ``Lexicon.features`` returns (checked by the tests).
 N_FEATURES = 28
+# What each column means, in words an agent can read (the ticket's top contributing cues).
+FEATURE_NAMES = (
+    "complaint words", "praise words", "sarcasm markers", "angry emoji", "eye-roll/clown emoji",
+    "happy emoji", "praise next to complaint words", "shouting", "exclamation marks",
+    "question marks", "elongated words", "negative wording (VADER)", "positive wording (VADER)",
+    "negative share (VADER)", "positive share (VADER)", "negative overall (VADER)", "negations",
+    "negated praise", "denied complaint", "intensifiers", "contrast words", "problem situations",
+    "durations", "positive surface + complaint", "hashtags", "capitalised words",
+    "handles or links", "length",
+)
 
 
 def _read_list(path: Path) -> list[str]:
