@@ -14,7 +14,7 @@ DATA ?= ../shared/datasets
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	browser tone-check \
-	bench bench-queue bench-nlu bench-tone bench-load clean
+	bench bench-queue bench-nlu bench-tone bench-tone-categories bench-load clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -78,10 +78,13 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_irony/dev.csv
 	$(CAREBOT) bench tone --test $(DATA)/tweeteval_sentiment/dev.csv
 
+bench-tone-categories: install ## tone gates per category of data/tone/care.yml (5-fold cross-validation)
+	$(CAREBOT) bench tone-categories
+
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
 
-bench: bench-queue bench-nlu bench-tone ## every benchmark that needs no running stack
+bench: bench-queue bench-nlu bench-tone bench-tone-categories ## every benchmark that needs no running stack
 
 clean: ## remove trained models, results and local state (not the venv)
 	rm -rf models var/results .rasa results

@@ -21,6 +21,8 @@ BENCHES: dict[str, tuple[str, str]] = {
             "train the NLU pipeline on a labelled CSV, run decide() on a test CSV"),
     "tone": ("bench.tone_bench",
              "score a labelled CSV with the tone component and decide()'s tone gates"),
+    "tone-categories": ("bench.tone_categories",
+                        "tone gates per category of data/tone/care.yml, cross-validated"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
 }
