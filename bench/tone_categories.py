@@ -112,6 +112,23 @@ def _table(scored: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+SWEEP = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
+
+
+def sweep(scored: Sequence[dict[str, Any]], t: Any) -> list[dict[str, Any]]:
+    """Other ``negative_tone`` thresholds (sarcasm gates as configured) on the held-out scores:
+    share of each group escalated. What a threshold chosen on the project's own rows does."""
+    out = []
+    for threshold in SWEEP:
+        row: dict[str, Any] = {"negative_tone": threshold}
+        for prefix, name in GROUPS.items():
+            members = [r for r in scored if r["category"].startswith(prefix)]
+            hit = [r["negative"] >= threshold or r["sarcastic"] for r in members]
+            row[name] = rnd(sum(hit) / len(hit)) if hit else None
+        out.append(row)
+    return out
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -161,6 +178,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_rows_per_fold": len(others) + len(held) - len(held) // args.folds,
         "seconds": round(time.perf_counter() - started, 1),
         "by_category": table,
+        "negative_tone_sweep": sweep(scored, thresholds),
     }
     if not args.no_report:
         result["report"] = str(write_report(args, result))
@@ -201,6 +219,10 @@ def write_report(args: argparse.Namespace, result: dict[str, Any]) -> Path:
                      "mean negative", "mean sarcasm"], rows)
          + f"\n\n![by category]({png.name})"),
     ]
+    sweep_rows = [[r["negative_tone"], *(r[name] for name in GROUPS.values())]
+                  for r in result["negative_tone_sweep"]]
+    sections.append(("Sweep of negative_tone on the held-out rows (sarcasm gates as configured)",
+                     md_table(["negative_tone", *GROUPS.values()], sweep_rows)))
     return write_md(out_dir / f"tone-{args.name}.md", "Tone by category (cross-validated)",
                     sections)
 

@@ -70,6 +70,10 @@ class ToneModel:
     The linear model learns from our corpus, where its own n-grams separate the labels, so it
     leans on VADER less than unfamiliar text needs; this blend keeps a fixed share of the
     general-purpose lexicon score in the result (0 = the linear model alone)."""
+    sarcasm_discount: bool = True
+    """VADER cannot read sarcasm: its *praise* counts in the blend only as much as the message
+    is not sarcastic (``compound × (1 − sarcasm)`` when compound > 0), so "your 'free returns'
+    cost me £8, cheers" is not made calm by "free" and "cheers" (bench/README.md, issue 14)."""
     embedding_source: str | None = None
     """The sentence encoder whose word-piece table feeds ``head`` (None: n-grams only)."""
     head: EmbeddingHead | None = None
@@ -130,13 +134,15 @@ class ToneModel:
             head_neg, head_sar = self.head.logits(self.embeddings.vectors(safe, self.head.idf))
         out = []
         for i, text in enumerate(safe):
-            lexical_neg = self._blend(float(pol[i, neg_i]), text)
             lexical_sar = float(sar[i, yes_i]) if sar is not None else 0.0
-            negative, sarcasm = lexical_neg, lexical_sar
-            if head_neg is not None and head_sar is not None:
+            sarcasm = lexical_sar
+            if head_sar is not None and sar is not None:
+                sarcasm = _sigmoid(_logit(lexical_sar) + float(head_sar[i]))
+            lexical_neg = self._blend(float(pol[i, neg_i]), text,
+                                      sarcasm if self.sarcasm_discount else 0.0)
+            negative = lexical_neg
+            if head_neg is not None:
                 negative = _sigmoid(_logit(lexical_neg) + float(head_neg[i]))
-                sarcasm = _sigmoid(_logit(lexical_sar) + float(head_sar[i])) if sar is not None \
-                    else 0.0
             calm = [j for j, name in enumerate(labels) if name != "negative"]
             label = "negative" if negative >= 0.5 else labels[max(calm, key=lambda j: pol[i, j])]
             signals = self.lexicon.signals(text)
@@ -172,11 +178,13 @@ class ToneModel:
                        f"{_sigmoid(head_sar):.2f} sarcastic")
         return out
 
-    def _blend(self, p_negative: float, text: str) -> float:
+    def _blend(self, p_negative: float, text: str, sarcasm: float = 0.0) -> float:
         if not self.vader_weight:
             return p_negative
         p = min(max(p_negative, 1e-6), 1 - 1e-6)
         compound = float(self.lexicon.cues(text)["vader"]["compound"])
+        if compound > 0:
+            compound *= 1.0 - sarcasm
         logit = math.log(p / (1 - p)) - self.vader_weight * compound
         return 1.0 / (1.0 + math.exp(-logit))
 
@@ -192,6 +200,7 @@ class ToneModel:
             "vader_weight": self.vader_weight,
             "features": N_FEATURES,
             "embedding_source": self.embedding_source if self.head is not None else None,
+            "sarcasm_discount": self.sarcasm_discount,
         }
         (directory / "tone.json").write_text(json.dumps(meta))
         if self.sarcasm is not None:
@@ -215,6 +224,7 @@ class ToneModel:
         model.polarity = LinearTextModel.load(directory / "polarity", extra=model._dense)
         if (directory / "sarcasm").exists():
             model.sarcasm = LinearTextModel.load(directory / "sarcasm", extra=model._dense)
+        model.sarcasm_discount = bool(meta.get("sarcasm_discount", False))
         source = meta.get("embedding_source")
         if source:
             model.embedding_source = str(source)
