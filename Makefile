@@ -16,7 +16,7 @@ include deploy/deploy.mk
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	system-packages tone-check \
-	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-safety bench-load bench-patches bench-pii clean
+	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-tone-categories bench-safety bench-load bench-patches bench-pii clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC150 dev as out-of-scope traffic
 	$(CAREBOT) bench safety --bitext $(DATA)/bitext/dev.csv --clinc $(DATA)/clinc150/dev.csv --sweep --name shipped
 
+bench-tone-categories: install ## tone gates per category of data/tone/care.yml (5-fold cross-validation)
+	$(CAREBOT) bench tone-categories
+
 bench-load: install ## load test over REST against a running stack (start `make run` first) + stock Rasa
 	$(CAREBOT) bench load --senders 50 --messages 20
 
@@ -99,7 +102,7 @@ bench-patches: install train ## what each patch of Rasa's internals saves per me
 bench-pii: install ## card masking (>= 99%) and order/tracking numbers (0 masked) on a generated set
 	$(PY) bench/pii_bench.py
 
-bench: bench-queue bench-nlu bench-tone bench-pii ## every benchmark that needs no running stack
+bench: bench-queue bench-nlu bench-tone bench-tone-categories bench-pii ## every benchmark that needs no running stack
 
 clean: ## remove trained models, results and local state (not the venv)
 	rm -rf models var/results .rasa results

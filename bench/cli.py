@@ -24,6 +24,8 @@ BENCHES: dict[str, tuple[str, str]] = {
     "safety": ("bench.safety.run",
                "answered precision and FAQ coverage on retail text the bot never saw "
                "(Bitext dev mapping) and CLINC150 as out-of-scope traffic"),
+    "tone-categories": ("bench.tone_categories",
+                        "tone gates per category of data/tone/care.yml, cross-validated"),
     "load": ("bench.load_bench",
              "simulated followers over REST against a running stack, and stock Rasa"),
     "search": ("bench.search_bench",

@@ -229,9 +229,12 @@ def plot_risk_coverage(
     title: str,
     operating_points: dict[str, tuple[float, float]] | None = None,
     target: float = 0.99,
+    xlabel: str = "share of messages answered (coverage)",
+    ylabel: str = "precision of the answers sent",
 ) -> Path:
     """Precision of the answered rows against the share answered, one line per system;
-    ``operating_points``: name → (coverage, precision) of what ``decide()`` actually did."""
+    ``operating_points``: name → (coverage, precision) of what ``decide()`` actually did.
+    (The tone bench plots its escalations the same way: ``xlabel``/``ylabel``.)"""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     for name, points in curves.items():
@@ -240,8 +243,8 @@ def plot_risk_coverage(
     for name, (cov, prec) in (operating_points or {}).items():
         ax.scatter([cov], [prec], marker="o", s=40, zorder=3, label=f"{name}: decide()")
     ax.axhline(target, color="grey", linestyle="--", linewidth=0.8, label=f"precision {target:g}")
-    ax.set_xlabel("share of messages answered (coverage)")
-    ax.set_ylabel("precision of the answers sent")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_xlim(0, 1)
     lows = [p.precision for pts in curves.values() for p in pts]
     ax.set_ylim(max(0.0, min(lows + [target]) - 0.02) if lows else 0.0, 1.002)

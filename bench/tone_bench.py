@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     info[seconds_key] = round(time.perf_counter() - start, 1)
     scored = score_rows(model, [clean_text(r.text) for r in rows], config)
     ms = [s["ms"] for s in scored]
+    cpu = [s["cpu_ms"] for s in scored]
     t = config.thresholds
     if kind == "sentiment":
         reasons_col = _extra_column(test_path, "negative_reason", len(rows))
@@ -143,6 +144,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         **{k: v for k, v in metrics.items() if not k.startswith("_")},
         "ms_per_message": rnd(sum(ms) / len(ms), 3),
         "ms_p95": rnd(percentile(ms, 95), 3),
+        # CPU time of this thread: the cost on one core, whatever else the machine runs
+        "cpu_ms_per_message": rnd(sum(cpu) / len(cpu), 3),
+        "cpu_ms_p95": rnd(percentile(cpu, 95), 3),
     }
     if not args.no_report:
         result["report"] = str(write_tone_report(args, name, kind, result, metrics, scored, labels))

@@ -8,7 +8,15 @@ import argparse
 from pathlib import Path
 from typing import Any, Sequence
 
-from bench.common import command_line, machine, md_table, plot_xy, write_report
+from bench.common import (
+    command_line,
+    machine,
+    md_table,
+    plot_risk_coverage,
+    plot_xy,
+    risk_coverage,
+    write_report,
+)
 from bench.tone_score import TARGET
 
 
@@ -35,6 +43,9 @@ def write_tone_report(
         k: v for k, v in result.items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "rows"
     }  # fmt: skip
+    at90 = result.get("negative_score_recall_at_90_precision") or {}
+    if at90.get("recall") is not None:
+        shown["negative_score_recall_at_90_precision"] = at90["recall"]
     sections = [
         ("Run", "\n".join(run_lines)),
         ("Results", md_table(["metric", "value"], sorted(shown.items()))),
@@ -62,6 +73,22 @@ def write_tone_report(
                 + f"\n\n![precision–recall]({png.name})",
             )
         )
+        curve = risk_coverage([x["negative"] for x in scored],
+                              [lab == "negative" for lab in labels])
+        rc = plot_risk_coverage(
+            {"tone.negative (escalate the most negative first)": curve},
+            out_dir / f"{stem}-risk-coverage.png",
+            f"{name}: the negative gate, most negative messages first",
+            operating_points={"as configured": (result["escalated_share"] or 0,
+                                                result["negative_precision"] or 0)},
+            target=TARGET,
+            xlabel="share of all messages escalated for tone (coverage)",
+            ylabel="share of the escalated that are negative (precision)",
+        )
+        sections.append(("Risk–coverage of the negative gate",
+                         "Escalate messages in order of `tone.negative`; the dot is what "
+                         "`decide()` does with the configured gates (both tone reasons)."
+                         f"\n\n![risk–coverage]({rc.name})"))
         if result.get("negative_recall_by_reason"):
             sections.append(
                 (

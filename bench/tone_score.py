@@ -25,10 +25,11 @@ def score_rows(model: Any, texts: Sequence[str], config: Any) -> list[dict[str, 
     model.score("warm up")
     out = []
     for text in texts:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         tone = model.score(text)
         decision = decide({"text": text, "tone": tone}, config)
         ms = (time.perf_counter() - start) * 1000.0
+        cpu_ms = (time.thread_time() - cpu) * 1000.0
         tone_reasons = [r.value for r in decision.reasons if r in TONE_REASONS]
         out.append(
             {
@@ -38,6 +39,7 @@ def score_rows(model: Any, texts: Sequence[str], config: Any) -> list[dict[str, 
                 "reasons": tone_reasons,
                 "escalated": bool(tone_reasons),
                 "ms": ms,
+                "cpu_ms": cpu_ms,
             }
         )
     return out
@@ -52,6 +54,23 @@ def gate(scored: dict[str, Any], t: Any, negative: float | None = None) -> bool:
 
 
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
+
+
+def recall_at_precision(
+    scores: Sequence[float], truth: Sequence[bool], target: float = TARGET
+) -> dict[str, float | None]:
+    """Ranking quality of a score alone (no gates): the highest recall of ``score >= t`` over
+    every cut-off t whose precision is >= ``target``, and that t. Reported, never shipped."""
+    from bench.common import risk_coverage
+
+    positives = sum(1 for t in truth if t)
+    points = risk_coverage(list(scores), list(truth))
+    ok = [p for p in points if p.precision >= target - 1e-12]
+    if not ok or not positives:
+        return {"recall": None, "threshold": None}
+    best = max(ok, key=lambda p: p.coverage)
+    return {"recall": rnd(best.coverage * len(truth) * best.precision / positives),
+            "threshold": rnd(best.threshold)}
 
 
 def sentiment_metrics(
@@ -91,6 +110,8 @@ def sentiment_metrics(
         ),
         "polarity_macro_recall": rnd(macro_recall(labels, [s["polarity"] for s in scored])),
         "best_negative_threshold_at_90_precision": best,
+        "negative_score_recall_at_90_precision": recall_at_precision(
+            [s["negative"] for s in scored], negative),
         "negative_recall_by_reason": {
             r: rnd(sum(v) / len(v)) for r, v in sorted(by_reason.items(), key=lambda x: -len(x[1]))
         },

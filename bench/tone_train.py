@@ -47,12 +47,15 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
         c=float(config["C"]),
         feature_scale=float(config["feature_scale"]),
         vader_weight=float(config["vader_weight"]),
+        embedding_source=config.get("sentence_encoder") or None,
+        embedding_c=float(config.get("embedding_C") or 0.3),
     )
     info = {
         "tone_source": f"trained from {', '.join(_shown(p) for p in paths)} "
         f"+ calm NLU examples of {_shown(nlu_dir)}",
         "tone_train_rows": len(rows),
         "tone_corpus_rows": own,
+        "tone_embeddings": config.get("sentence_encoder") or None,
     }
     return model, info
 

@@ -32,6 +32,7 @@ from bot.cli.faq_review import (
     cmd_review,
     cmd_suggest,
 )
+from bot.faq.proposal import TONE_LABELS
 from bot.settings import ConfigError, get_settings
 
 if TYPE_CHECKING:
@@ -310,10 +311,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("--answer")
     p.add_argument("--example", action="append", help="replace the examples (repeat)")
     p.add_argument("--topic")
+    p.add_argument("--label", choices=list(TONE_LABELS), help="a tone proposal's label")
     _training_flags(p)
     p = rs.add_parser("edit")
     p.add_argument("id")
     p.add_argument("--kind", choices=["examples", "new_faq"])
+    p.add_argument("--label", choices=list(TONE_LABELS), help="a tone proposal's label")
     p.add_argument("--key")
     p.add_argument("--answer")
     p.add_argument("--example", action="append", help="replace the examples (repeat)")

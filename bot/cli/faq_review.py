@@ -26,14 +26,38 @@ if TYPE_CHECKING:
 # -- suggestions and review --------------------------------------------------------------------
 
 
+def _tone_text(p: dict[str, Any]) -> list[str]:
+    lines = []
+    for m in p["messages"]:
+        tone = m.get("tone") or {}
+        scores = (f" (negative {float(tone.get('negative', 0)):.2f}, sarcasm "
+                  f"{float(tone.get('sarcasm', 0)):.2f})") if tone else ""
+        lines.append(f"  {m.get('ticket', '')} flagged by {m.get('flagged_by', '?')}: the bot "
+                     f"called it {m.get('was') or '(not on the ticket)'}{scores}")
+        lines.append(f"    {m['text']}")
+        lines += [f"    signal: {s}" for s in tone.get("signals") or []]
+        if m.get("note"):
+            lines.append(f"    note: {m['note']}")
+    lines.append(f"  accepting appends it to data/tone/reviewed.yml as {p['label']} "
+                 f"(faq review accept {p['id']} --label calm|positive|negative|sarcastic)")
+    return lines
+
+
 def _proposal_text(p: dict[str, Any], full: bool = False) -> str:
     what = ("new examples for faq/" + p["key"]) if p["kind"] == "examples" else \
+        f"tone: should be {p.get('label')}" if p["kind"] == "tone" else \
         f"NEW FAQ {p['key'] or '(key?)'}"
     lines = [f"{p['id']}  {p['status']:<8} {what}  ({len(p['messages'])} messages, "
              f"source {p['source']})"]
     if not full:
         first = p["messages"][0]["text"] if p["messages"] else ""
         return lines[0] + f"  e.g. {first[:50]!r}"
+    if p["kind"] == "tone":
+        lines += _tone_text(p)
+        if p["status"] != "pending":
+            lines.append(f"  {p['status']} by {p.get('decided_by')} {p.get('note') or ''}".rstrip())
+            lines += [f"    {line}" for line in (p.get("result") or {}).get("summary", [])]
+        return "\n".join(lines)
     if p.get("needs_examples"):
         lines.append(f"  needs {p['needs_examples']} more examples before it can be accepted "
                      f"(faq review edit {p['id']} --add-example …)")
@@ -110,6 +134,11 @@ def _interactive(
                     break
                 except Exception as error:  # ReviewError: show and ask again
                     print(f"  refused: {error}")
+            elif choice == "e" and item["kind"] == "tone":
+                label = input("  label (calm, positive, negative, sarcastic) > ").strip()
+                if label:
+                    item = review.edit(item["id"], actor, label=label)
+                print(_proposal_text(item, full=True))
             elif choice == "e":
                 edited = _edit_in_editor(
                     {"kind": item["kind"], "key": item["key"], "answer": item.get("answer", ""),
@@ -165,13 +194,15 @@ def cmd_review(args: argparse.Namespace) -> int:
         return _interactive(args, review, store, actor)
     if action == "accept":
         item = review.accept(args.id, actor, store, key=args.key, answer=args.answer,
-                             examples=args.example, topic=args.topic)
+                             examples=args.example, topic=args.topic,
+                             label=getattr(args, "label", None))
         print(_proposal_text(item, full=True))
         return _maybe_train(args)
     if action == "edit":
         item = review.edit(args.id, actor, kind=args.kind, key=args.key, answer=args.answer,
                            examples=args.example, add_examples=args.add_example or [],
-                           remove_examples=args.remove_example or [], topic=args.topic)
+                           remove_examples=args.remove_example or [], topic=args.topic,
+                           label=getattr(args, "label", None))
         print(_proposal_text(item, full=True))
         return 0
     if action == "reject":

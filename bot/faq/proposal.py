@@ -1,12 +1,16 @@
 """A review proposal (``R-000001``) as a record: its fields, and how a Redis hash holds them.
 
-``kind``      ``examples`` (new examples for the existing FAQ ``key``) or ``new_faq``
-``key``       the FAQ key (proposed for ``new_faq``; the trainer may change it)
+``kind``      ``examples`` (new examples for the existing FAQ ``key``), ``new_faq``, or ``tone``
+              (an agent marked the bot's tone call on a message wrong: :mod:`bot.faq.tone_flag`)
+``key``       the FAQ key (proposed for ``new_faq``; the trainer may change it); empty for ``tone``
+``label``     ``tone`` only: what the message should have been, ``calm`` | ``positive`` |
+              ``negative`` | ``sarcastic`` (accepting appends it so to ``data/tone/reviewed.yml``)
 ``answer``    ``new_faq``: the proposed answer (an agent's reply: vet it!)
 ``examples``  the examples that accepting writes (the trainer may edit them)
 ``messages``  the escalated follower messages behind it: ``text``, ``ticket``, ``reasons``,
               the agents' ``replies``, ``source`` (``escalation`` or ``flag``); a flag adds
-              ``flagged_by``, ``reply`` (the agent's reply to that message) and ``note``
+              ``flagged_by``, ``reply`` (the agent's reply to that message) and ``note``; a tone
+              flag adds ``was`` (the bot's call) and ``tone`` (its scores and signals)
 ``status``    ``pending`` → ``accepted`` | ``rejected``
 
 Lists and ``result`` are stored as JSON, times as unix seconds.
@@ -17,7 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-KINDS = ("examples", "new_faq")
+KINDS = ("examples", "new_faq", "tone")
+TONE_LABELS = ("calm", "positive", "negative", "sarcastic")
 STATUSES = ("pending", "accepted", "rejected")
 _JSON_FIELDS = ("examples", "messages", "alternatives", "result")
 
@@ -31,6 +36,7 @@ def new_proposal(pid: str, kind: str, proposal: dict[str, Any], now: float) -> d
     """The fields of a new pending proposal ``pid`` made of what was proposed."""
     return {
         "id": pid, "kind": kind, "status": "pending", "key": proposal.get("key") or "",
+        "label": proposal.get("label") or "",
         "topic": proposal.get("topic") or "", "answer": proposal.get("answer") or "",
         "answer_source": proposal.get("answer_source") or "",
         "examples": list(proposal.get("examples") or []),
@@ -51,6 +57,7 @@ def from_hash(raw: dict[Any, Any]) -> dict[str, Any]:
     for name in ("created_at", "updated_at", "decided_at", "score"):
         if data.get(name):
             data[name] = float(data[name])
+    data.setdefault("label", "")  # proposals stored before tone flags existed
     data["needs_examples"] = needs_examples(data)
     return data
 

@@ -18,13 +18,23 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Sequence
 
 import redis as redis_lib
 
-from bot.faq.proposal import KINDS, as_text, from_hash, new_proposal, to_hash
+from bot.faq.proposal import KINDS, TONE_LABELS, as_text, from_hash, new_proposal, to_hash
 from bot.faq.review_keys import ReviewKeys, fingerprint
 from bot.faq.schema import FaqError, check_key, clean_answer, clean_example, topic_file
 from bot.faq.store import Change, FaqStore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+
+def _print(kind: str, message: dict[str, Any]) -> str:
+    """The ``seen`` fingerprint of a proposal's message: tone flags have their own, so a message
+    can be proposed for the FAQ and for its tone."""
+    if kind == "tone":
+        from bot.faq.tone_flag import tone_print
+
+        return tone_print(str(message.get("ticket", "")), message["text"])
+    return fingerprint(message.get("ticket", ""), message["text"])
 
 
 class ReviewError(ValueError):
@@ -114,8 +124,9 @@ class ReviewStore:
         pipe.hset(self.keys.item(pid), mapping=to_hash(data))
         pipe.zadd(self.keys.pending, {pid: now})
         for message in data["messages"]:
-            pipe.hset(self.keys.seen, fingerprint(message.get("ticket", ""), message["text"]), pid)
+            pipe.hset(self.keys.seen, _print(kind, message), pid)
         self._log(pipe, "proposed", pid, actor, {"kind": kind, "key": data["key"],
+                                                 "label": data["label"],
                                                  "messages": len(data["messages"])})
         pipe.execute()
         return self.get(pid)
@@ -190,8 +201,10 @@ class ReviewStore:
         add_examples: Sequence[str] = (),
         remove_examples: Sequence[str] = (),
         topic: str | None = None,
+        label: str | None = None,
     ) -> dict[str, Any]:
-        """Change a pending proposal before accepting it (what accepting will write)."""
+        """Change a pending proposal before accepting it (what accepting will write); ``label``:
+        a ``tone`` proposal's label."""
         try:
             clean_key = check_key(key) if key is not None else None
             clean = [clean_example(e) for e in examples] if examples is not None else None
@@ -203,9 +216,19 @@ class ReviewStore:
             raise ReviewError(str(error)) from None
         if kind is not None and kind not in KINDS:
             raise ReviewError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if label is not None and label not in TONE_LABELS:
+            raise ReviewError(f"label {label!r}: expected one of {', '.join(TONE_LABELS)}")
         changed: list[str] = []
 
         def change(item: dict[str, Any]) -> None:
+            if (kind == "tone") != (item["kind"] == "tone") and kind is not None:
+                raise ReviewError("a tone proposal stays a tone proposal (and an FAQ one an FAQ "
+                                  "one): reject it instead")
+            if label is not None:
+                if item["kind"] != "tone":
+                    raise ReviewError("only a tone proposal has a label")
+                item["label"] = label
+                changed.append("label")
             if kind is not None:
                 item["kind"] = kind
                 changed.append("kind")
@@ -259,15 +282,19 @@ class ReviewStore:
         answer: str | None = None,
         examples: Sequence[str] | None = None,
         topic: str | None = None,
+        label: str | None = None,
     ) -> dict[str, Any]:
         """Write the (optionally edited) proposal to ``data/`` and mark it accepted.
 
         Refused (:class:`ReviewError`, nothing written) when the result would fail the safety
-        checks of ``carebot faq add`` (see :func:`bot.faq.check.precheck`)."""
+        checks of ``carebot faq add`` (see :func:`bot.faq.check.precheck`). A ``tone``
+        proposal appends its message, with its (or the given) ``label``, to
+        ``data/tone/reviewed.yml`` (:func:`bot.faq.tone_flag.append_reviewed`)."""
         from bot.faq.check import precheck
 
-        if any(v is not None for v in (key, answer, examples, topic)):
-            self.edit(pid, actor, key=key, answer=answer, examples=examples, topic=topic)
+        if any(v is not None for v in (key, answer, examples, topic, label)):
+            self.edit(pid, actor, key=key, answer=answer, examples=examples, topic=topic,
+                      label=label)
         token = uuid.uuid4().hex
         if not self.redis.set(self.keys.lock(pid), token, nx=True, ex=60):
             raise ReviewError(f"{pid} is being accepted by someone else", code=409)
@@ -276,6 +303,8 @@ class ReviewStore:
             if item["status"] != "pending":
                 raise ReviewError(f"{pid} is {item['status']} already", code=409)
             change: Change | None
+            if item["kind"] == "tone":
+                return self._accept_tone(pid, item, actor, store)
             try:
                 faq_key = check_key(item["key"])
                 if item["kind"] == "new_faq":
@@ -310,6 +339,36 @@ class ReviewStore:
         finally:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
+
+    def _accept_tone(self, pid: str, item: dict[str, Any], actor: str,
+                     store: FaqStore) -> dict[str, Any]:
+        """A tone proposal: its message(s) go to ``data/tone/reviewed.yml`` with its label."""
+        from bot.faq.tone_flag import append_reviewed
+
+        label = str(item.get("label") or "")
+        if label not in TONE_LABELS:
+            raise ReviewError(f"{pid} has no tone label; edit it first")
+        files: list[str] = []
+        summary: list[str] = []
+        for message in item["messages"]:
+            done = append_reviewed(
+                store.home, str(message["text"]), label, clock=self.clock(),
+                provenance=f"{pid} {message.get('ticket', '')} flagged by "
+                           f"{message.get('flagged_by', '')} accepted by {actor}")
+            files += [f for f in done["files"] if f not in files]
+            summary += done["summary"]
+        result = {"files": files, "summary": summary}
+
+        def mark(entry: dict[str, Any]) -> None:
+            entry["status"] = "accepted"
+            entry["decided_by"] = actor
+            entry["decided_at"] = self.clock()
+            entry["result"] = result
+
+        accepted = self._update(pid, mark, actor, "accepted",
+                                {"kind": "tone", "label": label, **result})
+        self._decided(pid, float(accepted["decided_at"]))
+        return accepted
 
 
 def review_store(settings: Settings, redis: redis_lib.Redis | None = None) -> ReviewStore:

@@ -214,6 +214,38 @@ class LinearTextModel:
             scores += dense @ self._coef_t[start : start + len(dense)]
         return scores
 
+    def contributions(
+        self, text: str, label: str, dense_names: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """What pushed ``text`` towards ``label``: each word n-gram's (and each named dense
+        column's) part of ``score(label) - mean score``, largest first, positive only.
+        Character n-grams are left out: they carry weight but read as noise to a person."""
+        if not hasattr(self, "_coef_t"):
+            self._prepare_fast_path()
+        column = self.labels.index(label)
+        delta = self._coef_t[:, column] - self._coef_t.mean(axis=1)
+        found: dict[str, float] = {}
+        vec, analyzer, idf = self._vectorizers[0], self._analyzers[0], self._idfs[0]
+        counts: dict[str, int] = {}
+        for gram in analyzer(normalise(text)):
+            if gram in vec.vocabulary_:
+                counts[gram] = counts.get(gram, 0) + 1
+        if counts:
+            grams = list(counts)
+            indices = np.array([vec.vocabulary_[g] for g in grams], dtype=np.int64)
+            values = (1.0 + np.log(np.array([counts[g] for g in grams], dtype=np.float64)))
+            values *= idf[indices]
+            values /= np.sqrt(np.dot(values, values))
+            for gram, part in zip(grams, values * delta[indices + self._offsets[0]], strict=True):
+                found[f'"{gram}"'] = float(part)
+        if self.extra is not None and dense_names:
+            dense = np.asarray(self.extra([text]), dtype=np.float64)[0]
+            start = self._offsets[-1] + len(self._vectorizers[-1].vocabulary_)
+            for name, part in zip(dense_names, dense * delta[start : start + len(dense)],
+                                  strict=False):
+                found[name] = found.get(name, 0.0) + float(part)
+        return sorted(((k, v) for k, v in found.items() if v > 0), key=lambda kv: -kv[1])
+
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw linear scores (before temperature and softmax), one row per text."""
         if self._coef is None or self._intercept is None:

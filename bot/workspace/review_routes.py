@@ -6,7 +6,8 @@ with ``openapi.PATHS.update(review_routes.OPENAPI_PATHS)`` (and list ``/review``
 
 Permissions (:data:`bot.workspace.accounts.PERMISSIONS`): reviewing (list, show, edit, accept,
 reject, suggest, train) needs ``train``: the ``trainer`` and ``admin`` roles. Flagging a
-conversation's follower message (the console's "Flag for FAQ") needs ``note``: every role
+conversation's follower message (the console's "Flag for FAQ", and "Tone wrong": a ``tone``
+proposal, ``POST /api/review/tone-flag``) needs ``note``: every role
 (agent, supervisor, trainer, admin); so does the FAQ list it picks from (``read``). The page
 and its assets are files in ``bot/workspace/console/`` (``review.html``, ``.js``, ``.css``).
 Accepting writes the
@@ -27,8 +28,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.faq.flag import flag as flag_message
+from bot.faq.proposal import TONE_LABELS
 from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import faq_store
+from bot.faq.tone_flag import flag_tone
 from bot.workspace.api import ok, payload
 from bot.workspace.auth import authenticate, principal, requires, workspace
 from bot.workspace.errors import ApiError, invalid
@@ -161,6 +164,27 @@ async def flag(request: Request) -> HTTPResponse:
     return ok(item, status=201)
 
 
+@bp.post("/api/review/tone-flag")
+@requires("note")
+async def tone_flag(request: Request) -> HTTPResponse:
+    """An agent: the bot's tone call on this ticket's follower message was wrong; ``label``:
+    what it should have been (``calm``, ``positive``, ``negative`` or ``sarcastic``); ``note``
+    for the trainer. Any ticket status: the tone call is on the ticket from the start."""
+    ws = workspace(request)
+    data = payload(request)
+    ticket = _text(data.get("ticket"), "ticket", True) or ""
+    if not TICKET_ID.match(ticket):
+        raise ApiError(404, "not_found", "No such ticket.")
+    text = _text(data.get("text"), "text", True) or ""
+    label = data.get("label")
+    if label not in TONE_LABELS:
+        raise invalid("'label' must be one of " + ", ".join(TONE_LABELS) + ".")
+    note = _text(data.get("note"), "note") or ""
+    item = await _call(request, flag_tone, _review(request), ws.queue, ticket, text,
+                       principal(request).name, label, note=note)
+    return ok(item, status=201)
+
+
 @bp.get("/api/review/<pid:str>")
 @requires_train
 async def show(request: Request, pid: str) -> HTTPResponse:
@@ -171,7 +195,11 @@ def _edits(data: dict[str, Any]) -> dict[str, Any]:
     kind = data.get("kind")
     if kind is not None and kind not in ("examples", "new_faq"):
         raise invalid("'kind' must be 'examples' or 'new_faq'.")
+    label = data.get("label")
+    if label is not None and label not in TONE_LABELS:
+        raise invalid("'label' must be one of " + ", ".join(TONE_LABELS) + ".")
     return {
+        "label": label,
         "kind": kind,
         "key": _text(data.get("key"), "key"),
         "answer": _text(data.get("answer"), "answer"),
@@ -194,7 +222,8 @@ async def edit(request: Request, pid: str) -> HTTPResponse:
 @bp.post("/api/review/<pid:str>/accept")
 @requires_train
 async def accept(request: Request, pid: str) -> HTTPResponse:
-    """Write it to data/ (after the same checks as ``carebot faq add``); optional edits first."""
+    """Write it to data/ (after the same checks as ``carebot faq add``; a ``tone`` proposal:
+    appended to data/tone/reviewed.yml with its label); optional edits first."""
     ws = workspace(request)
     edits = _edits(payload(request))
     review = _review(request)
@@ -204,7 +233,7 @@ async def accept(request: Request, pid: str) -> HTTPResponse:
                     add_examples=edits["add_examples"], remove_examples=edits["remove_examples"])
     item = await _call(request, review.accept, _pid(pid), who, faq_store(ws.settings),
                        key=edits["key"], answer=edits["answer"], examples=edits["examples"],
-                       topic=edits["topic"])
+                       topic=edits["topic"], label=edits["label"])
     return ok(item)
 
 
@@ -280,9 +309,11 @@ _ERR = {"$ref": "#/components/responses/Error"}
 _PROPOSAL = {"type": "object", "description": "A review proposal (see bot/faq/review.py).",
              "properties": {
                  "id": {"type": "string", "example": "R-000001"},
-                 "kind": {"type": "string", "enum": ["examples", "new_faq"]},
+                 "kind": {"type": "string", "enum": ["examples", "new_faq", "tone"]},
                  "status": {"type": "string", "enum": ["pending", "accepted", "rejected"]},
                  "key": {"type": "string"}, "answer": {"type": "string"},
+                 "label": {"type": "string", "enum": ["", *TONE_LABELS],
+                           "description": "tone proposals: what the message should be"},
                  "topic": {"type": "string"},
                  "examples": {"type": "array", "items": {"type": "string"}},
                  "messages": {"type": "array", "items": {"type": "object"}},
@@ -291,6 +322,8 @@ _PROPOSAL = {"type": "object", "description": "A review proposal (see bot/faq/re
                  "result": {"type": "object"}}}
 _EDITS = {"type": "object", "properties": {
     "kind": {"type": "string", "enum": ["examples", "new_faq"]},
+    "label": {"type": "string", "enum": list(TONE_LABELS),
+              "description": "a tone proposal's label (what accepting writes)"},
     "key": {"type": "string"}, "answer": {"type": "string"}, "topic": {"type": "string"},
     "examples": {"type": "array", "items": {"type": "string"}},
     "add_examples": {"type": "array", "items": {"type": "string"}},
@@ -339,6 +372,17 @@ OPENAPI_PATHS: dict[str, Any] = {
             "use_reply": {"type": "boolean", "default": True,
                           "description": "new FAQ: propose the agent's reply to the message "
                                          "as the answer"}}},
+        codes=("404", "409", "422"))},
+    "/api/review/tone-flag": {"post": _doc(
+        "Mark the bot's tone call on a ticket's follower message wrong: a 'tone' proposal for "
+        "the trainers (accepting appends the message, so labelled, to data/tone/reviewed.yml)",
+        "note", _PROPOSAL,
+        body={"type": "object", "required": ["ticket", "text", "label"], "properties": {
+            "ticket": {"type": "string", "example": "T-000042"},
+            "text": {"type": "string", "description": "the follower message, as in the ticket"},
+            "label": {"type": "string", "enum": list(TONE_LABELS),
+                      "description": "what the tone should have been"},
+            "note": {"type": "string", "description": "for the trainer"}}},
         codes=("404", "409", "422"))},
     "/api/review/train": {"post": _doc(
         "Train what changed and load the model into the running bot", "train",

@@ -145,6 +145,7 @@ def test_bench_tone_prints_every_key(tmp_path: Path) -> None:
     assert TONE_KEYS <= set(data) and data["kind"] == "sentiment" and data["rows"] == 4
     assert data["irony_f1"] is None and data["negative_recall"] is not None
     assert data["ms_per_message"] > 0 and Path(data["report"]).exists()
+    assert data["cpu_ms_p95"] > 0 and (tmp_path / "tone-s-risk-coverage.png").exists()
 
 
 def test_bench_cli_parses_each_bench() -> None:
@@ -156,6 +157,8 @@ def test_bench_cli_parses_each_bench() -> None:
     args = parser.parse_args(["tone", "--test", "b.csv"])
     assert args.bench_cmd == "tone" and args.test == "b.csv"
     assert parser.parse_args(["load", "--senders", "3"]).senders == 3
+    args = parser.parse_args(["tone-categories", "--folds", "3"])
+    assert args.bench_cmd == "tone-categories" and args.folds == 3
 
 
 def test_carebot_does_not_import_bench_unless_a_bench_runs() -> None:

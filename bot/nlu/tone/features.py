@@ -50,8 +50,21 @@ INTENSIFIERS = frozenset(
     "incredibly ridiculously insanely super such".split()
 )
 CONTRAST = frozenset("but however though although yet except".split())
+# Per-emoji polarity the lexicon kinds blur: the eye-roll and the clown mock (the corpus never
+# uses them calmly), while 😂 🤣 💀 👏, also "sarcasm" emoji, are as often friendly.
+MOCKERY = ("🙄", "🤡")
 # The number of dense columns ``Lexicon.features`` returns (checked by the tests).
-N_FEATURES = 28
+N_FEATURES = 29
+# What each column means, in words an agent can read (the ticket's top contributing cues).
+FEATURE_NAMES = (
+    "complaint words", "praise words", "sarcasm markers", "angry emoji", "eye-roll/clown emoji",
+    "happy emoji", "praise next to complaint words", "shouting", "exclamation marks",
+    "question marks", "elongated words", "negative wording (VADER)", "positive wording (VADER)",
+    "negative share (VADER)", "positive share (VADER)", "negative overall (VADER)", "negations",
+    "negated praise", "denied complaint", "intensifiers", "contrast words", "problem situations",
+    "durations", "positive surface + complaint", "hashtags", "capitalised words",
+    "handles or links", "length", "eye-roll or clown emoji",
+)
 
 
 def _read_list(path: Path) -> list[str]:
@@ -229,6 +242,7 @@ class Lexicon:
                     min(c["caps_words"], 3) / 3,
                     1.0 if c["mentions"] or c["urls"] else 0.0,
                     min(math.log1p(c["words"]) / 4.0, 1.0),
+                    min(sum(raw.count(e) for e in MOCKERY), 2) / 1.0,
                 ]
             )
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), N_FEATURES)

@@ -8,6 +8,13 @@ complaint, ``signals`` the human-readable cues behind the scores (shown to the a
 Training data: ``data/tone/*.yml`` (``tone: [{text, label, sarcasm}]``), written by the project.
 Cues and features: ``bot.nlu.tone.features`` (the project's lexicons in
 ``bot/nlu/lexicons/*.txt`` + VADER's sentiment scores).
+
+With ``embedding_source`` (the ToneScorer's ``sentence_encoder``), a second, small model reads
+the message through all-MiniLM-L6-v2's word-piece embeddings (``bot.nlu.tone.embedding``: a
+table look-up, not the encoder) and its log-odds are added to the n-gram model's:
+``negative = sigmoid(logit(n-gram model + VADER blend) + embedding log-odds)``, the same for
+``sarcasm``. The signals then end with both models' own scores and the words and cues that
+pushed the message towards its tone.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import numpy as np
 import yaml
 
 from bot.nlu.text_model import LinearTextModel
-from bot.nlu.tone.features import N_FEATURES, Lexicon, default_lexicon
+from bot.nlu.tone.embedding import EmbeddingHead, TokenEmbeddings, shared_token_embeddings
+from bot.nlu.tone.features import FEATURE_NAMES, N_FEATURES, Lexicon, default_lexicon
 
 __all__ = ["Lexicon", "ToneModel", "default_lexicon", "load_corpus"]
 
@@ -62,6 +70,14 @@ class ToneModel:
     The linear model learns from our corpus, where its own n-grams separate the labels, so it
     leans on VADER less than unfamiliar text needs; this blend keeps a fixed share of the
     general-purpose lexicon score in the result (0 = the linear model alone)."""
+    sarcasm_discount: bool = True
+    """VADER cannot read sarcasm: its *praise* counts in the blend only as much as the message
+    is not sarcastic (``compound × (1 − sarcasm)`` when compound > 0), so "your 'free returns'
+    cost me £8, cheers" is not made calm by "free" and "cheers" (bench/README.md, issue 14)."""
+    embedding_source: str | None = None
+    """The sentence encoder whose word-piece table feeds ``head`` (None: n-grams only)."""
+    head: EmbeddingHead | None = None
+    embeddings: TokenEmbeddings | None = field(default=None, repr=False)
 
     def _dense(self, texts: Sequence[str]) -> np.ndarray:
         return self.lexicon.features(texts) * self.feature_scale
@@ -73,6 +89,8 @@ class ToneModel:
         feature_scale: float | None = None,
         char_min_df: int = 1,
         vader_weight: float | None = None,
+        embedding_source: str | None = None,
+        embedding_c: float = 0.3,
     ) -> ToneModel:
         if vader_weight is not None:
             if not 0 <= vader_weight <= 20:
@@ -91,9 +109,18 @@ class ToneModel:
             self.sarcasm = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
                 texts, sarcastic
             )
+        self.embedding_source = embedding_source or None
+        self.head = None
+        if self.embedding_source:
+            self.embeddings = shared_token_embeddings(self.embedding_source)  # fails loudly
+            self.head = EmbeddingHead.fit(
+                self.embeddings, texts, [r["label"] == "negative" for r in rows],
+                [bool(r["sarcasm"]) for r in rows], c=embedding_c)
         return self
 
-    def score_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+    def score_many(self, texts: Sequence[str], explain: bool = True) -> list[dict[str, Any]]:
+        """``{"negative", "sarcasm", "label", "signals"}`` per text; ``explain=False`` leaves the
+        model-level signals out (benchmarks scoring thousands of rows)."""
         if self.polarity is None:
             raise RuntimeError("tone model is not trained")
         safe = [t or "" for t in texts]
@@ -102,30 +129,67 @@ class ToneModel:
         neg_i = labels.index("negative")
         sar = self.sarcasm.predict_proba(safe) if self.sarcasm is not None else None
         yes_i = self.sarcasm.labels.index("yes") if self.sarcasm is not None else 0
+        head_neg = head_sar = None
+        if self.head is not None and self.embeddings is not None:
+            head_neg, head_sar = self.head.logits(self.embeddings.vectors(safe, self.head.idf))
         out = []
         for i, text in enumerate(safe):
-            negative = self._blend(float(pol[i, neg_i]), text)
-            sarcasm = float(sar[i, yes_i]) if sar is not None else 0.0
+            lexical_sar = float(sar[i, yes_i]) if sar is not None else 0.0
+            sarcasm = lexical_sar
+            if head_sar is not None and sar is not None:
+                sarcasm = _sigmoid(_logit(lexical_sar) + float(head_sar[i]))
+            lexical_neg = self._blend(float(pol[i, neg_i]), text,
+                                      sarcasm if self.sarcasm_discount else 0.0)
+            negative = lexical_neg
+            if head_neg is not None:
+                negative = _sigmoid(_logit(lexical_neg) + float(head_neg[i]))
+            calm = [j for j, name in enumerate(labels) if name != "negative"]
+            label = "negative" if negative >= 0.5 else labels[max(calm, key=lambda j: pol[i, j])]
+            signals = self.lexicon.signals(text)
+            if explain:
+                signals += self._explain(text, negative, sarcasm, lexical_neg, lexical_sar,
+                                         None if head_neg is None else float(head_neg[i]),
+                                         None if head_sar is None else float(head_sar[i]))
             out.append(
                 {
                     "negative": round(negative, 4),
                     "sarcasm": round(sarcasm, 4),
-                    "label": labels[int(np.argmax(pol[i]))],
-                    "signals": self.lexicon.signals(text),
+                    "label": label,
+                    "signals": signals,
                 }
             )
         return out
 
-    def _blend(self, p_negative: float, text: str) -> float:
+    def _explain(self, text: str, negative: float, sarcasm: float, lexical_neg: float,
+                 lexical_sar: float, head_neg: float | None, head_sar: float | None) -> list[str]:
+        """The model's side of the story: what pushed the message towards its tone, and each
+        model's own score (an agent reads these on the ticket)."""
+        out = []
+        for name, model, label, score in (("negative", self.polarity, "negative", negative),
+                                          ("sarcastic", self.sarcasm, "yes", sarcasm)):
+            if model is None or score < 0.5:
+                continue
+            top = model.contributions(text, label, FEATURE_NAMES)[:3]
+            if top:
+                out.append(f"towards {name}: " + ", ".join(k for k, _ in top))
+        out.append(f"word model: {lexical_neg:.2f} negative, {lexical_sar:.2f} sarcastic")
+        if head_neg is not None and head_sar is not None:
+            out.append(f"embedding model: {_sigmoid(head_neg):.2f} negative, "
+                       f"{_sigmoid(head_sar):.2f} sarcastic")
+        return out
+
+    def _blend(self, p_negative: float, text: str, sarcasm: float = 0.0) -> float:
         if not self.vader_weight:
             return p_negative
         p = min(max(p_negative, 1e-6), 1 - 1e-6)
         compound = float(self.lexicon.cues(text)["vader"]["compound"])
+        if compound > 0:
+            compound *= 1.0 - sarcasm
         logit = math.log(p / (1 - p)) - self.vader_weight * compound
         return 1.0 / (1.0 + math.exp(-logit))
 
-    def score(self, text: str) -> dict[str, Any]:
-        return self.score_many([text])[0]
+    def score(self, text: str, explain: bool = True) -> dict[str, Any]:
+        return self.score_many([text], explain=explain)[0]
 
     def save(self, directory: Path) -> None:
         if self.polarity is None:
@@ -135,10 +199,14 @@ class ToneModel:
             "feature_scale": self.feature_scale,
             "vader_weight": self.vader_weight,
             "features": N_FEATURES,
+            "embedding_source": self.embedding_source if self.head is not None else None,
+            "sarcasm_discount": self.sarcasm_discount,
         }
         (directory / "tone.json").write_text(json.dumps(meta))
         if self.sarcasm is not None:
             self.sarcasm.save(directory / "sarcasm")
+        if self.head is not None:
+            self.head.save(directory / "head.npz")
 
     @classmethod
     def load(cls, directory: Path) -> ToneModel:
@@ -156,4 +224,19 @@ class ToneModel:
         model.polarity = LinearTextModel.load(directory / "polarity", extra=model._dense)
         if (directory / "sarcasm").exists():
             model.sarcasm = LinearTextModel.load(directory / "sarcasm", extra=model._dense)
+        model.sarcasm_discount = bool(meta.get("sarcasm_discount", False))
+        source = meta.get("embedding_source")
+        if source:
+            model.embedding_source = str(source)
+            model.embeddings = shared_token_embeddings(str(source))  # fails loudly if missing
+            model.head = EmbeddingHead.load(directory / "head.npz")
         return model
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -80,6 +80,8 @@ window.CareApi = (function () {
     removeLabel: (id, label) => call("DELETE", t(id) + "/labels/" + encodeURIComponent(label)),
     setLabelColour: (label, colour) => call("PUT", "/api/labels/" + encodeURIComponent(label), { colour }),
     search: (params) => call("GET", "/api/search?" + new URLSearchParams(params).toString()),
+    // {ticket, text, label: calm | positive | negative | sarcastic, note?} -> the tone proposal
+    toneFlag: (body) => call("POST", "/api/review/tone-flag", body),
 
     // Server-sent events: onEvent(event) for each queue change; onState(true|false) when the
     // stream opens or drops (EventSource reconnects by itself, replaying from Last-Event-ID).

@@ -3,12 +3,14 @@
 (function () {
   const api = window.CareApi, R = window.CareRender, F = window.CareFlag;
   const C = window.CareCanned, L = window.CareLabels, S = window.CareSearch;
+  const TF = window.CareToneFlag;
   const $ = (id) => document.getElementById(id);
   const state = {
     me: null, agents: [], tickets: [], stats: null, tab: "waiting", selected: null,
     current: null, drafts: new Map(), clockSkew: 0, fetchedAt: 0, seen: new Set(), first: true,
     flagged: new Map(),  // ticket id + "\n" + message text -> review proposal id (this session)
     labelFilter: "",  // the queue shows only tickets with this label (labels.js)
+    toneFlagged: new Map(),  // the same for tone flags
   };
   const now = () => Date.now() / 1000 + state.clockSkew;
 
@@ -145,7 +147,7 @@
     if (atBottom || log.dataset.ticket !== t.id) log.scrollTop = log.scrollHeight;
     log.dataset.ticket = t.id;
     $("why").replaceChildren(...R.why(t).filter(Boolean));
-    $("tone").replaceChildren(...R.tone(t));
+    $("tone").replaceChildren(...R.tone(t, toneControl(t)).filter(Boolean));
     $("nlu").replaceChildren(...R.nlu(t));
     $("notes").replaceChildren(...t.notes.map(R.note));
     renderComposer(t, held);
@@ -193,6 +195,24 @@
     const t = state.current;
     if (!flaggable(t)) return toast("Flag messages of a claimed or closed conversation.", "error");
     F.open(t, text || F.defaultText(t)).catch(fail);
+  }
+  function toneControl(t) {
+    if (!can("note") || !t.text) return null;
+    return { was: TF.botCall(t), done: state.toneFlagged.get(flagKey(t.id, t.text)) || "",
+      onClick: (label) => openToneFlag(label) };
+  }
+  function openToneFlag(label) {
+    const t = state.current;
+    if (!t) return;
+    try { TF.open(t, label); } catch (err) { fail(err); }
+  }
+  function markToneFlagged(t, text, pid) {
+    state.toneFlagged.set(flagKey(t.id, text), pid);
+    if (state.current && state.current.id === t.id) renderTicket();
+  }
+  function toneFlagged(t, text, proposal) {
+    markToneFlagged(t, text, proposal.id);
+    toast("Tone flagged for the trainers' review: " + proposal.id + " (should be " + proposal.label + ").", "ok");
   }
   function markFlagged(t, text, pid) {
     state.flagged.set(flagKey(t.id, text), pid);
@@ -346,6 +366,7 @@
       o: () => { if (state.current) $("note-text").focus(); },
       f: () => openFlag(),
       l: openLabels, L: () => $("label-filter").focus(), s: () => S.focus(),
+      t: () => openToneFlag(),
       "1": () => setTab("waiting"), "2": () => setTab("mine"), "3": () => setTab("all"),
       "?": () => $("help").showModal(),
     };
@@ -382,6 +403,7 @@
     S.init({ api, render: R, onOpen: (id) => select(id) });
     await L.init({ api, onChange: labelled, onFilter: filterByLabel }).catch(fail);
     $("label-btn").addEventListener("click", openLabels);
+    TF.init({ api, onDone: toneFlagged, onKnown: markToneFlagged });
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);

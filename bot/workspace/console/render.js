@@ -178,13 +178,28 @@ window.CareRender = (function () {
     ];
   }
 
-  function tone(t) {
+  // The tone scores, the cues behind them (tone.signals: one per line), and "Tone wrong?":
+  // wrong = { was: the bot's call, done: proposal id or "", onClick(label) } (null: no control).
+  function tone(t, wrong) {
     const tn = t.tone || {};
+    const signals = (tn.signals || []).map((s) => el("li", {}, s));
+    let control = null;
+    if (wrong && wrong.done) {
+      control = el("p", { class: "tone-wrong flagged", title: "in the trainers' review list" }, "⚑ tone flagged " + wrong.done);
+    } else if (wrong) {
+      const choices = ["calm", "negative", "sarcastic"].filter((l) => l !== wrong.was).map((label) => {
+        const b = el("button", { type: "button", class: "tone-btn", dataset: { label } }, label);
+        b.addEventListener("click", () => wrong.onClick(label));
+        return b;
+      });
+      control = el("p", { class: "tone-wrong", title: "Tone wrong? (t)" }, "Tone wrong? should be ", choices);
+    }
     return [
       bar("negative", tn.negative, "how angry or frustrated", true),
       bar("sarcasm", tn.sarcasm, "how sarcastic", true),
-      el("p", { class: "muted" }, "label: " + (tn.label || "neutral") +
-        ((tn.signals || []).length ? " · signals: " + tn.signals.join(", ") : "")),
+      el("p", { class: "muted" }, "label: " + (tn.label || "neutral") + (wrong ? " · bot's call: " + wrong.was : "")),
+      signals.length ? el("ul", { class: "signals", "aria-label": "tone signals" }, signals) : null,
+      control,
     ];
   }
 

@@ -1,4 +1,4 @@
-// FAQ review: list, edit, accept, reject (textContent only: texts are untrusted).
+// FAQ and tone review: list, edit, accept, reject (textContent only: texts are untrusted).
 "use strict";
 (function () {
   async function call(method, path, body) {
@@ -28,7 +28,55 @@
       examples: lines($(".examples", card).value) };
   }
 
+  // A tone proposal: an agent marked the bot's tone call wrong; accepting appends the message
+  // with the chosen label to data/tone/reviewed.yml.
+  function renderTone(p) {
+    const card = $("#tone-card").content.firstElementChild.cloneNode(true);
+    const m = p.messages[0] || {};
+    $(".pid", card).textContent = p.id;
+    $(".what", card).textContent = "tone: should be " + p.label + " · " + p.status;
+    $(".text", card).textContent = m.text || (p.examples || [])[0] || "";
+    const tone = m.tone || {};
+    $(".was", card).textContent = (m.was ? "The bot called it " + m.was : "The bot's call is not on the ticket")
+      + (tone.negative !== undefined ? " (negative " + Math.round(tone.negative * 100) + "%, sarcasm "
+        + Math.round((tone.sarcasm || 0) * 100) + "%)" : "") + " · " + (m.ticket || "")
+      + " [" + (m.reasons || []).join(", ") + "] · flagged by " + (m.flagged_by || "?");
+    for (const s of tone.signals || []) {
+      const li = document.createElement("li"); li.textContent = s; $(".signals", card).appendChild(li);
+    }
+    if (m.note) {
+      const li = document.createElement("li"); li.textContent = "note: " + m.note;
+      $(".messages", card).appendChild(li);
+    }
+    $(".label", card).value = p.label;
+    if (p.status !== "pending") {
+      card.querySelectorAll("input, textarea, select, button").forEach((e) => { e.disabled = true; });
+      $(".result", card).textContent = p.status + " by " + p.decided_by + ". "
+        + ((p.result && p.result.summary) || []).join(" ") + (p.note ? " " + p.note : "");
+    }
+    const act = async (fn) => {
+      try { await fn(); } catch (e) {
+        $(".result", card).textContent = e.message;
+        $(".result", card).className = "result error";
+      }
+    };
+    const label = () => ({ label: $(".label", card).value });
+    $(".save", card).addEventListener("click", () => act(async () => {
+      card.replaceWith(render(await call("POST", "/api/review/" + p.id + "/edit", label())));
+    }));
+    $(".accept", card).addEventListener("click", () => act(async () => {
+      card.replaceWith(render(await call("POST", "/api/review/" + p.id + "/accept", label())));
+      msg("Accepted " + p.id + ". Train & load the model when you are done reviewing.");
+    }));
+    $(".reject", card).addEventListener("click", () => act(async () => {
+      card.replaceWith(render(await call("POST", "/api/review/" + p.id + "/reject",
+        { reason: $(".reason", card).value })));
+    }));
+    return card;
+  }
+
   function render(p) {
+    if (p.kind === "tone") return renderTone(p);
     const card = $("#card").content.firstElementChild.cloneNode(true);
     $(".pid", card).textContent = p.id;
     $(".what", card).textContent =
