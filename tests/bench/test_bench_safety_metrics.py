@@ -24,7 +24,7 @@ from bench.safety.bitext_map import (
 )
 from bench.safety.plot import png_bytes, write_plain_png
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Nine messages, by hand:
 #  in-FAQ (6): right a, right b (second acceptable key), right b, wrong c, escalated, escalated
