@@ -96,3 +96,22 @@ def test_bad_environment_is_reported_not_a_traceback() -> None:
     done = carebot("queue", "list", env={"CAREBOT_RASA_PORT": "nope"})
     assert done.returncode == 2
     assert "CAREBOT_RASA_PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_trained_bot_hands_faq_topic_sarcasm_to_a_person(tmp_path: Path) -> None:
+    """The shipped model end to end (NLU pipeline + decide()): sarcasm about an FAQ topic goes
+    to a person even though the FAQ matches; the sincere question on the same topic does not."""
+    from tests.nlu.test_tone import FAQ_SARCASM
+
+    csv = tmp_path / "messages.csv"
+    rows = [*FAQ_SARCASM, "how long does shipping take to ohio?"]
+    csv.write_text("text\n" + "".join('"' + t.replace('"', '""') + '"\n' for t in rows))
+    done = carebot("decide", "--file", str(csv))
+    assert done.returncode == 0, done.stderr[-2000:]
+    decisions = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(decisions) == len(rows)
+    for text, data in zip(rows[:-1], decisions[:-1], strict=True):
+        assert data["decision"] == "escalate", (text, data["reasons"], data["tone"])
+        assert {"sarcasm", "negative_tone"} & set(data["reasons"]), (text, data["reasons"])
+        assert data["tone"]["signals"], text  # the agent sees why
+    assert decisions[-1]["decision"] == "answer" and decisions[-1]["faq"] == "shipping_time"
