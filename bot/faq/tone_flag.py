@@ -155,8 +155,9 @@ def normalise(text: str) -> str:
 def corpus_texts(home: Path) -> dict[str, tuple[str, str, bool]]:
     """Normalised text → (file, label, sarcasm) for every row of ``data/tone/*.yml``."""
     found: dict[str, tuple[str, str, bool]] = {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on 18k rows
     for path in sorted((home / TONE_DIR).glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
         for row in document.get("tone") or []:
             if isinstance(row, dict) and isinstance(row.get("text"), str):
                 found.setdefault(normalise(row["text"]),

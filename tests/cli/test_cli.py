@@ -117,3 +117,22 @@ def test_conversations_expire_legacy_gives_old_trackers_an_expiry(
     done = carebot("conversations", "expire-legacy", "--delete", env=env)
     assert done.returncode == 0 and "1 from before the upgrade deleted" in done.stdout
     assert not redis_client.exists("tracker:ana") and redis_client.exists("tracker:15550001")
+
+
+def test_the_trained_bot_hands_faq_topic_sarcasm_to_a_person(tmp_path: Path) -> None:
+    """The shipped model end to end (NLU pipeline + decide()): sarcasm about an FAQ topic goes
+    to a person even though the FAQ matches; the sincere question on the same topic does not."""
+    from tests.nlu.test_tone import FAQ_SARCASM
+
+    csv = tmp_path / "messages.csv"
+    rows = [*FAQ_SARCASM, "how long does shipping take to ohio?"]
+    csv.write_text("text\n" + "".join('"' + t.replace('"', '""') + '"\n' for t in rows))
+    done = carebot("decide", "--file", str(csv))
+    assert done.returncode == 0, done.stderr[-2000:]
+    decisions = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(decisions) == len(rows)
+    for text, data in zip(rows[:-1], decisions[:-1], strict=True):
+        assert data["decision"] == "escalate", (text, data["reasons"], data["tone"])
+        assert {"sarcasm", "negative_tone"} & set(data["reasons"]), (text, data["reasons"])
+        assert data["tone"]["signals"], text  # the agent sees why
+    assert decisions[-1]["decision"] == "answer" and decisions[-1]["faq"] == "shipping_time"
