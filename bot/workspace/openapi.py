@@ -294,3 +294,21 @@ def document() -> dict[str, Any]:
             "responses": {"Error": _json(_ref("Error"), "Error")},
         },
     }
+
+
+def _document_input_errors() -> None:
+    """Every operation that takes input (path parameters, a query or a body) may refuse it:
+    422 ``invalid`` (bad values), and 404 for an unknown id in its path. Documented on each
+    operation, so the document says what the API really answers (the schema-driven fuzzing
+    in tests/security/test_fuzz_workspace.py checks every status against it)."""
+    for path, operations in PATHS.items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            params = operation.get("parameters") or []
+            if params or "requestBody" in operation:
+                responses.setdefault("422", {"$ref": "#/components/responses/Error"})
+            if "{" in path:
+                responses.setdefault("404", {"$ref": "#/components/responses/Error"})
+
+
+_document_input_errors()

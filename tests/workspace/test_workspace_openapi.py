@@ -21,7 +21,6 @@ UNDOCUMENTED = {  # pages, files, ops
     "/metrics",
     "/review",
     "/review/{name}",
-    "/internal/model",  # the bot's own instances pull models here (internal token, not the API)
 }  # pages, files, ops
 
 
