@@ -111,6 +111,13 @@ class Privacy:
         inboxes = d.inbox_keys(who)
         markers = d.marker_keys(who)
         if ids:
+            from bot.queue import AgentQueue
+            from bot.queue.index import script_head
+            from bot.queue.search import SearchIndex
+
+            # out of the search index first: it is built from the data erased next
+            head = script_head(AgentQueue(self.redis, prefix=self.prefix))
+            SearchIndex(self.redis, prefix=self.prefix).forget(ids, head)
             self._erase(args=[self.prefix, *ids])
         for start in range(0, len(audit), 500):
             self.redis.xdel(d.keys.events, *audit[start : start + 500])

@@ -450,6 +450,13 @@ class SearchIndex:
         if trimmed:
             for key in self.redis.scan_iter(self.keys.idx("w", "*"), count=1000):
                 self.redis.zrem(key, *trimmed)
+        # the dictionary keeps only words some ticket still has (a follower's id or name is
+        # personal data: it must not outlive their tickets)
+        dictionary = self.keys.idx("words")
+        for word in self.redis.zscan_iter(dictionary, count=1000):
+            name = text_of(word[0])
+            if not self.redis.exists(self.keys.idx("w", name)):
+                self.redis.zrem(dictionary, name)
 
     def reindex(self, head: Iterable[Any], batch: int = 500) -> int:
         """Index every ticket (ids ``T-000001`` up to the queue's counter) as the queue's

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import signal
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -256,6 +257,9 @@ def test_an_instance_going_down_is_routed_around(multi: Multi) -> None:
     session = requests.Session()
     for i, sender in enumerate(senders):
         assert multi.say(session, sender, FAQ[i % len(FAQ)])
+    deadline = time.monotonic() + 10  # nginx writes its log line after the response
+    while len(multi.served()) < seen + len(senders) and time.monotonic() < deadline:
+        time.sleep(0.2)
     after = multi.served()[seen:]
     assert len(after) == len(senders)
     assert all(tried[-1] == multi.instance(2) for tried in after), after
