@@ -265,6 +265,10 @@ from bot.workspace.privacy_route import OPENAPI_PATHS as _PRIVACY_PATHS  # noqa:
 
 PATHS.update(_PRIVACY_PATHS)
 
+from bot.workspace.audit_routes import OPENAPI_PATHS as _AUDIT_PATHS  # noqa: E402
+
+PATHS.update(_AUDIT_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""

@@ -233,6 +233,7 @@ def test_accepting_a_negative_example_needs_the_out_of_scope_class(
 
 
 def test_model_id_is_the_latest_user_event_s() -> None:
-    events = [{"event": "user", "metadata": {"model_id": "old"}}, {"event": "bot"},
-              {"event": "user", "metadata": {"model_id": "new"}}, {"event": "action"}]
+    events: list[dict[str, Any]] = [
+        {"event": "user", "metadata": {"model_id": "old"}}, {"event": "bot"},
+        {"event": "user", "metadata": {"model_id": "new"}}, {"event": "action"}]
     assert model_id(events) == "new" and model_id([]) == ""
