@@ -116,4 +116,6 @@ def register(subparsers: Subparsers) -> None:
     prec.add_argument("--days", type=days_type, default=30,
                       help="answers of the last N days (1..365, default 30)")
     prec.add_argument("--json", action="store_true")
+    for command in (lst, show, mark, prec):  # also after the command: audit mark … --token T
+        command.add_argument("--token", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_audit)
