@@ -67,3 +67,17 @@ end
 if redis.call('TTL', day) < 0 then redis.call('EXPIRE', day, tonumber(ARGV[8])) end
 return 'ok'
 """
+
+# ARGV: [1] prefix, [2..] ids. Deletes the items and takes them out of both sets (a follower's
+# erasure, bot.privacy); the tallies keep their counts (statistics keep only counts).
+# Returns how many items existed.
+FORGET = r"""
+local A = ARGV[1] .. ':audit:'
+local n = 0
+for i = 2, #ARGV do
+  n = n + redis.call('DEL', A .. 'item:' .. ARGV[i])
+  redis.call('ZREM', A .. 'pending', ARGV[i])
+  redis.call('ZREM', A .. 'decided', ARGV[i])
+end
+return n
+"""

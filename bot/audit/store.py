@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import redis as redis_lib
 
 from bot.audit import precision
-from bot.audit.scripts import MARK, RECORD
+from bot.audit.scripts import FORGET, MARK, RECORD
 from bot.queue.keys import Keys
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class AuditStore:
         self.clock = clock
         self._record = redis.register_script(RECORD)
         self._mark = redis.register_script(MARK)
+        self._forget = redis.register_script(FORGET)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -140,6 +141,28 @@ class AuditStore:
         if result != "ok":
             raise AuditError(f"{audit_id} is marked {result} already", code=409)
         return self.get(audit_id)
+
+    def of_conversation(self, conversation: str) -> list[dict[str, Any]]:
+        """Every item (pending or decided) of one conversation (``whatsapp:15550001``): what
+        the audit holds about a follower (``bot.privacy`` exports and erases it)."""
+        ids = [_text(i) for key in (self.keys.audit_pending, self.keys.audit_decided)
+               for i in self.redis.zrange(key, 0, -1)]
+        found: list[str] = []
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            pipe = self.redis.pipeline(transaction=False)
+            for audit_id in chunk:
+                pipe.hget(self.keys.audit_item(audit_id), "conversation")
+            found += [i for i, c in zip(chunk, pipe.execute(), strict=True)
+                      if c is not None and _text(c) == conversation]
+        return self._items(found)
+
+    def forget(self, ids: list[str]) -> int:
+        """Delete these items (a follower's erasure); the tallies keep their counts."""
+        total = 0
+        for start in range(0, len(ids), 500):
+            total += int(self._forget(args=[self.prefix, *ids[start : start + 500]]))
+        return total
 
     def link_proposal(self, audit_id: str, proposal: str) -> None:
         self.redis.hset(self.keys.audit_item(audit_id), "proposal", proposal)
