@@ -9,8 +9,8 @@ What one follower's data is (``bot.privacy.store``): the Rasa tracker (``tracker
 ticket of ``(channel, sender)`` with its transcript, notes and history, the open-conversation
 index entry, the REST inbox, the audit stream entries of those tickets, the paused-message
 markers, FAQ review proposals quoting those tickets (or, from the answer audit, the
-conversation), the bot's answers on the answer audit (``bot.audit``), and spooled escalations. Statistics and
-metrics are counts only and are kept.
+conversation), the bot's answers on the answer audit (``bot.audit``), and spooled escalations.
+Statistics and metrics are counts only and are kept.
 
 - **export** returns all of it as one JSON document.
 - **erase** deletes the tracker, tickets (atomically out of every queue index, Lua), inbox,
