@@ -237,3 +237,13 @@ def test_model_id_is_the_latest_user_event_s() -> None:
         {"event": "user", "metadata": {"model_id": "old"}}, {"event": "bot"},
         {"event": "user", "metadata": {"model_id": "new"}}, {"event": "action"}]
     assert model_id(events) == "new" and model_id([]) == ""
+
+
+def test_the_draw_is_keyed_by_the_message_id_rasa_gives() -> None:
+    from bot.audit.record import sample_key
+
+    assert sample_key("rest:a", {"message_id": "9f1c"}) == "rest:a\x009f1c"
+    assert sample_key("rest:a", {"message_id": "9f1c"}) == sample_key("rest:a",
+                                                                       {"message_id": "9f1c"})
+    # without one (never from Rasa), a fresh key each time: still a fair draw
+    assert sample_key("rest:a", {}) != sample_key("rest:a", {})
