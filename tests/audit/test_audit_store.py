@@ -247,3 +247,22 @@ def test_the_draw_is_keyed_by_the_message_id_rasa_gives() -> None:
                                                                        {"message_id": "9f1c"})
     # without one (never from Rasa), a fresh key each time: still a fair draw
     assert sample_key("rest:a", {}) != sample_key("rest:a", {})
+
+
+def test_the_scripts_write_the_keys_keys_names(redis_client: redis.Redis,
+                                               clock: FakeClock) -> None:
+    """The Lua scripts build key names themselves: they must be ``Keys``' (any prefix)."""
+    from datetime import datetime, timezone
+
+    store = AuditStore(redis_client, prefix="brand", clock=clock)
+    aid = store.record(answer(), sampled=True, low=False)
+    waiting = store.record(answer("b"), sampled=False, low=True)
+    store.mark(aid, "right", "sue")
+    keys = Keys("brand")
+    day = datetime.fromtimestamp(clock(), tz=timezone.utc)
+    assert set(redis_client.keys("*")) == {
+        keys.audit_seq, keys.audit_item(aid), keys.audit_item(waiting), keys.audit_pending,
+        keys.audit_decided,
+        keys.audit_day(day), keys.audit_totals}
+    assert keys.audit_item("A-000001") == "brand:audit:item:A-000001"
+    assert keys.audit_day(datetime(2024, 3, 9, tzinfo=timezone.utc)) == "brand:audit:day:20240309"
