@@ -188,7 +188,9 @@ class AuditStore:
         if status not in STATUSES:
             raise AuditError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
         if status == "pending":
-            return self._items(self.redis.zrange(self.keys.audit_pending, 0, limit - 1))
+            since = self.clock() - self.retention_seconds
+            return self._items(self.redis.zrangebyscore(self.keys.audit_pending, since, "+inf",
+                                                        start=0, num=limit))
         out: list[dict[str, Any]] = []
         top = "+inf" if before is None else f"({before}"
         for chunk_start in range(0, 10_000, 500):
@@ -204,7 +206,9 @@ class AuditStore:
         return out
 
     def pending_count(self) -> int:
-        return int(self.redis.zcard(self.keys.audit_pending))
+        """Answers waiting for a verdict (within the retention: older ids have expired)."""
+        since = self.clock() - self.retention_seconds
+        return int(self.redis.zcount(self.keys.audit_pending, since, "+inf"))
 
     def tally(self, days: int, now: float | None = None) -> dict[str, int]:
         """The day tallies of the last ``days`` UTC days (today included), summed."""

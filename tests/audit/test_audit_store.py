@@ -111,6 +111,7 @@ def test_the_queue_is_bounded_and_expires(audit: AuditStore, clock: FakeClock,
     # past the retention the ids leave the sets (their items have expired)
     audit.mark("A-000008", "right", "sue")
     clock.advance(31 * DAY)
+    assert audit.pending_count() == 0 and audit.list("pending") == []  # before any cleanup
     audit.record(answer("later"), sampled=True, low=False)
     assert audit.redis.zcard(Keys().audit_decided) == 0
     assert [p["text"] for p in audit.list("pending")] == ["later"]
