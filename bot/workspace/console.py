@@ -20,6 +20,7 @@ CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 STATIC_FILES = {
     "api.js": "text/javascript; charset=utf-8",
     "render.js": "text/javascript; charset=utf-8",
+    "queue_list.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "flag.js": "text/javascript; charset=utf-8",
     "canned.js": "text/javascript; charset=utf-8",

@@ -45,7 +45,8 @@ window.CareApi = (function () {
     ApiError,
     me: () => call("GET", "/api/me"),
     agents: () => call("GET", "/api/agents"),
-    list: (status, label) => call("GET", "/api/tickets?status=" + (status || "open") +
+    // up to 1,000 open tickets (the API's maximum): the queue list is windowed (queue_list.js)
+    list: (status, label) => call("GET", "/api/tickets?limit=1000&status=" + (status || "open") +
       (label ? "&label=" + encodeURIComponent(label) : "")),
     stats: () => call("GET", "/api/stats"),
     overview: (minutes) => call("GET", "/api/overview?minutes=" + encodeURIComponent(minutes)),
