@@ -95,7 +95,8 @@ def test_keyboard_walks_the_whole_windowed_list_and_live_updates_touch_only_chan
 
     # Live: mark the rows now in the DOM, then a new urgent ticket arrives (top of the queue)
     # and one visible ticket gets a label, both from outside the console
-    page.evaluate("() => document.querySelectorAll('#queue li').forEach((r) => { r.__kept = r.dataset.id; })")
+    page.evaluate("() => document.querySelectorAll('#queue li')"
+                  ".forEach((r) => { r.__kept = r.dataset.id; })")
     neighbour, relabelled = ids[117], ids[118]
     urgent = queue.escalate(make_escalation("urgent-one", priority=1)).ticket_id
     Labels(queue).add(relabelled, "sue", "vip")
@@ -106,7 +107,8 @@ def test_keyboard_walks_the_whole_windowed_list_and_live_updates_touch_only_chan
     kept = page.evaluate(f"""() => ({{
       neighbour: document.querySelector('#queue li[data-id="{neighbour}"]').__kept,
       relabelled: document.querySelector('#queue li[data-id="{relabelled}"]').__kept || null}})""")
-    assert kept == {"neighbour": neighbour, "relabelled": None}, kept  # only the changed row rebuilt
+    # only the changed row was rebuilt
+    assert kept == {"neighbour": neighbour, "relabelled": None}, kept
     assert console.row(urgent).count() == 0  # far above the window
 
     # back to the top: the new ticket's row is built, and a click opens it
