@@ -39,6 +39,53 @@ from bot.workspace.service import Workspace
 
 bp = Blueprint("reply_images", url_prefix="/api")
 
+_IMAGE = {"type": "object", "properties": {
+    "id": {"type": "string", "description": "Send it as the reply's `image_id`."},
+    "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/gif",
+                                                "image/webp"]},
+    "bytes": {"type": "integer"}, "ticket": {"type": "string"},
+    "expires_at": {"type": "number", "description": "Unix time the upload is dropped."}}}
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/api/tickets/{tid}/images": {"post": {
+        "summary": "Upload an image to attach to a reply on a conversation you hold",
+        "description": "The body is the image's bytes (any Content-Type: PNG, JPEG, GIF and WebP "
+                       "are recognised by their content). Kept 24 hours; send its `id` as the "
+                       "reply's `image_id`. 409 `not_holder`: claim it first. 413 `too_large`: "
+                       "over `CAREBOT_REPLY_IMAGE_MAX_KB`. 415 `unsupported_image`: not a PNG, "
+                       "JPEG, GIF or WebP (SVG, HTML, a polyglot), or a type the channel does not "
+                       "take. 422 `image_not_supported`: the channel takes no images (REST); "
+                       "`invalid`: empty.\n\nPermission: `work`.",
+        "x-permission": "work",
+        "parameters": [{"name": "tid", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^T-[0-9]{6,12}$"}}],
+        "requestBody": {"required": True, "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {
+            "201": {"description": "Kept", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"image": _IMAGE}}}}},
+            **{code: {"description": text, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/Error"}}}} for code, text in (
+                ("401", "No valid credentials"), ("403", "The role cannot reply"),
+                ("404", "No such ticket"), ("409", "You do not hold the conversation"),
+                ("413", "Over the size cap"), ("415", "Not an image this channel takes"),
+                ("422", "The channel takes no images, or the body is empty"))}}}},
+    "/api/reply-images": {"get": {
+        "summary": "What images can be attached: the size cap, the types per channel",
+        "description": "Channels missing from `channels` take no images.\n\n"
+                       "Permission: `read`.",
+        "x-permission": "read",
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "max_bytes": {"type": "integer"}, "ttl_seconds": {"type": "integer"},
+                    "channels": {"type": "object", "additionalProperties": {
+                        "type": "array", "items": {"type": "string"}}}}}}}},
+            **{code: {"description": text, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/Error"}}}} for code, text in (
+                ("401", "No valid credentials"), ("403", "Forbidden"))}}}},
+}
+
 DRAIN_FACTOR = 4
 """An upload refused early is still read (and dropped) up to this many times the cap, so the
 client gets the refusal rather than a reset connection; beyond that the connection is closed."""
