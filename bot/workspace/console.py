@@ -30,6 +30,7 @@ STATIC_FILES = {
     "window.js": "text/javascript; charset=utf-8",
     "contact.js": "text/javascript; charset=utf-8",
     "tone_flag.js": "text/javascript; charset=utf-8",
+    "attach.js": "text/javascript; charset=utf-8",
     "overview.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",

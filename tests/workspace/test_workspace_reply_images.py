@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import redis
@@ -22,6 +23,7 @@ import redis
 from bot.channels.reply_images import ReplyImages
 from bot.queue import AgentQueue
 from bot.workspace.accounts import Accounts
+from tests.fakes.browser import Console, browser_fixture, playwright_fixture  # noqa: F401
 from tests.fakes.channel_workspace import ChannelWorkspace, channel_workspace
 from tests.fakes.images import GIF, JPEG, WEBP, png
 from tests.workspace.test_workspace_followers import claimed
@@ -184,3 +186,38 @@ def test_uploads_are_kept_24_hours_and_an_expired_one_is_refused_before_sending(
     assert (r.status_code, r.json()["error"]) == (422, "invalid")
     assert "kept 24 hours" in r.json()["message"]
     assert ws.fakes["telegram"].requests == []
+
+
+def test_console_attaches_a_picked_image_and_refuses_on_rest(
+    browser: Any, ws: ChannelWorkspace, accounts: Accounts, redis_client: redis.Redis,
+    tmp_path: Any
+) -> None:
+    token = accounts.add("ana", "agent")
+    api = Api(ws.url, token)
+    tid = claimed(redis_client, ws, api, "telegram", SENDERS["telegram"], HOUR)
+    rest = claimed(redis_client, ws, api, "rest", "rest-follower-2", HOUR)
+    picture = tmp_path / "label.png"
+    picture.write_bytes(PNG)
+
+    console = Console(browser, cast(Any, SimpleNamespace(url=ws.url)))
+    console.sign_in(token, "ana")
+    page = console.page
+    page.keyboard.press("2")  # Mine
+    console.row(rest).click()
+    page.wait_for_selector(f"#ticket-title:has-text('{rest}')")
+    page.wait_for_selector("#attach-btn:disabled")
+    assert "Images cannot be sent on rest" in console.text("#attach-status")
+
+    console.row(tid).click()
+    page.wait_for_selector(f"#ticket-title:has-text('{tid}')")
+    page.wait_for_selector("#attach-btn:enabled")
+    page.set_input_files("#reply-file", str(picture))
+    page.wait_for_selector("#attach-preview:visible")
+    assert "sent after the text" in console.text("#attach-status")
+    page.fill("#reply", "Here is the label to print.")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#transcript:has-text('with an uploaded image')")
+    [photo] = [r for r in ws.fakes["telegram"].wait_for(2) if r.path.endswith("/sendPhoto")]
+    assert photo.json["__files__"]["photo"]["data"] == PNG
+    page.wait_for_selector("#attach-preview", state="hidden")
+    console.close()

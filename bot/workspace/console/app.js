@@ -306,13 +306,16 @@
     const t = state.current, reply = $("reply");
     if (!t || reply.disabled) return;
     const text = reply.value.trim(), image = $("reply-image").value.trim();
+    const upload = window.CareAttach ? window.CareAttach.imageId() : null;
     if (!text) return toast("The reply is empty.", "error");
+    if (window.CareAttach && window.CareAttach.busy()) return toast("The image is still uploading.", "error");
     $("send-btn").disabled = true;
     try {
-      const body = image ? { text, image_url: image } : { text };
+      const body = upload ? { text, image_id: upload } : image ? { text, image_url: image } : { text };
       const done = await act(() => api.replyWith(t.id, body), "Sent to " + t.sender + " on " + t.channel + ".");
       if (done) {
         $("reply-image").value = "";
+        if (window.CareAttach) window.CareAttach.clear();
         state.drafts.set(t.id, ""); reply.value = ""; reply.blur();
         document.dispatchEvent(new CustomEvent("care:sent", { detail: { ticket: t } }));
       }
@@ -429,6 +432,7 @@
     await L.init({ api, onChange: labelled, onFilter: filterByLabel }).catch(fail);
     $("label-btn").addEventListener("click", openLabels);
     TF.init({ api, onDone: toneFlagged, onKnown: markToneFlagged });
+    if (window.CareAttach) window.CareAttach.init({ api });
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);
