@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -43,7 +44,7 @@ def stored(client: redis.Redis) -> list[str]:
     return [str(k) for k in client.scan_iter("carebot:reply-image:*")]
 
 
-def post(app: InProcessWorkspace, tid: str, token: str | None, data: object,
+def post(app: InProcessWorkspace, tid: str, token: str | None, data: Any,
          content_type: str = "image/png") -> requests.Response:
     headers = {"Content-Type": content_type}
     if token:
