@@ -45,6 +45,7 @@ in README's.
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
 | ``CAREBOT_WHATSAPP_TEMPLATES`` | ``config/whatsapp_templates.yml`` | the brand's approved WhatsApp message templates (YAML), offered to agents after the 24-hour window (``bot.channels.templates``); a missing file means none |
+| ``CAREBOT_REPLY_IMAGE_MAX_KB`` | ``5120`` | largest image an agent may attach to a reply (16 to 5120 KB: 5 MB is WhatsApp's and X's image limit); a bigger upload is refused with 413 (``bot.channels.reply_images``) |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
 | ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
@@ -306,6 +307,7 @@ class Settings:
     spool_max_files: int = 10_000
     spool_max_mb: int = 100
     retention_days: int = 90
+    reply_image_max_kb: int = 5120
 
     @property
     def conversation_ttl_seconds(self) -> int:
@@ -366,6 +368,7 @@ class Settings:
             "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
             "CAREBOT_WHATSAPP_TEMPLATES": str(self.whatsapp_templates),
             "CAREBOT_RETENTION_DAYS": str(self.retention_days),
+            "CAREBOT_REPLY_IMAGE_MAX_KB": str(self.reply_image_max_kb),
         }
 
     @classmethod
@@ -434,6 +437,7 @@ class Settings:
             spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
             whatsapp_templates=templates if templates.is_absolute() else home / templates,
             retention_days=_int(env, "CAREBOT_RETENTION_DAYS", 90, lo=1, hi=3650),
+            reply_image_max_kb=_int(env, "CAREBOT_REPLY_IMAGE_MAX_KB", 5120, lo=16, hi=5120),
         )
         settings.check_production()
         return settings
