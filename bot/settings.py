@@ -45,6 +45,7 @@ in README's.
 | ``CAREBOT_SPIKE_MIN_COUNT`` | ``10`` | … and at least this many messages in the window |
 | ``CAREBOT_WAIT_ALERT_MINUTES`` | ``30`` | alert when the oldest waiting ticket has waited this long |
 | ``CAREBOT_WHATSAPP_TEMPLATES`` | ``config/whatsapp_templates.yml`` | the brand's approved WhatsApp message templates (YAML), offered to agents after the 24-hour window (``bot.channels.templates``); a missing file means none |
+| ``CAREBOT_REPLY_IMAGE_MAX_KB`` | ``5120`` | largest image an agent may attach to a reply (16 to 5120 KB: 5 MB is WhatsApp's and X's image limit); a bigger upload is refused with 413 (``bot.channels.reply_images``) |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
 | ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
@@ -320,6 +321,7 @@ class Settings:
     audit_rate: float = 0.05
     audit_margin: float = 0.05
     audit_max_pending: int = 10_000
+    reply_image_max_kb: int = 5120
 
     @property
     def conversation_ttl_seconds(self) -> int:
@@ -383,6 +385,7 @@ class Settings:
             "CAREBOT_AUDIT_RATE": str(self.audit_rate),
             "CAREBOT_AUDIT_MARGIN": str(self.audit_margin),
             "CAREBOT_AUDIT_MAX_PENDING": str(self.audit_max_pending),
+            "CAREBOT_REPLY_IMAGE_MAX_KB": str(self.reply_image_max_kb),
         }
 
     @classmethod
@@ -454,6 +457,7 @@ class Settings:
             audit_rate=_share(env, "CAREBOT_AUDIT_RATE", 0.05),
             audit_margin=_share(env, "CAREBOT_AUDIT_MARGIN", 0.05),
             audit_max_pending=_int(env, "CAREBOT_AUDIT_MAX_PENDING", 10_000, lo=1, hi=1_000_000),
+            reply_image_max_kb=_int(env, "CAREBOT_REPLY_IMAGE_MAX_KB", 5120, lo=16, hi=5120),
         )
         settings.check_production()
         return settings

@@ -28,6 +28,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot.channels.failures import record_failure
 from bot.channels.ids import ForeignConversation, platform_id
 from bot.channels.outbound import DeliveryFailed, SendClient, run_blocking, split_message
+from bot.channels.reply_images import REF_PREFIX, ImageRefused, StoredImage, load
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,22 @@ class SocialOutput(OutputChannel, Generic[S]):
     def send_image_sync(self, recipient_id: str, url: str) -> None:
         """Send an image by URL; default: the URL as text."""
         self.deliver_sync(recipient_id, url)
+
+    def send_upload_sync(self, recipient_id: str, image: StoredImage) -> None:
+        """Send an agent's uploaded image (``bot.channels.reply_images``) the way the platform
+        takes image bytes; a platform without one refuses."""
+        raise DeliveryFailed(self.name(), "this channel cannot send an uploaded image")
+
+    def _send_image(self, recipient_id: str, image: str) -> None:
+        """An https URL or a ``carebot-image:`` reference to an uploaded image."""
+        if not image.startswith(REF_PREFIX):
+            self.send_image_sync(recipient_id, image)
+            return
+        try:
+            stored = load(image)
+        except ImageRefused as exc:
+            raise DeliveryFailed(self.name(), exc.message) from None
+        self.send_upload_sync(recipient_id, stored)
 
     def for_message(self: OutputT, options: dict[str, Any]) -> OutputT:
         """This output as it sends one message with carebot's ``options`` (see
@@ -192,9 +209,10 @@ class SocialOutput(OutputChannel, Generic[S]):
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Send an image (as a link where the platform cannot take one by URL)."""
+        """Send an image: a URL (as a link where the platform cannot take one by URL), or an
+        agent's upload (``carebot-image:<id>``), whose bytes go to the platform."""
         out = self.for_message(carebot_options(kwargs))
-        await out._guarded(recipient_id, image, out.send_image_sync, recipient_id, image)
+        await out._guarded(recipient_id, image, out._send_image, recipient_id, image)
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         """Attachments other than images are sent as their URL / text."""

@@ -13,6 +13,7 @@ agent's reply 24 hours to 7 days after the follower's last message carries
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, ClassVar, Protocol
 
@@ -33,6 +34,7 @@ from bot.channels.base import (
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
 from bot.channels.outbound import SendClient
+from bot.channels.reply_images import StoredImage
 from bot.channels.windows import HUMAN_AGENT_TAG
 
 logger = logging.getLogger(__name__)
@@ -212,15 +214,32 @@ class MetaMessagingOutput(SocialOutput[MetaAppSettings]):
             return self.variant(tag=tag)
         return self
 
-    def _post(self, recipient_id: str, message: dict[str, Any]) -> None:
+    def _envelope(self, recipient_id: str, message: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"recipient": {"id": recipient_id}, "message": message}
         if self.tag:
             body["messaging_type"] = "MESSAGE_TAG"
             body["tag"] = self.tag
         elif self.MESSAGING_TYPE:
             body["messaging_type"] = self.MESSAGING_TYPE
+        return body
+
+    def _post(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.client.post_json(
-            f"{self.api_base}/me/messages", body, params={"access_token": self.access_token}
+            f"{self.api_base}/me/messages", self._envelope(recipient_id, message),
+            params={"access_token": self.access_token},
+        )
+
+    def send_upload_sync(self, recipient_id: str, image: StoredImage) -> None:
+        """The Send API's attachment upload in the send call itself: a multipart request with
+        ``recipient`` and ``message`` as JSON strings and the bytes as ``filedata``."""
+        body = self._envelope(recipient_id, {"attachment": {
+            "type": "image", "payload": {"is_reusable": False}}})
+        fields = {key: json.dumps(value) if isinstance(value, dict) else str(value)
+                  for key, value in body.items()}
+        self.client.post_multipart(
+            f"{self.api_base}/me/messages", fields,
+            {"filedata": (image.filename, image.body, image.content_type)},
+            params={"access_token": self.access_token},
         )
 
     def send_part(self, recipient_id: str, text: str, buttons: Buttons | None) -> None:

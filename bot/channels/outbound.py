@@ -199,6 +199,32 @@ class SendClient:
         Raises:
             DeliveryFailed: on a permanent error, or when retries are exhausted.
         """
+        return self._post(url, {"json": payload}, params=params, headers=headers, auth=auth)
+
+    def post_multipart(
+        self,
+        url: str,
+        fields: dict[str, str],
+        files: dict[str, tuple[str, bytes, str]],
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: Any = None,
+    ) -> Any:
+        """POST ``fields`` and ``files`` (name -> (filename, bytes, content type)) as
+        ``multipart/form-data`` (media uploads), with the same retries as :meth:`post_json`."""
+        return self._post(url, {"data": fields, "files": files}, params=params,
+                          headers=headers, auth=auth)
+
+    def _post(
+        self,
+        url: str,
+        body: dict[str, Any],
+        *,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+        auth: Any,
+    ) -> Any:
         attempt = 0
         while True:
             attempt += 1
@@ -206,7 +232,7 @@ class SendClient:
             try:
                 response = self._session().post(
                     url,
-                    json=payload,
+                    **body,
                     params=params,
                     headers=headers,
                     auth=auth,

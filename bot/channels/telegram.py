@@ -33,6 +33,7 @@ from bot.channels.base import (
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_title
 from bot.channels.outbound import DeliveryFailed, utf16_len
+from bot.channels.reply_images import GIF, StoredImage
 from bot.channels.settings import TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,16 @@ class TelegramOutput(SocialOutput[TelegramSettings]):
 
     def send_image_sync(self, recipient_id: str, url: str) -> None:
         self._call("sendPhoto", {"chat_id": recipient_id, "photo": url})
+
+    def send_upload_sync(self, recipient_id: str, image: StoredImage) -> None:
+        """``sendPhoto`` with the bytes as a multipart ``photo`` (a GIF: ``sendAnimation``, so
+        it stays animated)."""
+        method, field = ("sendAnimation", "animation") if image.content_type == GIF \
+            else ("sendPhoto", "photo")
+        self.client.post_multipart(
+            f"{self.settings.api_base}/bot{self.settings.bot_token}/{method}",
+            {"chat_id": recipient_id}, {field: (image.filename, image.body, image.content_type)},
+        )
 
     def answer_callback(self, callback_query_id: str) -> None:
         """Stop the button's loading spinner (best effort)."""

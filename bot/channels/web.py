@@ -30,6 +30,7 @@ address and per follower (``bot.channels.ratelimit``, 429 with ``Retry-After``).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -51,9 +52,11 @@ from sanic.response import HTTPResponse, ResponseStream
 from bot import redis as bot_redis
 from bot.channels import follower_tokens, ratelimit
 from bot.channels.base import WebhookError, neutralise_text, parse_json_object, read_body
+from bot.channels.failures import record_failure
 from bot.channels.follower_tokens import FollowerTokens, TokensUnavailable
 from bot.channels.ids import ForeignConversation, platform_id
 from bot.channels.outbound import run_blocking
+from bot.channels.reply_images import REF_PREFIX, ImageRefused, load
 from bot.nlu.pii.ingress import masking
 from bot.queue.keys import Keys
 from bot.settings import get_settings
@@ -335,6 +338,21 @@ class SocketIOOutput(RasaSocketIOOutput):
             )
             return
         await super().send_response(room, message)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """An agent's uploaded image (``carebot-image:<id>``) goes to the widget as a ``data:``
+        URL (the follower's browser cannot reach the workspace); a URL as it is."""
+        if image.startswith(REF_PREFIX):
+            try:
+                stored = await run_blocking(load, image)
+            except ImageRefused as exc:
+                logger.error("web chat image to %s undeliverable: %s", recipient_id, exc.message)
+                await run_blocking(record_failure, "socketio", recipient_id, image,
+                                   f"socketio: {exc.message}", "")
+                return
+            image = (f"data:{stored.content_type};base64,"
+                     + base64.b64encode(stored.body).decode("ascii"))
+        await super().send_image_url(recipient_id, image, **kwargs)
 
 
 def _socket_metadata(value: Any) -> Dict[str, Any] | None:

@@ -34,6 +34,8 @@ from bot.channels.base import (
 )
 from bot.channels.delivery import Buttons, SocialOutput, button_payload, button_title
 from bot.channels.meta import SIGNATURE_HEADER, graph_throttle, subscription_handshake
+from bot.channels.outbound import DeliveryFailed
+from bot.channels.reply_images import StoredImage
 from bot.channels.settings import WhatsAppSettings
 
 logger = logging.getLogger(__name__)
@@ -155,6 +157,20 @@ class WhatsAppOutput(SocialOutput[WhatsAppSettings]):
 
     def send_image_sync(self, recipient_id: str, url: str) -> None:
         self._post(recipient_id, "image", {"link": url})
+
+    def send_upload_sync(self, recipient_id: str, image: StoredImage) -> None:
+        """Cloud API: upload the bytes to ``/{phone-number-id}/media``, then send the image by
+        the media id it answers."""
+        answer = self.client.post_multipart(
+            f"{self.settings.api_base}/{self.settings.phone_number_id}/media",
+            {"messaging_product": "whatsapp", "type": image.content_type},
+            {"file": (image.filename, image.body, image.content_type)},
+            headers={"Authorization": f"Bearer {self.settings.access_token}"},
+        )
+        media_id = answer.get("id") if isinstance(answer, dict) else None
+        if not media_id:
+            raise DeliveryFailed(CHANNEL, "the media upload answered without an id")
+        self._post(recipient_id, "image", {"id": str(media_id)})
 
     template: dict[str, Any] | None = None
     """An approved template this output sends instead of the text (an agent's reply after the

@@ -40,7 +40,8 @@ from bot.channels.base import (
     verify_base64_signature,
 )
 from bot.channels.delivery import Buttons, SocialOutput
-from bot.channels.outbound import SendClient
+from bot.channels.outbound import DeliveryFailed, SendClient
+from bot.channels.reply_images import GIF, StoredImage
 from bot.channels.settings import XSettings
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,26 @@ class XOutput(SocialOutput[XSettings]):
         self.client.post_json(
             f"{self.settings.api_base}/2/dm_conversations/with/{recipient_id}/messages",
             {"text": text},
+            auth=self._auth,
+        )
+
+    def send_upload_sync(self, recipient_id: str, image: StoredImage) -> None:
+        """``POST /2/media/upload`` (multipart ``media``, category ``dm_image`` / ``dm_gif``),
+        then a direct message whose attachment is the media id it answers."""
+        category = "dm_gif" if image.content_type == GIF else "dm_image"
+        answer = self.client.post_multipart(
+            f"{self.settings.api_base}/2/media/upload",
+            {"media_category": category, "media_type": image.content_type},
+            {"media": (image.filename, image.body, image.content_type)},
+            auth=self._auth,
+        )
+        data = answer.get("data") if isinstance(answer, dict) else None
+        media_id = data.get("id") if isinstance(data, dict) else None
+        if not media_id:
+            raise DeliveryFailed(CHANNEL, "the media upload answered without an id")
+        self.client.post_json(
+            f"{self.settings.api_base}/2/dm_conversations/with/{recipient_id}/messages",
+            {"attachments": [{"media_id": str(media_id)}]},
             auth=self._auth,
         )
 

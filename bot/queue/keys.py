@@ -86,6 +86,10 @@ class Keys:
                                                     newest ``INBOX_MAX`` kept; TTL 7 days;
                                                     ``bot.channels.web``); ``id`` is the
                                                     platform id (``rest:`` stripped)
+    ``{p}:reply-image:{id}``                hash    an image an agent uploaded for a reply:
+                                                    ``body`` (bytes), ``type``, ``ticket``,
+                                                    ``agent``, ``created`` (TTL 24 hours;
+                                                    ``bot.channels.reply_images``)
     ``{p}:follower-secret``                 string  the key of the HMAC that makes REST and
                                                     web-chat follower tokens (set once, never
                                                     expires; ``bot.channels.follower_tokens``)
@@ -291,6 +295,10 @@ class Keys:
 
     def idx_label(self, label: str) -> str:
         return self._k("idx", "label", label)
+
+    def reply_image(self, image_id: str) -> str:
+        """An agent's uploaded reply image (``bot.channels.reply_images``)."""
+        return self._k("reply-image", image_id)
 
     def idx(self, *parts: str) -> str:
         """A key of the search index: ``idx("w", "refund")`` -> ``{p}:idx:w:refund``."""

@@ -23,6 +23,7 @@ from bot.workspace import (
     model_route,
     presence,
     privacy_route,
+    reply_images_routes,
     review_routes,
     search_routes,
     stats_route,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(presence.bp)
     app.blueprint(followers_routes.bp)
     app.blueprint(media_routes.bp)
+    app.blueprint(reply_images_routes.bp)
     app.blueprint(privacy_route.bp)
     app.blueprint(audit_routes.bp)
     app.register_middleware(console.add_security_headers, "response")

@@ -56,6 +56,11 @@ _FORCE: dict[str, Any] = {"type": "object", "properties": _FORCE_PROPS}
 _TEXT = {"type": "object", "required": ["text"], "properties": {
     "text": {"type": "string", "minLength": 1, "maxLength": 5000}}}
 
+_REPLY = {"type": "object", "required": ["text"], "properties": {
+    "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+    "image_id": {"type": "string", "description": "An image uploaded for this ticket."},
+    "image_url": {"type": "string", "maxLength": 2048, "description": "An https image URL."}}}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string", "description": "Stable code: unauthorized, forbidden, csrf, "
@@ -196,10 +201,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/tickets/{tid}/reply": {"post": _op(
         "Reply to the follower through their channel", "work",
         {"200": _json({"type": "object", "properties": {"message": _ref("Message")}})},
-        ticket=True, body=_body(_TEXT), errors=("404", "409", "422", "502"),
+        ticket=True, body=_body(_REPLY), errors=("404", "409", "422", "502"),
         description="Recorded on the ticket and in the conversation's Rasa tracker, and sent "
                     "through the channel the conversation came from. 502 `delivery_failed`: "
-                    "kept on the ticket, not delivered.")},
+                    "kept on the ticket, not delivered. An image goes after the text: "
+                    "`image_id` (uploaded with `POST /api/tickets/{tid}/images`) or "
+                    "`image_url` (an https URL the platform fetches); 422 "
+                    "`image_not_supported` on a channel that takes no images.")},
     "/api/tickets/{tid}/notes": {"post": _op(
         "Add an internal note (never sent to the follower)", "note",
         {"200": _json({"type": "object", "properties": {"note": _ref("Note")}})},
@@ -264,6 +272,10 @@ PATHS.update(_FOLLOWER_PATHS)
 from bot.workspace.privacy_route import OPENAPI_PATHS as _PRIVACY_PATHS  # noqa: E402
 
 PATHS.update(_PRIVACY_PATHS)
+
+from bot.workspace.reply_images_routes import OPENAPI_PATHS as _IMAGE_PATHS  # noqa: E402
+
+PATHS.update(_IMAGE_PATHS)
 
 from bot.workspace.audit_routes import OPENAPI_PATHS as _AUDIT_PATHS  # noqa: E402
 

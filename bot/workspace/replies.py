@@ -28,6 +28,7 @@ from typing import Any
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import reply_images
 from bot.channels import templates as wa_templates
 from bot.channels.windows import (
     CLOSED,
@@ -105,6 +106,27 @@ def _image(data: dict[str, Any]) -> str | None:
     return value
 
 
+def _upload(ws: Workspace, ticket: Ticket, data: dict[str, Any]) -> str | None:
+    """The ``carebot-image:`` reference of the uploaded image the reply carries (``image_id``,
+    from ``POST /api/tickets/{id}/images``), checked: this ticket's, not expired, and a channel
+    that takes images."""
+    value = data.get("image_id")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid("'image_id' must be the id of an uploaded image.")
+    refusal = reply_images.channel_refusal(ticket.channel)
+    if refusal:
+        raise ApiError(422, "image_not_supported", refusal)
+    from bot.workspace.reply_images_routes import store
+
+    found = store(ws).get(value)
+    if found is None or found.ticket != ticket.id:
+        raise invalid("'image_id' is not an image uploaded for this conversation (uploads are "
+                      "kept 24 hours): attach it again.")
+    return reply_images.ref(found.id)
+
+
 def _template(ws: Workspace, ticket: Ticket, spec: Any) -> tuple[str, dict[str, Any]]:
     """(transcript text, channel options) for the template the agent chose."""
     if ticket.channel != "whatsapp":
@@ -128,6 +150,10 @@ async def send(request: Request, tid: str, data: dict[str, Any], text: str | Non
     last_seen = await ws.call(_profile_last_seen, ws, ticket)
     window = window_of(ticket, time.time(), last_seen)
     image = _image(data)
+    if data.get("image_id") is not None:
+        if image:
+            raise invalid("Send either 'image_url' or 'image_id', not both.")
+        image = await ws.call(_upload, ws, ticket, data)
     options: dict[str, Any] = {}
     if data.get("template") is not None:
         if image:

@@ -46,7 +46,37 @@ class Recorded:
 
     @property
     def json(self) -> Any:
+        """The JSON body; a multipart body as its form (see :func:`parse_multipart`)."""
+        if self.headers.get("content-type", "").startswith("multipart/form-data"):
+            return parse_multipart(self.headers["content-type"], self.body)
         return json.loads(self.body) if self.body else None
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A ``multipart/form-data`` body as ``{field: text, ..., "__files__": {field: {"filename",
+    "content_type", "data"}}}`` (media uploads); ``{}`` when it does not parse."""
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message: EmailMessage = BytesParser(_class=EmailMessage, policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        return {}
+    form: dict[str, Any] = {"__files__": {}}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            form[name] = data.decode("utf-8")
+        else:
+            form["__files__"][name] = {"filename": filename, "data": data,
+                                       "content_type": part.get_content_type()}
+    return form
 
 
 @dataclass
@@ -285,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, extra = fake.api.scripted(action.kind, action.status, action.seconds)
         else:
             try:
-                body = json.loads(raw) if raw else None
+                body = record.json
             except ValueError:
                 body = None
             status, payload, extra = fake.api.answer(

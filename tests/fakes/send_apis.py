@@ -9,6 +9,7 @@ Telegram ``{"ok": false, "error_code", "description", "parameters"}``; X API v2 
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,28 @@ X_SIGNALS = {  # X API v1.1 direct-message signals -> their required query param
     "/1.1/direct_messages/indicate_typing.json": ("recipient_id",),
     "/1.1/direct_messages/mark_read.json": ("recipient_id", "last_read_event_id"),
 }
+
+
+def image_type(data: Any) -> str | None:
+    """What the platforms' media pipelines make of uploaded bytes (their own sniffing)."""
+    if not isinstance(data, bytes):
+        return None
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def uploaded(body: Any, field: str) -> dict[str, Any] | None:
+    """The file ``field`` of a multipart body (``tests.fakes.platforms.parse_multipart``)."""
+    files = body.get("__files__") if isinstance(body, dict) else None
+    found = files.get(field) if isinstance(files, dict) else None
+    return found if isinstance(found, dict) else None
 
 
 def text_length(platform: str, text: str) -> int:
@@ -85,6 +108,7 @@ class SendApi:
         self.creds = credentials
         self.limit = TEXT_LIMITS[platform]
         self._ids = itertools.count(1)
+        self.media_ids: set[str] = set()  # uploaded media (WhatsApp /media, X /2/media/upload)
 
     def answer(
         self,
@@ -115,6 +139,21 @@ class SendApi:
             return graph_error("Unknown path components: " + path, 2500)
         if query.get("access_token") != self.creds.token:
             return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+        if isinstance(body, dict) and "__files__" in body:  # attachment upload in the send call
+            try:
+                body = {k: json.loads(v) if k in ("recipient", "message") else v
+                        for k, v in body.items()}
+            except ValueError:
+                return graph_error("(#100) param recipient / message must be JSON", 100)
+            attachment = (body.get("message") or {}).get("attachment") or {}
+            filedata = uploaded(body, "filedata")
+            if attachment.get("type") != "image" or "url" in (attachment.get("payload") or {}):
+                return graph_error("(#100) message[attachment][type] must be image for filedata",
+                                   100)
+            if filedata is None or image_type(filedata["data"]) not in ("image/png", "image/jpeg",
+                                                                         "image/gif"):
+                return graph_error("(#100) Upload attachment failure.", 100,
+                                   error_subcode=2018047)
         if not isinstance(body, dict) or not body.get("recipient", {}).get("id"):
             return graph_error("(#100) The parameter recipient is required", 100)
         if "sender_action" in body:
@@ -142,10 +181,15 @@ class SendApi:
             )
         if any(len(q.get("title", "")) > 20 for q in replies):
             return graph_error("(#100) Quick reply title must be at most 20 characters", 100)
-        return 200, {"recipient_id": body["recipient"]["id"], "message_id": "m_" + uuid.uuid4().hex}
+        answer = {"recipient_id": body["recipient"]["id"], "message_id": "m_" + uuid.uuid4().hex}
+        if "__files__" in body:
+            answer["attachment_id"] = str(next(self._ids) + 1_000_000)
+        return 200, answer
 
     def _whatsapp(self, req: Request) -> tuple[int, Any]:
         method, path, _, headers, body, _ = req
+        if method == "POST" and path == f"/{GRAPH_VERSION}/{self.creds.phone_number_id}/media":
+            return self._whatsapp_media(headers, body)
         if method != "POST" or path != f"/{GRAPH_VERSION}/{self.creds.phone_number_id}/messages":
             return graph_error("Unsupported post request. Object with ID does not exist", 100)
         if headers.get("authorization") != f"Bearer {self.creds.token}":
@@ -195,7 +239,14 @@ class SendApi:
                 return invalid("Param interactive['action']['buttons'] must have 1-3 items")
             if any(len(b["reply"]["title"]) > 20 for b in buttons):
                 return invalid("Button title length invalid. Max 20 characters")
-        elif kind != "image":
+        elif kind == "image":
+            image = body.get("image") or {}
+            if "id" in image and str(image["id"]) not in self.media_ids:
+                return graph_error("(#131053) Media upload error", 131053, error_data={
+                    "messaging_product": "whatsapp", "details": "Unknown media id"})
+            if not image.get("id") and not image.get("link"):
+                return invalid("Param image['id'] or image['link'] is required")
+        else:
             return invalid(f"Param type {kind!r} is invalid")
         to = body.get("to")
         return 200, {
@@ -203,6 +254,23 @@ class SendApi:
             "contacts": [{"input": to, "wa_id": to}],
             "messages": [{"id": "wamid." + uuid.uuid4().hex}],
         }
+
+    def _whatsapp_media(self, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        """``POST /{phone-number-id}/media``: multipart messaging_product, type, file."""
+        if headers.get("authorization") != f"Bearer {self.creds.token}":
+            return graph_error("Invalid OAuth access token - Cannot parse access token", 190, 401)
+        file = uploaded(body, "file")
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp" or not file:
+            return graph_error("(#100) The parameters messaging_product and file are required.",
+                               100)
+        kind = image_type(file["data"])
+        if kind not in ("image/jpeg", "image/png") or body.get("type") != kind:
+            return graph_error("(#131053) Media upload error", 131053, error_data={
+                "messaging_product": "whatsapp",
+                "details": f"Unsupported or mismatched media type {body.get('type')!r}"})
+        media_id = str(next(self._ids) + 700_000_000_000_000)
+        self.media_ids.add(media_id)
+        return 200, {"id": media_id}
 
     def _x(self, req: Request) -> tuple[int, Any]:
         method, path, query, headers, body, host = req
@@ -213,6 +281,8 @@ class SendApi:
             if not query.get("recipient_id") or not all(query.get(p) for p in X_SIGNALS[path]):
                 return 400, {"errors": [{"code": 214, "message": "Missing parameter."}]}
             return 204, None
+        if path == "/2/media/upload":
+            return self._x_media(method, path, headers, body, host)
         parts = path.strip("/").split("/")
         if (
             method != "POST"
@@ -223,8 +293,13 @@ class SendApi:
             return x_problem(404, "Not Found Error", f"Could not find {path}")
         if not self._oauth_ok(headers.get("authorization", ""), f"http://{host}{path}"):
             return x_problem(401, "Unauthorized")
+        attachments = body.get("attachments") if isinstance(body, dict) else None
+        if attachments is not None:
+            ids = [a.get("media_id") for a in attachments if isinstance(a, dict)]
+            if len(ids) != 1 or not all(str(i) in self.media_ids for i in ids):
+                return x_problem(400, "Invalid Request", "attachments: unknown media_id")
         problem = self._check_text(body.get("text") if isinstance(body, dict) else None)
-        if problem:
+        if problem and not (attachments and "text" not in body):
             detail = "One or more parameters to your request was invalid."
             return 400, {
                 "errors": [
@@ -240,6 +315,24 @@ class SendApi:
         return 201, {
             "data": {"dm_conversation_id": f"{parts[3]}-1", "dm_event_id": uuid.uuid4().hex}
         }
+
+    def _x_media(self, method: str, path: str, headers: dict[str, str], body: Any,
+                 host: str) -> tuple[int, Any]:
+        """``POST /2/media/upload`` (one-shot): multipart ``media``, ``media_category``."""
+        if method != "POST" or not self._oauth_ok(headers.get("authorization", ""),
+                                                  f"http://{host}{path}"):
+            return x_problem(401, "Unauthorized")
+        media = uploaded(body, "media")
+        category = body.get("media_category") if isinstance(body, dict) else None
+        kind = image_type(media["data"]) if media else None
+        if kind is None or category not in ("dm_image", "dm_gif") or (
+                (category == "dm_gif") != (kind == "image/gif")):
+            return x_problem(400, "Invalid Request", "media / media_category invalid")
+        media_id = str(next(self._ids) + 1_880_000_000_000_000_000)
+        self.media_ids.add(media_id)
+        return 200, {"data": {"id": media_id, "media_key": "3_" + media_id,
+                              "size": len(media["data"]) if media else 0,
+                              "expires_after_secs": 86400}}
 
     def _oauth_ok(self, header: str, uri: str) -> bool:
         """Verify an OAuth 1.0a HMAC-SHA1 ``Authorization`` header for ``POST uri``."""
@@ -303,7 +396,15 @@ class SendApi:
             if body.get("action") not in CHAT_ACTIONS:
                 return telegram_error(400, "Bad Request: wrong parameter action in request")
             return 200, {"ok": True, "result": True}
-        elif api_method != "sendPhoto":
+        elif api_method in ("sendPhoto", "sendAnimation"):
+            field = "photo" if api_method == "sendPhoto" else "animation"
+            file = uploaded(body, field)
+            if file is not None:
+                if image_type(file["data"]) is None:
+                    return telegram_error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            elif not isinstance(body.get(field), str) or not body.get(field):
+                return telegram_error(400, f"Bad Request: there is no {field} in the request")
+        else:
             return telegram_error(404, "Not Found")
         result = {
             "message_id": next(self._ids),

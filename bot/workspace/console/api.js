@@ -18,7 +18,10 @@ window.CareApi = (function () {
       credentials: "same-origin",
       headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" },
     };
-    if (body !== undefined) {
+    if (body instanceof Blob) {  // an image upload: the bytes as they are
+      init.headers["Content-Type"] = body.type || "application/octet-stream";
+      init.body = body;
+    } else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -45,9 +48,12 @@ window.CareApi = (function () {
     ApiError,
     me: () => call("GET", "/api/me"),
     agents: () => call("GET", "/api/agents"),
-    list: (status, label) => call("GET", "/api/tickets?status=" + (status || "open") +
+    // up to 1,000 open tickets (the API's maximum): the queue list is windowed (queue_list.js)
+    list: (status, label) => call("GET", "/api/tickets?limit=1000&status=" + (status || "open") +
       (label ? "&label=" + encodeURIComponent(label) : "")),
     stats: () => call("GET", "/api/stats"),
+    replyImages: () => call("GET", "/api/reply-images"),
+    uploadImage: (id, file) => call("POST", t(id) + "/images", file),
     overview: (minutes) => call("GET", "/api/overview?minutes=" + encodeURIComponent(minutes)),
     ticket: (id) => call("GET", t(id)),
     claimNext: () => call("POST", "/api/tickets/claim-next"),

@@ -3,7 +3,7 @@
 (function () {
   const api = window.CareApi, R = window.CareRender, F = window.CareFlag;
   const C = window.CareCanned, L = window.CareLabels, S = window.CareSearch;
-  const TF = window.CareToneFlag;
+  const TF = window.CareToneFlag, QL = window.CareQueueList;
   const $ = (id) => document.getElementById(id);
   const state = {
     me: null, agents: [], tickets: [], stats: null, tab: "waiting", selected: null,
@@ -36,6 +36,7 @@
     const [list, stats] = await Promise.all([api.list("open", state.labelFilter), api.stats()]);
     state.clockSkew = list.now - Date.now() / 1000;
     state.tickets = list.tickets;
+    state.byId = new Map(list.tickets.map((t) => [t.id, t]));
     state.stats = stats;
     for (const t of list.tickets) {
       if (!state.first && !state.seen.has(t.id) && t.status === "queued") flashLater(t.id);
@@ -49,10 +50,14 @@
   function flashLater(id) { newRows.add(id); setTimeout(() => newRows.delete(id), 6000); }
 
   async function refreshTicket() {
-    if (!state.selected) return;
+    const id = state.selected;
+    if (!id) return;
     try {
-      state.current = await api.ticket(state.selected);
+      const t = await api.ticket(id);
+      if (state.selected !== id) return;  // j/k moved on while it loaded: a later call shows it
+      state.current = t;
     } catch (err) {
+      if (state.selected !== id) return;
       if (err.status === 404) { state.selected = null; state.current = null; }
       else return fail(err);
     }
@@ -73,15 +78,34 @@
     return state.tickets;
   }
 
+  // The list is windowed (queue_list.js): only the rows in view are built, and a row is rebuilt
+  // only when what it shows changed (its key), so a live update touches a few rows at most.
+  let queueList = null;
+  function rowKey(t) {
+    return JSON.stringify([t.status, t.priority, t.claimed_by, t.sender, t.channel, t.reasons,
+      t.labels, (t.labels || []).map(L.colour), t.tone, t.preview, t.first_reply_at, t.first_reply_at ? t.waiting_seconds : t.enqueued_at,
+      t.id === state.selected, newRows.has(t.id), state.me && state.me.name]);
+  }
+  function buildRow(t) {
+    const row = R.row(t, t.id === state.selected, state.me && state.me.name, now());
+    if (newRows.has(t.id)) row.classList.add("new");
+    return row;
+  }
+  function queueRows() {
+    if (!queueList) {
+      queueList = QL.create({ list: $("queue"), scroller: document.querySelector(".queue-pane"),
+        key: rowKey, build: buildRow });
+      $("queue").addEventListener("click", (e) => {
+        const row = e.target.closest("li[data-id]");
+        if (row) select(row.dataset.id);
+      });
+    }
+    return queueList;
+  }
+
   function renderQueue() {
-    const me = state.me && state.me.name, list = visible(), t0 = now();
-    const rows = list.map((t) => {
-      const row = R.row(t, t.id === state.selected, me, t0);
-      if (newRows.has(t.id)) row.classList.add("new");
-      row.addEventListener("click", () => select(t.id));
-      return row;
-    });
-    $("queue").replaceChildren(...rows);
+    const me = state.me && state.me.name, list = visible();
+    queueRows().update(list);
     $("queue-empty").hidden = list.length > 0;
     const waiting = state.tickets.filter((t) => t.status === "queued").length;
     $("count-waiting").textContent = waiting;
@@ -107,11 +131,11 @@
     return "oldest " + (queued.length ? R.duration(Math.max(...queued.map((t) => R.waiting(t, t0)))) : "—");
   }
 
-  function tick() {  // waiting times count up between refreshes
-    const t0 = now();
-    for (const t of state.tickets) {
-      const span = document.querySelector('[data-wait="' + t.id + '"]');
-      if (span) span.textContent = R.duration(R.waiting(t, t0));
+  function tick() {  // waiting times count up between refreshes (the rows in the DOM only)
+    const t0 = now(), byId = state.byId || new Map();
+    for (const span of $("queue").querySelectorAll("[data-wait]")) {
+      const t = byId.get(span.dataset.wait);
+      if (t) span.textContent = R.duration(R.waiting(t, t0));
     }
     if (state.current && state.current.summary) $("ticket-wait").textContent = waitText(state.current.summary);
     if ($("oldest")) $("oldest").textContent = oldestText();
@@ -229,8 +253,7 @@
     if (state.selected !== id) alertTicket("");
     state.selected = id;
     renderQueue();
-    const row = document.querySelector('#queue [data-id="' + id + '"]');
-    if (row) row.scrollIntoView({ block: "nearest" });
+    queueRows().reveal(visible().findIndex((t) => t.id === id));  // anywhere in the whole list
     await refreshTicket();
   }
 
@@ -283,13 +306,16 @@
     const t = state.current, reply = $("reply");
     if (!t || reply.disabled) return;
     const text = reply.value.trim(), image = $("reply-image").value.trim();
+    const upload = window.CareAttach ? window.CareAttach.imageId() : null;
     if (!text) return toast("The reply is empty.", "error");
+    if (window.CareAttach && window.CareAttach.busy()) return toast("The image is still uploading.", "error");
     $("send-btn").disabled = true;
     try {
-      const body = image ? { text, image_url: image } : { text };
+      const body = upload ? { text, image_id: upload } : image ? { text, image_url: image } : { text };
       const done = await act(() => api.replyWith(t.id, body), "Sent to " + t.sender + " on " + t.channel + ".");
       if (done) {
         $("reply-image").value = "";
+        if (window.CareAttach) window.CareAttach.clear();
         state.drafts.set(t.id, ""); reply.value = ""; reply.blur();
         document.dispatchEvent(new CustomEvent("care:sent", { detail: { ticket: t } }));
       }
@@ -337,7 +363,9 @@
   function onEvent(ev) {
     soon(refreshQueue, "q");
     if (ev.ticket === state.selected) soon(refreshTicket, "t");
-    if (ev.type === "label_added") L.refresh().catch(() => {});  // a new label's colour
+    if (ev.type === "label_added") {  // a new label's colour: the rows showing it are rebuilt
+      L.refresh().then(renderQueue).catch(() => {});
+    }
     if (ev.type === "escalated") toast("New escalation " + ev.ticket + ": " + (ev.data.reasons || []).join(", "));
     if (ev.type === "lease_expired" && ev.data.agent === me()) toast("Your claim on " + ev.ticket + " ran out.", "error");
     if (ev.type === "transferred" && ev.data.to === me()) toast(ev.ticket + " was assigned to you.", "ok");
@@ -404,6 +432,7 @@
     await L.init({ api, onChange: labelled, onFilter: filterByLabel }).catch(fail);
     $("label-btn").addEventListener("click", openLabels);
     TF.init({ api, onDone: toneFlagged, onKnown: markToneFlagged });
+    if (window.CareAttach) window.CareAttach.init({ api });
     document.querySelectorAll(".tabs [role=tab]").forEach((b) => b.addEventListener("click", () => setTab(b.dataset.tab)));
     $("claim-next-btn").addEventListener("click", claimNext);
     $("claim-btn").addEventListener("click", claim);

@@ -102,5 +102,6 @@ window.CareLabels = (function () {
     return refresh();
   }
 
-  return { init, open, chips, refresh, isOpen: () => $("label-dialog").open };
+  return { init, open, chips, refresh, isOpen: () => $("label-dialog").open,
+    colour: (name) => colours.get(name) || "" };
 })();

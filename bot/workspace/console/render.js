@@ -147,7 +147,9 @@ window.CareRender = (function () {
     const notes = [];
     if (typeof m.template === "string") notes.push("sent as the approved template " + m.template);
     if (m.tag === "HUMAN_AGENT") notes.push("sent with the human-agent tag (after 24 h)");
-    if (typeof m.image === "string") notes.push("with an image: " + m.image);
+    if (typeof m.image === "string") {
+      notes.push(m.image.startsWith("carebot-image:") ? "with an uploaded image" : "with an image: " + m.image);
+    }
     if (m.reason === "reply_window_closed") notes.push("the platform's reply window had closed");
     return el("li", { class: "msg " + role + (m.reason ? " refused" : "") },
       el("div", { class: "msg-meta" }, who + (m.ts ? " · " + clock(m.ts) : ""), control),
