@@ -11,6 +11,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import get_services
+from bot.audit import record as audit
 from bot.channels import ids
 from bot.conversation import on_follower_message
 from bot.escalation.decision import decide
@@ -62,6 +63,9 @@ class ActionRespond(Action):
             if decision.response:  # None: nothing to say (e.g. a reaction to an answer)
                 dispatcher.utter_message(response=decision.response)
             metrics.hook(services, "answered" if decision.response else "silent", decision)
+            # a sample of the FAQ answers (and every low-confidence one) for the supervisors
+            audit.hook(services, parse, decision, channel=channel, sender=sender,
+                       responses=responses, events=tracker.events)
             return [SlotSet(FAILURES_SLOT, 0)]
 
         handoff = handoff_response(decision, services.config)

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 import redis
 
 from bot import redis as bot_redis
+from bot.audit.store import AuditStore, audit_store
 from bot.escalation.config import EscalationConfig, load_escalation_config
 from bot.escalation.handoff import response_text, wait_text
 from bot.queue import AgentQueue, Escalation, Spool
@@ -37,6 +38,11 @@ class Services:
     @cached_property
     def queue(self) -> AgentQueue:
         return agent_queue(self.settings, self.redis)
+
+    @cached_property
+    def audit(self) -> AuditStore:
+        """The answer audit's queue (``bot.audit``): sampled FAQ answers."""
+        return audit_store(self.settings, self.redis)
 
     @cached_property
     def spool(self) -> Spool:

@@ -56,6 +56,9 @@ in README's.
 | ``CAREBOT_SPOOL_MAX_FILES`` | ``10000`` | escalations the local spool holds while Redis is down; beyond: refused, logged |
 | ``CAREBOT_SPOOL_MAX_MB`` | ``100`` | … and megabytes it holds |
 | ``CAREBOT_RETENTION_DAYS`` | ``90`` | the sweeper deletes resolved tickets (with transcript, notes, history) resolved longer ago than this, and audit stream entries older than this (1..3650; ``bot.privacy``) |
+| ``CAREBOT_AUDIT_RATE`` | ``0.05`` | share of the bot's FAQ answers sampled (uniformly, by a hash of the message id) into the supervisors' answer audit (``bot.audit``; 0..1, ``0`` = none); the production precision is measured on these |
+| ``CAREBOT_AUDIT_MARGIN`` | ``0.05`` | every FAQ answer whose intent or answer confidence is less than this above its threshold in ``config/escalation.yml`` is audited too (reported apart; 0..1, ``0`` = none) |
+| ``CAREBOT_AUDIT_MAX_PENDING`` | ``10000`` | answers waiting for a verdict at most; beyond, the oldest are dropped (counted as ``dropped``; 1..1000000). Audit entries expire after ``CAREBOT_RETENTION_DAYS`` |
 """
 
 from __future__ import annotations
@@ -105,6 +108,14 @@ def _float(env: Mapping[str, str], name: str, default: float, lo: float = 0.0) -
         raise ConfigError(f"{name}={raw!r}: expected a number") from None
     if value < lo:
         raise ConfigError(f"{name}={value}: expected >= {lo}")
+    return value
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    """A share between 0 and 1 (a rate, a probability margin)."""
+    value = _float(env, name, default, lo=0.0)
+    if value > 1.0 or value != value:
+        raise ConfigError(f"{name}={value}: expected 0..1")
     return value
 
 
@@ -307,6 +318,9 @@ class Settings:
     spool_max_files: int = 10_000
     spool_max_mb: int = 100
     retention_days: int = 90
+    audit_rate: float = 0.05
+    audit_margin: float = 0.05
+    audit_max_pending: int = 10_000
     reply_image_max_kb: int = 5120
 
     @property
@@ -368,6 +382,9 @@ class Settings:
             "CAREBOT_SPOOL_MAX_MB": str(self.spool_max_mb),
             "CAREBOT_WHATSAPP_TEMPLATES": str(self.whatsapp_templates),
             "CAREBOT_RETENTION_DAYS": str(self.retention_days),
+            "CAREBOT_AUDIT_RATE": str(self.audit_rate),
+            "CAREBOT_AUDIT_MARGIN": str(self.audit_margin),
+            "CAREBOT_AUDIT_MAX_PENDING": str(self.audit_max_pending),
             "CAREBOT_REPLY_IMAGE_MAX_KB": str(self.reply_image_max_kb),
         }
 
@@ -437,6 +454,9 @@ class Settings:
             spool_max_mb=_int(env, "CAREBOT_SPOOL_MAX_MB", 100, lo=1, hi=1_000_000),
             whatsapp_templates=templates if templates.is_absolute() else home / templates,
             retention_days=_int(env, "CAREBOT_RETENTION_DAYS", 90, lo=1, hi=3650),
+            audit_rate=_share(env, "CAREBOT_AUDIT_RATE", 0.05),
+            audit_margin=_share(env, "CAREBOT_AUDIT_MARGIN", 0.05),
+            audit_max_pending=_int(env, "CAREBOT_AUDIT_MAX_PENDING", 10_000, lo=1, hi=1_000_000),
             reply_image_max_kb=_int(env, "CAREBOT_REPLY_IMAGE_MAX_KB", 5120, lo=16, hi=5120),
         )
         settings.check_production()

@@ -173,6 +173,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         # every test request comes from 127.0.0.1: the per-IP limit has its own tests
         # (tests/security), here it would only make the suite's pace matter
         "CAREBOT_RATE_LIMIT_PER_IP": "0",
+        # every FAQ answer goes to the answer audit (bot.audit): the end-to-end tests see it
+        # recorded where the bot answers; the rate's draw has its own tests (tests/audit)
+        "CAREBOT_AUDIT_RATE": "1",
     }
     settings = Settings.from_env(env)
     whatsapp = FakePlatform("whatsapp").start()

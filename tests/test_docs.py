@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ["README.md", "docs/architecture.md", "docs/channels.md", "docs/trainers.md",
-        "docs/workspace.md"]
+        "docs/workspace.md", "docs/audit.md"]
 DOTTED = re.compile(r"(?<![\w/.-])((?:bot|actions|bench)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 PATH = re.compile(r"`((?:bot|actions|bench|config|data|deploy|docs|tests|scripts)/[^`\s*<>{]*)`")
 

@@ -71,6 +71,12 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_TICKET_MAX_HISTORY", "9"),
         ("CAREBOT_SPOOL_MAX_FILES", "0"),
         ("CAREBOT_SPOOL_MAX_MB", "0"),
+        ("CAREBOT_AUDIT_RATE", "1.5"),
+        ("CAREBOT_AUDIT_RATE", "-0.1"),
+        ("CAREBOT_AUDIT_RATE", "5%"),
+        ("CAREBOT_AUDIT_RATE", "nan"),
+        ("CAREBOT_AUDIT_MARGIN", "2"),
+        ("CAREBOT_AUDIT_MAX_PENDING", "0"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -151,3 +157,12 @@ def test_every_setting_is_read_from_its_variable() -> None:
                  "webchat_host", "webchat_origins", "rate_limit_per_ip", "ticket_max_messages"):
         assert getattr(s, name) != getattr(defaults, name), name
     assert Settings.from_env(s.to_env()) == s
+
+
+def test_answer_audit_settings() -> None:
+    s = Settings.from_env({})
+    assert (s.audit_rate, s.audit_margin, s.audit_max_pending) == (0.05, 0.05, 10_000)
+    s = Settings.from_env({"CAREBOT_AUDIT_RATE": "0", "CAREBOT_AUDIT_MARGIN": "0.1",
+                           "CAREBOT_AUDIT_MAX_PENDING": "500"})
+    assert (s.audit_rate, s.audit_margin, s.audit_max_pending) == (0.0, 0.1, 500)
+    assert Settings.from_env(s.to_env()).audit_rate == 0.0

@@ -46,6 +46,7 @@ def _tone_text(p: dict[str, Any]) -> list[str]:
 def _proposal_text(p: dict[str, Any], full: bool = False) -> str:
     what = ("new examples for faq/" + p["key"]) if p["kind"] == "examples" else \
         f"tone: should be {p.get('label')}" if p["kind"] == "tone" else \
+        f"negative: not faq/{p['key']} (out_of_scope)" if p["kind"] == "negative" else \
         f"NEW FAQ {p['key'] or '(key?)'}"
     lines = [f"{p['id']}  {p['status']:<8} {what}  ({len(p['messages'])} messages, "
              f"source {p['source']})"]

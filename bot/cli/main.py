@@ -15,6 +15,7 @@ from typing import Sequence
 
 from bot.cli import (
     agents,
+    audit,
     bench,
     conversations,
     faq,
@@ -27,7 +28,8 @@ from bot.cli import (
 )
 from bot.settings import ConfigError
 
-COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, conversations, privacy, bench)
+COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, audit, conversations, privacy,
+                  bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

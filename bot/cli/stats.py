@@ -1,5 +1,6 @@
-"""``carebot stats``: the supervisor's figures for a time window, and any alerts
-(``bot.stats.figures``)."""
+"""``carebot stats``: the supervisor's figures for a time window, any alerts
+(``bot.stats.figures``), and the production precision the answer audit measured
+(``bot.audit``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ if TYPE_CHECKING:
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
+
+
+def days_type(raw: str) -> int:
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of days") from None
+    if not 1 <= days <= 365:
+        raise argparse.ArgumentTypeError("expected 1..365 days")
+    return days
 
 
 def render(data: dict[str, Any]) -> str:
@@ -38,6 +49,10 @@ def render(data: dict[str, Any]) -> str:
             f"claim waits (last {waits['samples']}): median {waits['median']:.0f} s, "
             f"max {waits['max']:.0f} s"
         )
+    if data.get("audit"):
+        from bot.audit.precision import describe
+
+        lines.append(describe(data["audit"]))
     for alert in data["alerts"]:
         lines.append(f"ALERT {alert['kind']}: {alert['message']}")
     if not data["alerts"]:
@@ -55,7 +70,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     client = bot_redis.client(settings.redis_url, timeout=5)
     queue = agent_queue(settings, client)
     data = summary(
-        client, settings.queue_prefix, args.minutes, SpikeRules.from_settings(settings), queue
+        client, settings.queue_prefix, args.minutes, SpikeRules.from_settings(settings), queue,
+        audit_days=args.audit_days,
     )
     print(json.dumps(data, indent=2) if args.json else render(data))
     return 1 if args.fail_on_alert and data["alerts"] else 0
@@ -67,6 +83,9 @@ def register(subparsers: Subparsers) -> None:
         "stats", help="deflection, escalation reasons, waits and alerts over a time window"
     )
     p.add_argument("--minutes", type=int, default=60, help="window length (default 60)")
+    p.add_argument("--audit-days", type=days_type, default=30, metavar="DAYS",
+                   help="the answer audit's production precision over the answers of the last "
+                        "DAYS days (default 30)")
     p.add_argument("--json", action="store_true", help="print the JSON of GET /api/overview")
     p.add_argument(
         "--fail-on-alert", action="store_true", help="exit 1 when there is an alert (for cron)"

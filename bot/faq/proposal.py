@@ -1,7 +1,9 @@
 """A review proposal (``R-000001``) as a record: its fields, and how a Redis hash holds them.
 
-``kind``      ``examples`` (new examples for the existing FAQ ``key``), ``new_faq``, or ``tone``
-              (an agent marked the bot's tone call on a message wrong: :mod:`bot.faq.tone_flag`)
+``kind``      ``examples`` (new examples for the existing FAQ ``key``), ``new_faq``, ``tone``
+              (an agent marked the bot's tone call on a message wrong: :mod:`bot.faq.tone_flag`),
+              or ``negative`` (a supervisor marked the bot's answer ``key`` wrong in the answer
+              audit and no FAQ covers the message: :mod:`bot.faq.negative`)
 ``key``       the FAQ key (proposed for ``new_faq``; the trainer may change it); empty for ``tone``
 ``label``     ``tone`` only: what the message should have been, ``calm`` | ``positive`` |
               ``negative`` | ``sarcastic`` (accepting appends it so to ``data/tone/reviewed.yml``)
@@ -10,7 +12,9 @@
 ``messages``  the escalated follower messages behind it: ``text``, ``ticket``, ``reasons``,
               the agents' ``replies``, ``source`` (``escalation`` or ``flag``); a flag adds
               ``flagged_by``, ``reply`` (the agent's reply to that message) and ``note``; a tone
-              flag adds ``was`` (the bot's call) and ``tone`` (its scores and signals)
+              flag adds ``was`` (the bot's call) and ``tone`` (its scores and signals); an
+              audit verdict (``source`` ``audit``) has ``audit`` (its id), ``answered`` (the
+              FAQ the bot gave) and ``conversation`` instead of a ticket
 ``status``    ``pending`` → ``accepted`` | ``rejected``
 
 Lists and ``result`` are stored as JSON, times as unix seconds.
@@ -21,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-KINDS = ("examples", "new_faq", "tone")
+KINDS = ("examples", "new_faq", "tone", "negative")
 TONE_LABELS = ("calm", "positive", "negative", "sarcastic")
 STATUSES = ("pending", "accepted", "rejected")
 _JSON_FIELDS = ("examples", "messages", "alternatives", "result")

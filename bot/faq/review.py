@@ -305,6 +305,8 @@ class ReviewStore:
             change: Change | None
             if item["kind"] == "tone":
                 return self._accept_tone(pid, item, actor, store)
+            if item["kind"] == "negative":
+                return self._accept_negative(pid, item, actor, store)
             try:
                 faq_key = check_key(item["key"])
                 if item["kind"] == "new_faq":
@@ -339,6 +341,25 @@ class ReviewStore:
         finally:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
+
+    def _accept_negative(self, pid: str, item: dict[str, Any], actor: str,
+                         store: FaqStore) -> dict[str, Any]:
+        """A negative proposal: its examples join the ``out_of_scope`` class
+        (:func:`bot.faq.negative.add_negatives`)."""
+        from bot.faq.negative import add_negatives
+
+        result = add_negatives(store, item["examples"]).to_dict()
+
+        def mark(entry: dict[str, Any]) -> None:
+            entry["status"] = "accepted"
+            entry["decided_by"] = actor
+            entry["decided_at"] = self.clock()
+            entry["result"] = result
+
+        accepted = self._update(pid, mark, actor, "accepted",
+                                {"kind": "negative", "key": item["key"], **result})
+        self._decided(pid, float(accepted["decided_at"]))
+        return accepted
 
     def _accept_tone(self, pid: str, item: dict[str, Any], actor: str,
                      store: FaqStore) -> dict[str, Any]:

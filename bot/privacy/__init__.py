@@ -8,8 +8,9 @@ What one follower's data is (``bot.privacy.store``): the Rasa tracker (``tracker
 <sender>``, or ``tracker:<sender>`` from before conversation ids carried their channel), every
 ticket of ``(channel, sender)`` with its transcript, notes and history, the open-conversation
 index entry, the REST inbox, the audit stream entries of those tickets, the paused-message
-markers, FAQ review proposals quoting those tickets, and spooled escalations. Statistics and
-metrics are counts only and are kept.
+markers, FAQ review proposals quoting those tickets (or, from the answer audit, the
+conversation), the bot's answers on the answer audit (``bot.audit``), and spooled escalations.
+Statistics and metrics are counts only and are kept.
 
 - **export** returns all of it as one JSON document.
 - **erase** deletes the tracker, tickets (atomically out of every queue index, Lua), inbox,
@@ -34,13 +35,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import redis as redis_lib
 
 from bot.privacy import scripts
 from bot.privacy.store import LOCK_PREFIX, Follower, FollowerData, FollowerIdError
 from bot.queue.models import text_of
+
+if TYPE_CHECKING:
+    from bot.audit.store import AuditStore
 
 __all__ = ["Follower", "FollowerIdError", "Privacy", "RetentionReport"]
 
@@ -93,7 +97,8 @@ class Privacy:
             "audit": [{"id": i, **f, "data": _json(f.get("data"))}
                       for i, f in d.audit_entries(set(ids))],
             "review_mentions": [{"id": r["id"], "messages": r["messages"]}
-                                for r in d.review_mentions(set(ids))],
+                                for r in d.review_mentions(set(ids), who.id)],
+            "answer_audit": self._audit().of_conversation(who.id),
             "spooled_escalations": [data for _, data in d.spooled(who)],
         }
 
@@ -106,7 +111,8 @@ class Privacy:
         d = self.data
         ids = d.ticket_ids(who)
         audit = [i for i, _ in d.audit_entries(set(ids))]
-        mentions = d.review_mentions(set(ids))
+        mentions = d.review_mentions(set(ids), who.id)
+        audited = [item["id"] for item in self._audit().of_conversation(who.id)]
         trackers = d.tracker_keys(who)
         inboxes = d.inbox_keys(who)
         markers = d.marker_keys(who)
@@ -126,7 +132,8 @@ class Privacy:
         for start in range(0, len(doomed), 500):
             self.redis.delete(*doomed[start : start + 500])
         for mention in mentions:
-            self._anonymise_review(mention["key"], set(ids))
+            self._anonymise_review(mention["key"], set(ids), who.id)
+        self._audit().forget(audited)
         spooled = 0
         for path, _ in d.spooled(who):
             path.unlink(missing_ok=True)
@@ -137,6 +144,7 @@ class Privacy:
             "inbox_lists": len(inboxes),
             "audit_entries": len(audit),
             "review_mentions": len(mentions),
+            "audited_answers": len(audited),
             "spooled_escalations": spooled,
         }
         self._log_erasure(actor, report)
@@ -144,12 +152,19 @@ class Privacy:
                  "entries", actor, len(ids), len(audit))
         return report
 
-    def _anonymise_review(self, key: str, ticket_ids: set[str]) -> None:
+    def _audit(self) -> AuditStore:
+        from bot.audit.store import AuditStore
+
+        return AuditStore(self.redis, prefix=self.prefix)
+
+    def _anonymise_review(self, key: str, ticket_ids: set[str], conversation: str = "") -> None:
         raw = self.redis.hget(key, "messages")
         messages = json.loads(text_of(raw)) if raw else []
         for message in messages:
-            if isinstance(message, dict) and message.get("ticket") in ticket_ids:
+            if isinstance(message, dict) and (message.get("ticket") in ticket_ids or (
+                    conversation and message.get("conversation") == conversation)):
                 message["ticket"] = ""
+                message.pop("conversation", None)
                 for name in ("replies", "reply", "flagged_by", "note"):
                     message.pop(name, None)
         self.redis.hset(key, "messages", json.dumps(messages, ensure_ascii=False))

@@ -170,13 +170,17 @@ class FollowerData:
             start = "(" + text_of(chunk[-1][0])
         return out
 
-    def review_mentions(self, ticket_ids: set[str]) -> list[dict[str, Any]]:
-        """FAQ review proposals quoting a message of these tickets: ``{"id", "messages"}``."""
+    def review_mentions(self, ticket_ids: set[str],
+                        conversation: str = "") -> list[dict[str, Any]]:
+        """FAQ review proposals quoting a message of these tickets (or, from the answer audit,
+        of this conversation): ``{"id", "messages"}``."""
         out = []
         for key in self.scan(f"{self.prefix}:review:item:*"):
             raw = self.redis.hget(key, "messages")
             messages = json.loads(text_of(raw)) if raw else []
-            mine = [m for m in messages if isinstance(m, dict) and m.get("ticket") in ticket_ids]
+            mine = [m for m in messages if isinstance(m, dict) and (
+                m.get("ticket") in ticket_ids
+                or (conversation and m.get("conversation") == conversation))]
             if mine:
                 out.append({"id": key.rsplit(":", 1)[1], "key": key, "messages": mine})
         return out

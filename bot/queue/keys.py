@@ -100,6 +100,28 @@ class Keys:
                                                     (``bot.queue.labels``; expires after 2 days;
                                                     ``bot.stats.figures``)
     ``{p}:stats:h:{YYYYmmddHH}``            hash    the same per UTC hour (expires after 8 days)
+    ``{p}:audit:seq``                       string  INCR counter behind answer-audit ids
+                                                    (``A-000042``; ``bot.audit.store``)
+    ``{p}:audit:item:{id}``                 hash    one sampled bot answer: ``text``,
+                                                    ``conversation``, ``channel``, ``faq``,
+                                                    ``response``, ``answer``, ``confidence``,
+                                                    ``model_id``, ``answered_at``, ``sampled`` /
+                                                    ``low`` (why it is audited), then the
+                                                    verdict (``status`` right | wrong,
+                                                    ``decided_by``, ``note``, ``correct``,
+                                                    ``proposal``); expires after
+                                                    ``CAREBOT_RETENTION_DAYS``
+    ``{p}:audit:pending``                   zset    ids waiting for a verdict, score = answered
+                                                    at; at most ``CAREBOT_AUDIT_MAX_PENDING``
+                                                    (the oldest are dropped)
+    ``{p}:audit:decided``                   zset    ids with a verdict, score = decided at
+                                                    (trimmed to the retention)
+    ``{p}:audit:day:{YYYYmmdd}``            hash    tallies of the answers of one UTC day:
+                                                    ``sampled``, ``low``, ``sample:right``,
+                                                    ``sample:wrong``, ``low:right``,
+                                                    ``low:wrong`` (expires with the retention)
+    ``{p}:audit:totals``                    hash    the same since the beginning, plus
+                                                    ``dropped`` (Prometheus counters)
     ======================================  ======  ============================================
 
     Features with a key class of their own, under the same prefix:
@@ -222,6 +244,31 @@ class Keys:
     def stats_hour(self, at: datetime) -> str:
         """The bucket of ``at``'s hour (``at`` in UTC)."""
         return self._k("stats", "h", at.strftime("%Y%m%d%H"))
+
+    # -- the answer audit (bot.audit) ------------------------------------------------------------
+
+    @property
+    def audit_seq(self) -> str:
+        return self._k("audit", "seq")
+
+    def audit_item(self, audit_id: str) -> str:
+        return self._k("audit", "item", audit_id)
+
+    @property
+    def audit_pending(self) -> str:
+        return self._k("audit", "pending")
+
+    @property
+    def audit_decided(self) -> str:
+        return self._k("audit", "decided")
+
+    def audit_day(self, at: datetime) -> str:
+        """The tallies of the answers given on ``at``'s UTC day."""
+        return self._k("audit", "day", at.strftime("%Y%m%d"))
+
+    @property
+    def audit_totals(self) -> str:
+        return self._k("audit", "totals")
 
     def inbox(self, channel: str, platform_id: str) -> str:
         return self._k("inbox", channel, platform_id)

@@ -224,12 +224,17 @@ def summary(
     rules: SpikeRules,
     queue: AgentQueue | None = None,
     now: float | None = None,
+    audit_days: int = 30,
 ) -> dict[str, Any]:
     """What a supervisor sees: the window's figures, waits, queue state and alerts (JSON-able).
 
     ``queue`` (``bot.queue.AgentQueue``, optional) adds the depth by priority, the oldest
-    waiting ticket and the recent claim waits.
+    waiting ticket and the recent claim waits. ``audit``: the production precision of the
+    bot's answers measured by the answer audit over the last ``audit_days`` days
+    (:mod:`bot.audit.precision`; a window of days, not minutes: the audit samples 5%).
     """
+    from bot.audit.store import AuditStore
+
     counts = window(client, prefix, minutes, now)
     current = (
         counts
@@ -262,4 +267,5 @@ def summary(
             "samples": len(waits),
         },
         "alerts": [asdict(a) for a in alerts],
+        "audit": AuditStore(client, prefix).report(audit_days, now),
     }

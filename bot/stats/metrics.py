@@ -302,6 +302,38 @@ class CarebotCollector(Collector):
         yield CounterMetricFamily("carebot_replies_undelivered_total",
                                   "Agent replies that could not be delivered to the follower.",
                                   value=float(_text(undelivered or 0)))
+        yield from _audit_metrics(self.client, self.prefix)
+
+
+def _audit_metrics(client: Any, prefix: str) -> Iterator[Metric]:
+    """The answer audit (``bot.audit``): answers audited and verdicts since the beginning, and
+    the answers waiting for one. Precision = right / (right + wrong) of ``sample="rate"``."""
+    from bot.queue.keys import Keys
+
+    keys = Keys(prefix)
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(keys.audit_totals)
+    pipe.zcard(keys.audit_pending)
+    raw_totals, pending = pipe.execute()
+    totals = _hash(raw_totals)
+    family = CounterMetricFamily(
+        "carebot_audit_answers_total",
+        "FAQ answers put on the supervisors' audit, by why: drawn by the rate or low confidence "
+        "(an answer can be both), or dropped unchecked (queue full).", labels=["why"])
+    for why, field in (("rate", "sampled"), ("low_confidence", "low"), ("dropped", "dropped")):
+        family.add_metric([why], float(totals.get(field, 0)))
+    yield family
+    family = CounterMetricFamily(
+        "carebot_audit_verdicts_total",
+        "Supervisors' verdicts on audited answers. The production precision is right/(right+"
+        "wrong) of sample=\"rate\" (a uniform sample); low_confidence is not.",
+        labels=["sample", "verdict"])
+    for sample, field in (("rate", "sample"), ("low_confidence", "low")):
+        for verdict in ("right", "wrong"):
+            family.add_metric([sample, verdict], float(totals.get(f"{field}:{verdict}", 0)))
+    yield family
+    yield GaugeMetricFamily("carebot_audit_pending", "Audited answers waiting for a verdict.",
+                            value=float(_text(pending or 0)))
 
 
 def render_prometheus(client: Any, prefix: str = "carebot", fold: bool = True) -> str:

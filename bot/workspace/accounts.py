@@ -36,10 +36,10 @@ ROLES = ("agent", "supervisor", "trainer", "admin")
 PERMISSIONS: Mapping[str, frozenset[str]] = {
     "agent": frozenset({"read", "decide", "note", "work", "label"}),
     "supervisor": frozenset({"read", "decide", "note", "work", "reassign", "label",
-                             "manage_labels", "canned"}),
-    "trainer": frozenset({"read", "decide", "note", "train", "label", "canned"}),
+                             "manage_labels", "canned", "audit", "audit_read"}),
+    "trainer": frozenset({"read", "decide", "note", "train", "label", "canned", "audit_read"}),
     "admin": frozenset({"read", "decide", "note", "work", "reassign", "accounts", "train",
-                        "label", "manage_labels", "canned", "privacy"}),
+                        "label", "manage_labels", "canned", "privacy", "audit", "audit_read"}),
 }
 """What each role may do.
 
@@ -51,7 +51,9 @@ review FAQ proposals, accept them into ``data/`` and train (``/review``, ``/api/
 ``label`` add and remove ticket labels; ``manage_labels`` set label colours; ``canned`` create,
 edit and delete the team's canned responses (using them needs ``read`` to list, ``work`` to
 render one for a ticket).
-``privacy`` export everything held about one follower (``GET /api/followers/{id}/export``)."""
+``privacy`` export everything held about one follower (``GET /api/followers/{id}/export``).
+``audit_read`` list the answer audit (the bot's sampled answers and their verdicts, ``/audit``);
+``audit`` mark an audited answer right or wrong (a wrong one becomes a trainer proposal)."""
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 TOKEN_PREFIX = "cbt_"

@@ -12,6 +12,7 @@ from bot.queue.keys import Keys
 from bot.settings import Settings, get_settings
 from bot.workspace import (
     api,
+    audit_routes,
     canned_routes,
     console,
     events,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     app.blueprint(media_routes.bp)
     app.blueprint(reply_images_routes.bp)
     app.blueprint(privacy_route.bp)
+    app.blueprint(audit_routes.bp)
     app.register_middleware(console.add_security_headers, "response")
 
     @app.after_server_start

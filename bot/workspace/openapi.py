@@ -277,6 +277,10 @@ from bot.workspace.reply_images_routes import OPENAPI_PATHS as _IMAGE_PATHS  # n
 
 PATHS.update(_IMAGE_PATHS)
 
+from bot.workspace.audit_routes import OPENAPI_PATHS as _AUDIT_PATHS  # noqa: E402
+
+PATHS.update(_AUDIT_PATHS)
+
 
 def document() -> dict[str, Any]:
     """The OpenAPI 3.0 document."""

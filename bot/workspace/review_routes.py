@@ -193,8 +193,8 @@ async def show(request: Request, pid: str) -> HTTPResponse:
 
 def _edits(data: dict[str, Any]) -> dict[str, Any]:
     kind = data.get("kind")
-    if kind is not None and kind not in ("examples", "new_faq"):
-        raise invalid("'kind' must be 'examples' or 'new_faq'.")
+    if kind is not None and kind not in ("examples", "new_faq", "negative"):
+        raise invalid("'kind' must be 'examples', 'new_faq' or 'negative'.")
     label = data.get("label")
     if label is not None and label not in TONE_LABELS:
         raise invalid("'label' must be one of " + ", ".join(TONE_LABELS) + ".")
@@ -309,7 +309,7 @@ _ERR = {"$ref": "#/components/responses/Error"}
 _PROPOSAL = {"type": "object", "description": "A review proposal (see bot/faq/review.py).",
              "properties": {
                  "id": {"type": "string", "example": "R-000001"},
-                 "kind": {"type": "string", "enum": ["examples", "new_faq", "tone"]},
+                 "kind": {"type": "string", "enum": ["examples", "new_faq", "tone", "negative"]},
                  "status": {"type": "string", "enum": ["pending", "accepted", "rejected"]},
                  "key": {"type": "string"}, "answer": {"type": "string"},
                  "label": {"type": "string", "enum": ["", *TONE_LABELS],
@@ -321,7 +321,7 @@ _PROPOSAL = {"type": "object", "description": "A review proposal (see bot/faq/re
                  "needs_examples": {"type": "integer"},
                  "result": {"type": "object"}}}
 _EDITS = {"type": "object", "properties": {
-    "kind": {"type": "string", "enum": ["examples", "new_faq"]},
+    "kind": {"type": "string", "enum": ["examples", "new_faq", "negative"]},
     "label": {"type": "string", "enum": list(TONE_LABELS),
               "description": "a tone proposal's label (what accepting writes)"},
     "key": {"type": "string"}, "answer": {"type": "string"}, "topic": {"type": "string"},

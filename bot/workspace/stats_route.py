@@ -4,6 +4,7 @@ Deflection (share of decided messages the bot answered), escalations by reason, 
 the oldest waiting ticket, recent claim waits, and alerts (``bot.stats.figures``): spikes of
 messages, escalations or one escalation reason against the last 24 hours, and a follower waiting
 too long.
+The answer audit's production precision (``audit``: :mod:`bot.audit.precision`) comes with it.
 The console polls it for supervisors; ``carebot stats`` prints the same JSON.
 
 Wiring: ``app.blueprint(stats_route.bp)`` in :func:`bot.workspace.app.create_app`, and
@@ -19,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.stats.figures import SpikeRules, summary
+from bot.workspace.audit_routes import PRECISION_SCHEMA, days_arg
 from bot.workspace.auth import requires, workspace
 from bot.workspace.errors import invalid
 
@@ -43,6 +45,7 @@ def window_arg(request: Request) -> int:
 async def overview(request: Request) -> HTTPResponse:
     ws = workspace(request)
     minutes = window_arg(request)
+    audit_days = days_arg(request, "audit_days")
     data = await ws.call(
         summary,
         ws.redis,
@@ -50,6 +53,7 @@ async def overview(request: Request) -> HTTPResponse:
         minutes,
         SpikeRules.from_settings(ws.settings),
         ws.queue,
+        audit_days=audit_days,
     )
     return response.json(data, headers={"Cache-Control": "no-store"})
 
@@ -69,6 +73,7 @@ _STATS_SCHEMA: dict[str, Any] = {
         "queue_depth_by_priority": {"type": "object", "additionalProperties": {"type": "integer"}},
         "oldest_waiting_seconds": {"type": "number", "nullable": True},
         "claim_wait_seconds": {"type": "object"},
+        "audit": PRECISION_SCHEMA,
         "alerts": {
             "type": "array",
             "items": {
@@ -99,7 +104,15 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "required": False,
                     "description": "Window length in minutes (1..1440, default 60).",
                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_MINUTES},
-                }
+                },
+                {
+                    "name": "audit_days",
+                    "in": "query",
+                    "required": False,
+                    "description": "The answer audit's precision over the answers of the last "
+                    "N days (1..365, default 30).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 365},
+                },
             ],
             "responses": {
                 "200": {

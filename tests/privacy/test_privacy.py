@@ -207,3 +207,39 @@ def test_the_sweeper_runs_retention_at_most_once_a_minute(
     assert "retention" not in sweeper.run_once()  # not again within the minute
     assert not redis_client.exists(Keys().ticket(tid))
     assert "retention" not in Sweeper(queue, None).run_once()  # none configured
+
+
+def test_the_answer_audit_is_exported_and_erased(redis_client: redis.Redis,
+                                                 privacy: Privacy) -> None:
+    """The bot's answers on the answer audit hold the follower's words: export has them, erase
+    deletes them (the tallies keep their counts) and anonymises the proposals they became."""
+    from bot.audit.store import Answer, AuditStore
+    from bot.audit.verdict import judge
+
+    audit = AuditStore(redis_client)
+
+    def answer(conversation: str, text: str) -> str:
+        return audit.record(Answer(text=text, conversation=conversation,
+                                   channel=conversation.split(":")[0], faq="shipping_time",
+                                   response="utter_faq/shipping_time"), sampled=True, low=False)
+
+    mine = answer("whatsapp:15550001", "where is my parcel, I live at 5 Elm St")
+    pending = answer("whatsapp:15550001", "how long does shipping take")
+    other = answer("whatsapp:15559999", "how long does shipping take to Oslo")
+    review = ReviewStore(redis_client)
+    pid = judge(audit, review, mine, "wrong", "sue", correct="track_order",
+                note="asked for tracking")["proposal"]
+    exported = privacy.export("whatsapp:15550001")
+    assert sorted(i["id"] for i in exported["answer_audit"]) == sorted([mine, pending])
+    assert [m["id"] for m in exported["review_mentions"]] == [pid]
+
+    report = privacy.erase("whatsapp:15550001", actor="admin")
+    assert report["audited_answers"] == 2 and report["review_mentions"] == 1
+    assert [i["id"] for i in audit.list("pending")] == [other]
+    assert audit.list("decided") == []
+    assert not redis_client.exists(Keys().audit_item(mine))
+    assert audit.report(30)["precision"]["wrong"] == 1  # counts stay
+    [message] = review.get(pid)["messages"]
+    assert "conversation" not in message and "flagged_by" not in message
+    assert "note" not in message
+    assert privacy.export("whatsapp:15550001")["answer_audit"] == []

@@ -25,6 +25,7 @@ import redis
 import werkzeug
 from hypothesis import given, settings
 
+from bot.audit.store import Answer, AuditStore
 from bot.cli.main import main
 from bot.queue import AgentQueue
 from bot.settings import Settings, reset_settings
@@ -64,6 +65,11 @@ def live(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     for sender in ("15550001", "15550002", "15550003"):
         queue.escalate(make_escalation(sender, text=f"order #12345{sender[-1]} is late"))
     queue.claim("T-000002", "fuzz")
+    audit = AuditStore(client)  # answers on the audit queue: /api/audit… reach a real item
+    for i in range(3):
+        audit.record(Answer(text=f"how long does shipping take {i}", conversation="rest:f",
+                            channel="rest", faq="shipping_time",
+                            response="utter_faq/shipping_time"), sampled=True, low=i == 2)
     env = {"REDIS_URL": redis_url, "CAREBOT_HOME": str(home),
            "CAREBOT_VAR_DIR": str(home / "var"), "CAREBOT_RASA_URL": "http://127.0.0.1:9",
            "CAREBOT_MODEL_SERVER_URL": "none"}

@@ -27,7 +27,8 @@ def operations() -> list[tuple[str, str, str]]:
             if (path, method) in PUBLIC:
                 continue
             out.append(
-                (method.upper(), path.replace("{tid}", "T-000001"), op.get("x-permission", ""))
+                (method.upper(), path.replace("{tid}", "T-000001").replace("{aid}", "A-000001"),
+                 op.get("x-permission", ""))
             )
     return out
 
@@ -86,6 +87,10 @@ def test_roles_match_the_documented_permissions(people: People) -> None:
     assert "accounts" in me["ada"]["permissions"]
     for name, op in (("tim", "work"),):
         assert op not in me[name]["permissions"]
+    # the answer audit: supervisors and admins mark, trainers read, agents neither
+    assert {"audit", "audit_read"} <= set(me["sue"]["permissions"]) & set(me["ada"]["permissions"])
+    assert "audit_read" in me["tim"]["permissions"] and "audit" not in me["tim"]["permissions"]
+    assert not {"audit", "audit_read"} & set(me["ana"]["permissions"])
 
 
 def test_rotated_or_removed_accounts_lose_access(

@@ -21,6 +21,8 @@ UNDOCUMENTED = {  # pages, files, ops
     "/metrics",
     "/review",
     "/review/{name}",
+    "/audit",
+    "/audit/{name}",
 }  # pages, files, ops
 
 

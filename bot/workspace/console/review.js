@@ -80,7 +80,9 @@
     const card = $("#card").content.firstElementChild.cloneNode(true);
     $(".pid", card).textContent = p.id;
     $(".what", card).textContent =
-      (p.kind === "examples" ? "examples for faq/" + p.key : "new FAQ " + p.key)
+      (p.kind === "examples" ? "examples for faq/" + p.key
+        : p.kind === "negative" ? "negative: should not be answered with faq/" + p.key
+        : "new FAQ " + p.key)
       + " · " + p.messages.length + " message(s) · " + p.status;
     $(".kind", card).value = p.kind;
     $(".key", card).value = p.key;
@@ -99,7 +101,8 @@
     }
     for (const m of p.messages) {
       const li = document.createElement("li");
-      li.textContent = (m.ticket || "") + " [" + (m.reasons || []).join(", ") + "] "
+      li.textContent = (m.ticket || m.audit || "") + " [" + (m.reasons || []).join(", ") + "] "
+        + (m.answered ? "(the bot answered faq/" + m.answered + ") " : "")
         + (m.flagged_by ? "(flagged by " + m.flagged_by + ") " : "") + m.text;
       if (m.note) {
         const note = document.createElement("span"); note.className = "note";
