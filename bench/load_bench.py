@@ -135,7 +135,7 @@ class Phase:
 
 def stack_processes(url: str) -> list[Any]:
     """The processes serving ``url``: the listener and, when a runner started it, every
-    process that runner started (Rasa, action servers, proxy). Empty when not found."""
+    process that runner started (Rasa, action servers, nginx). Empty when not found."""
     try:
         import psutil
     except ImportError:  # pragma: no cover
@@ -155,12 +155,16 @@ def stack_processes(url: str) -> list[Any]:
     me = psutil.Process()
     mine = {me.pid, *(p.pid for p in me.parents())}
     root = listener
-    try:
-        parent = listener.parent()
-        if parent is not None and parent.pid not in mine and parent.pid != 1:
+    try:  # up from the listener (an nginx worker: its master, then `carebot run`)
+        for _ in range(3):
+            parent = root.parent()
+            if parent is None or parent.pid in mine or parent.pid == 1:
+                break
             cmd = " ".join(parent.cmdline())
-            if "carebot" in cmd or "runner" in cmd or "stack" in cmd:
-                root = parent
+            if not ("carebot" in cmd or "runner" in cmd or "stack" in cmd
+                    or cmd.startswith("nginx")):
+                break
+            root = parent
     except psutil.Error:
         pass
     try:
@@ -171,15 +175,15 @@ def stack_processes(url: str) -> list[Any]:
 
 
 def role(process: Any) -> str:
-    """What a serving process is: ``rasa``, ``actions``, ``proxy`` or ``other`` (the runner)."""
+    """What a serving process is: ``rasa``, ``actions``, ``nginx`` or ``other`` (the runner)."""
     try:
         cmd = " ".join(process.cmdline())
     except Exception:  # noqa: BLE001 - a process may have gone
         return "other"
     if "rasa_sdk" in cmd or "run actions" in cmd:
         return "actions"
-    if "proxy" in cmd:
-        return "proxy"
+    if cmd.startswith("nginx"):
+        return "nginx"
     if "rasa" in cmd and " run" in cmd:
         return "rasa"
     return "other"

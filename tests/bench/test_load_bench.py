@@ -100,7 +100,8 @@ class _Process:
 @pytest.mark.parametrize("cmd,expected", [
     (["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"], "actions"),
     (["python", "/venv/bin/rasa", "run", "--enable-api", "--port", "5006"], "rasa"),
-    (["python", "-m", "bot.proxy", "--port", "5005"], "proxy"),
+    (["nginx: master process nginx -e stderr -p /x/var/nginx -c conf/nginx.conf"], "nginx"),
+    (["nginx: worker process"], "nginx"),
     (["python", "/venv/bin/carebot", "run"], "other"),
 ])
 def test_process_roles(cmd: list[str], expected: str) -> None:
