@@ -5,7 +5,7 @@
         --workspace http://127.0.0.1:18000 --token cbt_...
 
 1. the bot answers an FAQ over REST;  2. Rasa's HTTP API is not reachable on the public side
-(nor on the workspace's);  3. an escalation appears in the workspace API;  4. an agent's reply
+(nor on the workspace's), nor the workspace's model server (``/internal/model``);  3. an escalation appears in the workspace API;  4. an agent's reply
 reaches the follower (REST inbox);  5. after the hand-back the bot answers again.
 Prints one line per step and exits 1 at the first failure. Standard library + requests.
 """
@@ -97,7 +97,8 @@ def step_api_closed(s: Stack, rasa_token: str) -> str:
     probes = [("GET", "/"), ("GET", "/status"), ("GET", "/version"), ("GET", "/model"),
               ("PUT", "/model"), ("DELETE", "/model"), ("GET", "/conversations/x/tracker"),
               ("POST", "/conversations/x/tracker/events?output_channel=latest"),
-              ("GET", "/domain"), ("GET", "/webhooks/rest/../../status")]
+              ("GET", "/domain"), ("GET", "/webhooks/rest/../../status"),
+              ("GET", "/internal/model")]  # the workspace's model server: backend only
     seen = []
     for base in (s.public, s.workspace):
         for method, path in probes:
