@@ -161,7 +161,7 @@ def stack_processes(url: str) -> list[Any]:
             if parent is None or parent.pid in mine or parent.pid == 1:
                 break
             cmd = " ".join(parent.cmdline())
-            if not ("carebot" in cmd or "runner" in cmd or "stack" in cmd
+            if not ("carebot" in cmd or "bot.cli" in cmd or "runner" in cmd or "stack" in cmd
                     or cmd.startswith("nginx")):
                 break
             root = parent
