@@ -238,7 +238,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                              f"0 = closed loop")
     parser.add_argument("--no-saturation", dest="saturation", action="store_false",
                         help="skip the closed-loop (--think-ms 0) phase after the paced one")
-    parser.add_argument("--url", help="the stack (default: CAREBOT_RASA_URL, :5005)")
+    parser.add_argument("--url", help="the stack's public side (default: "
+                        "http://127.0.0.1:$CAREBOT_RASA_PORT, :5005; nginx with several "
+                        "instances); trackers are read through CAREBOT_RASA_URL")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured messages first (20)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per message, seconds")
     parser.add_argument("--seed", type=int, default=7)
@@ -262,7 +264,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.settings import get_settings
 
     settings = get_settings()
-    base = (args.url or settings.rasa_url).rstrip("/")
+    # followers use the public side (nginx with several instances: sticky by sender); the
+    # trackers are read through Rasa's HTTP API, which nginx serves on its internal port only
+    base = (args.url or f"http://127.0.0.1:{settings.rasa_port}").rstrip("/")
+    api = settings.rasa_url.rstrip("/") if args.url is None or settings.instances > 1 else base
     redis_url = args.redis_url or settings.redis_url
     prefixes = handoff_prefixes(settings.home)
     log = (lambda m: print(m, file=sys.stderr, flush=True))  # noqa: E731
@@ -272,8 +277,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"think {think_ms:.0f} ms -> {url}")
         phase = run_phase(label, url, args, prefixes, think_ms)
         if args.verify:
-            phase.verify = verify(phase, settings.rasa_api_token() if label == "carebot" else "",
-                                  redis_url, settings.queue_prefix, tickets)
+            carebot = label == "carebot"
+            phase.verify = verify(phase, settings.rasa_api_token() if carebot else "",
+                                  redis_url, settings.queue_prefix, tickets,
+                                  api_url=api if carebot else url)
+            if phase.verify.get("unreadable"):
+                log(f"bench load: {phase.verify['unreadable']} trackers unreadable: the order "
+                    f"check did not cover them (is CAREBOT_RASA_URL Rasa's API?)")
         if not args.keep:
             try:
                 cleanup(phase, redis_url, settings.queue_prefix)

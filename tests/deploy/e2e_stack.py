@@ -5,8 +5,9 @@
         --workspace http://127.0.0.1:18000 --token cbt_...
 
 1. the bot answers an FAQ over REST;  2. Rasa's HTTP API is not reachable on the public side
-(nor on the workspace's), nor the workspace's model server (``/internal/model``);  3. an escalation appears in the workspace API;  4. an agent's reply
-reaches the follower (REST inbox);  5. after the hand-back the bot answers again.
+(nor on the workspace's), nor the workspace's model server (``/internal/model``);  3. an
+escalation appears in the workspace API;  4. an agent's reply reaches the follower (REST
+inbox);  5. after the hand-back the bot answers again.
 Prints one line per step and exits 1 at the first failure. Standard library + requests.
 """
 
