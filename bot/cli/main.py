@@ -17,17 +17,20 @@ from bot.cli import (
     agents,
     bench,
     conversations,
+    endpoints,
     faq,
     model,
     privacy,
     queue,
     run,
     stats,
+    sweeper,
     workspace,
 )
 from bot.settings import ConfigError
 
-COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, conversations, privacy, bench)
+COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, conversations, privacy, sweeper,
+                  endpoints, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
