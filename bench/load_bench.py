@@ -135,7 +135,7 @@ class Phase:
 
 def stack_processes(url: str) -> list[Any]:
     """The processes serving ``url``: the listener and, when a runner started it, every
-    process that runner started (Rasa, action servers, proxy). Empty when not found."""
+    process that runner started (Rasa, action servers, nginx). Empty when not found."""
     try:
         import psutil
     except ImportError:  # pragma: no cover
@@ -155,12 +155,16 @@ def stack_processes(url: str) -> list[Any]:
     me = psutil.Process()
     mine = {me.pid, *(p.pid for p in me.parents())}
     root = listener
-    try:
-        parent = listener.parent()
-        if parent is not None and parent.pid not in mine and parent.pid != 1:
+    try:  # up from the listener (an nginx worker: its master, then `carebot run`)
+        for _ in range(3):
+            parent = root.parent()
+            if parent is None or parent.pid in mine or parent.pid == 1:
+                break
             cmd = " ".join(parent.cmdline())
-            if "carebot" in cmd or "runner" in cmd or "stack" in cmd:
-                root = parent
+            if not ("carebot" in cmd or "bot.cli" in cmd or "runner" in cmd or "stack" in cmd
+                    or cmd.startswith("nginx")):
+                break
+            root = parent
     except psutil.Error:
         pass
     try:
@@ -171,15 +175,15 @@ def stack_processes(url: str) -> list[Any]:
 
 
 def role(process: Any) -> str:
-    """What a serving process is: ``rasa``, ``actions``, ``proxy`` or ``other`` (the runner)."""
+    """What a serving process is: ``rasa``, ``actions``, ``nginx`` or ``other`` (the runner)."""
     try:
         cmd = " ".join(process.cmdline())
     except Exception:  # noqa: BLE001 - a process may have gone
         return "other"
     if "rasa_sdk" in cmd or "run actions" in cmd:
         return "actions"
-    if "proxy" in cmd:
-        return "proxy"
+    if cmd.startswith("nginx"):
+        return "nginx"
     if "rasa" in cmd and " run" in cmd:
         return "rasa"
     return "other"
@@ -234,7 +238,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                              f"0 = closed loop")
     parser.add_argument("--no-saturation", dest="saturation", action="store_false",
                         help="skip the closed-loop (--think-ms 0) phase after the paced one")
-    parser.add_argument("--url", help="the stack (default: CAREBOT_RASA_URL, :5005)")
+    parser.add_argument("--url", help="the stack's public side (default: "
+                        "http://127.0.0.1:$CAREBOT_RASA_PORT, :5005; nginx with several "
+                        "instances); trackers are read through CAREBOT_RASA_URL")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured messages first (20)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per message, seconds")
     parser.add_argument("--seed", type=int, default=7)
@@ -258,7 +264,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.settings import get_settings
 
     settings = get_settings()
-    base = (args.url or settings.rasa_url).rstrip("/")
+    # followers use the public side (nginx with several instances: sticky by sender); the
+    # trackers are read through Rasa's HTTP API, which nginx serves on its internal port only
+    base = (args.url or f"http://127.0.0.1:{settings.rasa_port}").rstrip("/")
+    api = settings.rasa_url.rstrip("/") if args.url is None or settings.instances > 1 else base
     redis_url = args.redis_url or settings.redis_url
     prefixes = handoff_prefixes(settings.home)
     log = (lambda m: print(m, file=sys.stderr, flush=True))  # noqa: E731
@@ -268,8 +277,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"think {think_ms:.0f} ms -> {url}")
         phase = run_phase(label, url, args, prefixes, think_ms)
         if args.verify:
-            phase.verify = verify(phase, settings.rasa_api_token() if label == "carebot" else "",
-                                  redis_url, settings.queue_prefix, tickets)
+            carebot = label == "carebot"
+            phase.verify = verify(phase, settings.rasa_api_token() if carebot else "",
+                                  redis_url, settings.queue_prefix, tickets,
+                                  api_url=api if carebot else url)
+            if phase.verify.get("unreadable"):
+                log(f"bench load: {phase.verify['unreadable']} trackers unreadable: the order "
+                    f"check did not cover them (is CAREBOT_RASA_URL Rasa's API?)")
         if not args.keep:
             try:
                 cleanup(phase, redis_url, settings.queue_prefix)

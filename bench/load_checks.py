@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def verify(phase: Phase, token: str, redis_url: str | None, prefix: str,
-           check_tickets: bool) -> dict[str, Any]:
-    """Compare every conversation's tracker with what was sent; count tickets per sender."""
+           check_tickets: bool, api_url: str | None = None) -> dict[str, Any]:
+    """Compare every conversation's tracker with what was sent; count tickets per sender.
+    Trackers are read from ``api_url`` (Rasa's HTTP API: behind nginx, its internal port; the
+    public one answers 404), default the phase's own URL."""
     import requests
 
     from bot.rasa_ext.auth import auth_headers
@@ -30,7 +32,8 @@ def verify(phase: Phase, token: str, redis_url: str | None, prefix: str,
     for sender, sent in phase.conversations().items():
         if not all(s.ok for s in sent):
             continue  # a failed send may or may not have reached the bot: not comparable
-        res = session.get(f"{phase.url}/conversations/{quote(_server_id(sent), safe=':')}/tracker",
+        conversation = quote(_server_id(sent), safe=":")
+        res = session.get(f"{api_url or phase.url}/conversations/{conversation}/tracker",
                           params=params, timeout=30)
         if res.status_code != 200:
             unreadable += 1

@@ -18,18 +18,20 @@ from bot.cli import (
     audit,
     bench,
     conversations,
+    endpoints,
     faq,
     model,
     privacy,
     queue,
     run,
     stats,
+    sweeper,
     workspace,
 )
 from bot.settings import ConfigError
 
 COMMAND_GROUPS = (run, model, workspace, agents, queue, faq, stats, audit, conversations, privacy,
-                  bench)
+                  sweeper, endpoints, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

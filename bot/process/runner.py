@@ -10,8 +10,9 @@ Everything listens on 127.0.0.1 unless configured (``CAREBOT_RASA_HOST``, ``CARE
 origins only (``CAREBOT_WEBCHAT_ORIGINS``).
 
 With ``CAREBOT_INSTANCES=N`` (N > 1): N action servers (:5056…) and N Rasa servers (:5006…),
-all on the same Redis tracker and lock stores, behind the round-robin proxy ``bot.proxy`` on
-:5005 (which also serves ``GET /metrics``); see ``docs/scaling.md``.
+all on the same Redis tracker and lock stores, behind Debian's nginx on :5005 with production's
+routing (``deploy/nginx/``: sticky by sender; Rasa's API on :5004 for carebot's own processes);
+see ``docs/scaling.md`` and ``docs/deploy.md``.
 """
 
 from __future__ import annotations

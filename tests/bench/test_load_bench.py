@@ -100,8 +100,62 @@ class _Process:
 @pytest.mark.parametrize("cmd,expected", [
     (["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"], "actions"),
     (["python", "/venv/bin/rasa", "run", "--enable-api", "--port", "5006"], "rasa"),
-    (["python", "-m", "bot.proxy", "--port", "5005"], "proxy"),
+    (["nginx: master process nginx -e stderr -p /x/var/nginx -c conf/nginx.conf"], "nginx"),
+    (["nginx: worker process"], "nginx"),
     (["python", "/venv/bin/carebot", "run"], "other"),
 ])
 def test_process_roles(cmd: list[str], expected: str) -> None:
     assert role(_Process(cmd)) == expected
+
+
+def test_trackers_are_read_through_rasas_api_not_the_public_side() -> None:
+    """Behind nginx the public port answers 404 for Rasa's API: the check reads trackers from
+    ``api_url`` (nginx's internal port) and counts what it could not read, never as checked."""
+    import http.server
+    import json
+    import threading
+
+    from bench.load_bench import Phase
+    from bench.load_checks import verify
+    from bench.load_followers import Sent
+
+    stored = {"rest:a": ["hi", "where is my order"], "rest:b": ["hello", "thanks"]}
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            conversation = self.path.split("/")[2]
+            body = json.dumps({"events": [{"event": "user", "text": t}
+                                          for t in stored[conversation]]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    class Public(Api):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), h) for h in (Api, Public)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    api, public = (f"http://127.0.0.1:{s.server_address[1]}" for s in servers)
+    try:
+        phase = Phase("carebot", public)
+        phase.sent = [Sent("a", 0, "faq", "hi", 1.0, True, conversation="rest:a"),
+                      Sent("a", 1, "faq", "where is my order", 1.0, True, conversation="rest:a"),
+                      Sent("b", 0, "faq", "thanks", 1.0, True, conversation="rest:b"),
+                      Sent("b", 1, "faq", "hello", 1.0, True, conversation="rest:b")]
+        through_public = verify(phase, "t", None, "p", False)
+        assert through_public["conversations_checked"] == 0
+        assert through_public["unreadable"] == 2
+        result = verify(phase, "t", None, "p", False, api_url=api)
+        assert result["conversations_checked"] == 2 and result["unreadable"] == 0
+        assert result["reordered"] == 1 and result["lost"] == 0  # b was stored out of order
+    finally:
+        for server in servers:
+            server.shutdown()

@@ -5,8 +5,9 @@
         --workspace http://127.0.0.1:18000 --token cbt_...
 
 1. the bot answers an FAQ over REST;  2. Rasa's HTTP API is not reachable on the public side
-(nor on the workspace's);  3. an escalation appears in the workspace API;  4. an agent's reply
-reaches the follower (REST inbox);  5. after the hand-back the bot answers again.
+(nor on the workspace's), nor the workspace's model server (``/internal/model``);  3. an
+escalation appears in the workspace API;  4. an agent's reply reaches the follower (REST
+inbox);  5. after the hand-back the bot answers again.
 Prints one line per step and exits 1 at the first failure. Standard library + requests.
 """
 
@@ -62,11 +63,25 @@ class Stack:
         self.http = requests.Session()
         self.agent = requests.Session()
         self.agent.headers["Authorization"] = f"Bearer {token}"
+        self.tokens: dict[str, str] = {}  # conversation id -> the token the server issued
+
+    def session(self) -> str:
+        """A new REST conversation: the server issues its id and token (``/session``)."""
+        res = self.http.post(f"{self.public}/webhooks/rest/session", timeout=60)
+        check(res.status_code == 201, f"POST /webhooks/rest/session: {res.status_code} "
+                                      f"{res.text[:200]}")
+        data = res.json()
+        self.tokens[data["sender"]] = data["token"]
+        return str(data["sender"])
+
+    def follower(self, sender: str) -> dict[str, str]:
+        return {"X-Carebot-Token": self.tokens[sender]}
 
     def say(self, sender: str, text: str) -> list[str]:
         for _ in range(5):  # a polite client: 429 -> wait Retry-After, then again
             res = self.http.post(f"{self.public}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=120)
+                                 json={"sender": sender, "message": text},
+                                 headers=self.follower(sender), timeout=120)
             if res.status_code != 429:
                 break
             time.sleep(float(res.headers.get("Retry-After", "1")))
@@ -97,7 +112,8 @@ def step_api_closed(s: Stack, rasa_token: str) -> str:
     probes = [("GET", "/"), ("GET", "/status"), ("GET", "/version"), ("GET", "/model"),
               ("PUT", "/model"), ("DELETE", "/model"), ("GET", "/conversations/x/tracker"),
               ("POST", "/conversations/x/tracker/events?output_channel=latest"),
-              ("GET", "/domain"), ("GET", "/webhooks/rest/../../status")]
+              ("GET", "/domain"), ("GET", "/webhooks/rest/../../status"),
+              ("GET", "/internal/model")]  # the workspace's model server: backend only
     seen = []
     for base in (s.public, s.workspace):
         for method, path in probes:
@@ -123,7 +139,9 @@ def step_escalation(s: Stack, sender: str) -> dict[str, Any]:
     def find() -> dict[str, Any] | None:
         res = s.api("GET", "/tickets")
         check(res.status_code == 200, f"GET /api/tickets: {res.status_code} {res.text[:200]}")
-        mine = [t for t in res.json()["tickets"] if t.get("sender") == sender]
+        # the ticket names the follower by the platform's id (the conversation id less "rest:")
+        mine = [t for t in res.json()["tickets"]
+                if t.get("sender") in (sender, sender.split(":", 1)[-1])]
         return mine[0] if mine else None
 
     ticket: dict[str, Any] = poll("the ticket in GET /api/tickets", find, 30)
@@ -139,7 +157,8 @@ def step_reply(s: Stack, sender: str, ticket_id: str) -> str:
     check(res.status_code == 200, f"reply: {res.status_code} {res.text[:300]}")
 
     def inbox() -> list[str]:
-        got = s.http.get(f"{s.public}/webhooks/rest/inbox/{sender}", timeout=10)
+        got = s.http.get(f"{s.public}/webhooks/rest/inbox/{sender}",
+                         headers=s.follower(sender), timeout=10)
         check(got.status_code == 200, f"inbox: {got.status_code} {got.text[:200]}")
         return [m.get("text", "") for m in got.json()]
 
@@ -170,20 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     if not args.token:
         parser.error("--token (or CAREBOT_AGENT_TOKEN) is required")
     s = Stack(args.public, args.workspace, args.token, args.timeout)
-    run = uuid.uuid4().hex[:8]
-    faq_sender, human_sender = f"e2e-faq-{run}", f"e2e-human-{run}"
     results: list[dict[str, Any]] = []
     ticket: dict[str, Any] = {}
+    senders: dict[str, str] = {}
 
     steps: list[tuple[str, Callable[[], str]]] = [
         ("ready", lambda: step_ready(s)),
-        ("faq over REST", lambda: step_faq(s, faq_sender)),
+        ("conversations issued", lambda: (
+            senders.update(faq=s.session(), human=s.session())
+            or f"{senders['faq']}, {senders['human']}")),
+        ("faq over REST", lambda: step_faq(s, senders["faq"])),
         ("Rasa API closed", lambda: step_api_closed(s, args.rasa_token)),
         ("escalation in workspace", lambda: (
-            ticket.update(step_escalation(s, human_sender)) or
+            ticket.update(step_escalation(s, senders["human"])) or
             f"ticket {ticket['id']} ({', '.join(ticket['reasons'])})")),
-        ("agent reply delivered", lambda: step_reply(s, human_sender, ticket["id"])),
-        ("hand-back answered", lambda: step_handback(s, human_sender, ticket["id"])),
+        ("agent reply delivered", lambda: step_reply(s, senders["human"], ticket["id"])),
+        ("hand-back answered", lambda: step_handback(s, senders["human"], ticket["id"])),
     ]
     failed = False
     for name, step in steps:

@@ -97,3 +97,25 @@ def test_non_root() -> None:
     assert re.search(r"^USER carebot", dockerfile, re.M)
     assert re.search(r"^ARG BASE=python:3\.10-slim$", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK ", dockerfile, re.M)
+
+
+def test_the_sentinel_overlay_points_every_carebot_service_at_the_sentinels() -> None:
+    """deploy/compose.sentinel.yml: two replicas, three Sentinels, and every carebot service
+    (merged over docker-compose.yml's environment) finds the master through them."""
+    overlay = yaml.safe_load((ROOT / "deploy" / "compose.sentinel.yml").read_text())
+    extra = overlay["services"]
+    sentinels = {f"sentinel{i}" for i in (1, 2, 3)}
+    assert {"redis-replica", "redis-replica2", *sentinels} <= set(extra)
+    for name in ("redis-replica", "redis-replica2"):
+        assert f"--replicaof redis 6379 --replica-announce-ip {name}" in extra[name]["command"][2]
+    conf = (ROOT / "deploy" / "sentinel" / "sentinel.conf").read_text()
+    monitor = re.search(r"^sentinel monitor (\S+) redis 6379 (\d)$", conf, re.M)
+    assert monitor is not None and monitor.group(2) == "2"  # quorum: two of three
+    for name in CAREBOT_SERVICES:
+        env = {**services()[name]["environment"], **extra[name]["environment"]}
+        hosts = {h.split(":")[0] for h in env["REDIS_SENTINELS"].split(",")}
+        assert hosts == sentinels and all(
+            h.endswith(":26379") for h in env["REDIS_SENTINELS"].split(",")), name
+        assert env["REDIS_MASTER_NAME"] == monitor.group(1), name
+        assert env["REDIS_WAIT_REPLICAS"] == "1", name
+        assert env["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?"), name  # password + db

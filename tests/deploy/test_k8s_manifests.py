@@ -196,6 +196,46 @@ def test_nginx_upstream_matches_the_statefulset() -> None:
     assert set(servers) == expected
 
 
+def test_rollout_waits_for_every_rasa_pod() -> None:
+    """``carebot train --reload`` waits for each pod of the StatefulSet (not only the one
+    nginx's API server reaches), and every pod pulls from the workspace's model server."""
+    [sts] = [w for w in workloads() if w["kind"] == "StatefulSet"]
+    [cm] = [d for d in applied() if d["kind"] == "ConfigMap"
+            and d["metadata"]["name"] == "carebot-config"]
+    name, service = sts["metadata"]["name"], sts["spec"]["serviceName"]
+    urls = cm["data"]["CAREBOT_RASA_INSTANCE_URLS"].split(",")
+    assert urls == [f"http://{name}-{i}.{service}.{NAMESPACE}.svc.cluster.local:5005"
+                    for i in range(sts["spec"]["replicas"])]
+    [workspace] = [d for d in applied() if d["kind"] == "Service"
+                   and d["metadata"]["name"] == "carebot-workspace"]
+    port = workspace["spec"]["ports"][0]["port"]
+    assert cm["data"]["CAREBOT_MODEL_SERVER_URL"] == (
+        f"http://carebot-workspace.{NAMESPACE}.svc.cluster.local:{port}/internal/model")
+
+
+def _ingress_from(policy_for: str, port: int) -> set[str]:
+    """Components whose pods the NetworkPolicy of ``policy_for`` lets in on ``port``."""
+    allowed: set[str] = set()
+    for doc in applied():
+        if doc["kind"] != "NetworkPolicy":
+            continue
+        selected = doc["spec"]["podSelector"]["matchLabels"]
+        if selected.get("app.kubernetes.io/component") != policy_for:
+            continue
+        for rule in doc["spec"].get("ingress", []):
+            if any(p.get("port") == port for p in rule.get("ports", [])):
+                allowed |= {peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+                            for peer in rule.get("from", []) if "podSelector" in peer}
+    return allowed
+
+
+def test_network_policies_let_the_model_flow() -> None:
+    """Rasa pods pull the model from the workspace (:8000), the workspace asks each Rasa pod
+    which model it has (:5005); nothing else reaches them but nginx."""
+    assert _ingress_from("workspace", 8000) == {"nginx", "rasa"}
+    assert _ingress_from("rasa", 5005) == {"nginx", "workspace"}
+
+
 def test_rasa_always_has_a_token_and_no_public_port() -> None:
     [sts] = [w for w in workloads() if w["kind"] == "StatefulSet"]
     [rasa] = [c for c in containers(sts) if c["name"] == "rasa"]

