@@ -135,7 +135,9 @@ class ToneEncoder(nn.Module):
         return self.head(F.dropout(pooled, self.dropout, self.training))
 
 
-def batches(ids: list[list[int]], order: list[int], size: int, rng: random.Random):
+def batches(
+    ids: list[list[int]], order: list[int], size: int, rng: random.Random
+) -> list[list[int]]:
     """Batches of similar length (sorted in chunks of 50 batches), in a shuffled order."""
     chunk = size * 50
     out = []
@@ -209,7 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--holdout-fold", type=int, default=None)
     parser.add_argument("--float16", action="store_true", help="store the layers as float16")
-    parser.add_argument("--max-steps", type=int, default=None, help="stop early (timing runs)")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="train this many batches in all (the schedule spans them): less "
+                        "than an epoch when CPU is short (a seeded random subset of the rows)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -240,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     ], weight_decay=0.01)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = steps_per_epoch * args.epochs
+    if args.max_steps:
+        total = min(total, args.max_steps)
     warmup = max(1, int(0.06 * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup))))
@@ -283,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
             schedule.step()
             running += float(loss.detach())
             step += 1
-            if step % 50 == 0:
+            if step % 20 == 0:
                 print(json.dumps({"epoch": epoch, "step": step, "of": total,
                                   "loss": round(running / (n + 1), 4),
                                   "seconds": round(time.time() - started, 1)}), flush=True)
@@ -297,7 +303,8 @@ def main(argv: list[str] | None = None) -> None:
             entry.update({
                 "holdout_rows": len(held),
                 "negative_auc": round(auc(logits_held[:, 0], truth[:, 0]), 4),
-                "negative_recall_at_90": round(recall_at_precision(logits_held[:, 0], truth[:, 0]), 4),
+                "negative_recall_at_90": round(
+                    recall_at_precision(logits_held[:, 0], truth[:, 0]), 4),
                 "sarcasm_auc": round(auc(logits_held[:, 1], truth[:, 1]), 4),
             })
             Path(str(out) + f".holdout-e{epoch + 1}.json").write_text(json.dumps(
