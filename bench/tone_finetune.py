@@ -138,8 +138,12 @@ class ToneEncoder(nn.Module):
 def batches(
     ids: list[list[int]], order: list[int], size: int, rng: random.Random
 ) -> list[list[int]]:
-    """Batches of similar length (sorted in chunks of 50 batches), in a shuffled order."""
+    """Batches of similar length (rows shuffled, then sorted by length in chunks of 50
+    batches), in a shuffled order. Shuffling first matters: the rows come file by file and
+    care.yml is ordered by category, so unshuffled chunks made one-label batches."""
     chunk = size * 50
+    order = list(order)
+    rng.shuffle(order)
     out = []
     for start in range(0, len(order), chunk):
         part = sorted(order[start:start + chunk], key=lambda i: len(ids[i]))
@@ -187,6 +191,49 @@ def predict(model: ToneEncoder, ids: list[list[int]], rows: list[int]) -> np.nda
     return out
 
 
+@torch.no_grad()
+def pooled_vectors(model: ToneEncoder, ids: list[list[int]], rows: list[int]) -> torch.Tensor:
+    """The mean-pooled vectors the heads read (eval mode), one per row."""
+    model.eval()
+    saved = model.head
+    model.head = nn.Identity()  # type: ignore[assignment]
+    out = torch.zeros((len(rows), saved.in_features))
+    order = sorted(range(len(rows)), key=lambda j: len(ids[rows[j]]))
+    for start in range(0, len(order), 128):
+        part = order[start:start + 128]
+        x, m = tensors(ids, [rows[j] for j in part])
+        out[part] = model(x, m)
+    model.head = saved
+    model.train()
+    return out
+
+
+def init_heads(model: ToneEncoder, ids: list[list[int]], train: list[int], y: torch.Tensor,
+               pos_weight: torch.Tensor, steps: int, l2: float) -> None:
+    """Logistic regressions on the frozen pooled vectors (weighted BCE + L2, L-BFGS) as the
+    heads' starting point, so fine-tuning starts from the frozen probe, not from noise."""
+    x = pooled_vectors(model, ids, train)
+    target = y[train]
+    head = nn.Linear(x.shape[1], 2)
+    nn.init.zeros_(head.weight)
+    nn.init.zeros_(head.bias)
+    optimizer = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(head(x), target, pos_weight=pos_weight)
+        loss = loss + l2 * head.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        loss = F.binary_cross_entropy_with_logits(head(x), target, pos_weight=pos_weight)
+    print(json.dumps({"head_init_loss": round(float(loss), 4)}), flush=True)
+    model.head.weight.data.copy_(head.weight.data)
+    model.head.bias.data.copy_(head.bias.data)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -210,6 +257,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--holdout-fold", type=int, default=None)
+    parser.add_argument("--head-init-steps", type=int, default=0,
+                        help="first fit the heads alone on the frozen layers' pooled vectors "
+                        "(full-batch L-BFGS, this many iterations), then fine-tune everything")
+    parser.add_argument("--head-l2", type=float, default=1e-3,
+                        help="L2 penalty of that head fit (on the mean loss)")
     parser.add_argument("--float16", action="store_true", help="store the layers as float16")
     parser.add_argument("--max-steps", type=int, default=None,
                         help="train this many batches in all (the schedule spans them): less "
@@ -238,6 +290,8 @@ def main(argv: list[str] | None = None) -> None:
         weights = {k[5:]: v for k, v in weights.items() if k.startswith("bert.")}
     config = json.loads((model_dir / "config.json").read_text())
     model = ToneEncoder(weights, args.layers, int(config["num_attention_heads"]), args.dropout)
+    if args.head_init_steps:
+        init_heads(model, ids, train, y, pos_weight, args.head_init_steps, args.head_l2)
     optimizer = torch.optim.AdamW([
         {"params": model.layers.parameters(), "lr": args.lr},
         {"params": model.head.parameters(), "lr": args.head_lr},
