@@ -143,12 +143,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = tone_component_config(_project_path(args.config))
     thresholds = EscalationConfig.load(_project_path(args.escalation)).thresholds
-    corpus = _project_path(args.corpus)
-    held = categorised_rows(corpus / HELD_OUT)
-    others = load_corpus([p for p in sorted(corpus.glob("*.yml")) if p.name != HELD_OUT])
-    scorer = ToneScorer(config, None, None)  # type: ignore[arg-type]  # only _config is used
-    others += scorer._calm_examples(load_data(str(_project_path(args.nlu_data))))
-    fold_of = stratified_folds([r["category"] for r in held], args.folds, args.seed)
     folds = range(args.folds) if args.only_fold is None else [args.only_fold]
     tuned = _project_path(config["finetuned_encoder"]) if config.get("finetuned_encoder") else None
     if tuned is not None:  # trained once, elsewhere: clean only on the fold it never saw
@@ -162,6 +156,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"bench tone-categories: {tuned} was trained on every care.yml row "
                              f"except fold {unseen} (5 folds, seed 14); run with --only-fold "
                              f"{unseen} --folds 5 --seed 14, or without finetuned_encoder")
+    corpus = _project_path(args.corpus)
+    held = categorised_rows(corpus / HELD_OUT)
+    others = load_corpus([p for p in sorted(corpus.glob("*.yml")) if p.name != HELD_OUT])
+    scorer = ToneScorer(config, None, None)  # type: ignore[arg-type]  # only _config is used
+    others += scorer._calm_examples(load_data(str(_project_path(args.nlu_data))))
+    fold_of = stratified_folds([r["category"] for r in held], args.folds, args.seed)
     scored: list[dict[str, Any]] = [{} for _ in held]
     started = time.perf_counter()
     for fold in folds:
