@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--corpus", default="data/tone", help="the tone corpus directory")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--only-fold", type=int, default=None,
+                        help="score this fold only (with a fine-tuned tone encoder configured: "
+                        "the fold its weights were trained without, see below)")
     parser.add_argument("--name", default="care-categories")
     parser.add_argument("--report-dir", default=str(REPORTS))
     parser.add_argument("--no-report", action="store_true", help="JSON only")
@@ -140,6 +143,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = tone_component_config(_project_path(args.config))
     thresholds = EscalationConfig.load(_project_path(args.escalation)).thresholds
+    folds = range(args.folds) if args.only_fold is None else [args.only_fold]
+    tuned = _project_path(config["finetuned_encoder"]) if config.get("finetuned_encoder") else None
+    if tuned is not None:  # trained once, elsewhere: clean only on the fold it never saw
+        from safetensors import safe_open
+
+        handle: Any = safe_open(str(tuned), framework="numpy")
+        with handle:
+            unseen = str((handle.metadata() or {}).get("holdout_fold"))
+        if not unseen.isdigit() or any(str(f) != unseen for f in folds) or (
+                args.folds != 5 or args.seed != 14):
+            raise SystemExit(f"bench tone-categories: {tuned} was trained on every care.yml row "
+                             f"except fold {unseen} (5 folds, seed 14); run with --only-fold "
+                             f"{unseen} --folds 5 --seed 14, or without finetuned_encoder")
     corpus = _project_path(args.corpus)
     held = categorised_rows(corpus / HELD_OUT)
     others = load_corpus([p for p in sorted(corpus.glob("*.yml")) if p.name != HELD_OUT])
@@ -148,7 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     fold_of = stratified_folds([r["category"] for r in held], args.folds, args.seed)
     scored: list[dict[str, Any]] = [{} for _ in held]
     started = time.perf_counter()
-    for fold in range(args.folds):
+    for fold in folds:
         train = others + [{k: r[k] for k in ("text", "label", "sarcasm")}
                           for r, f in zip(held, fold_of, strict=True) if f != fold]
         test = [i for i, f in enumerate(fold_of) if f == fold]
@@ -156,21 +172,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             train, c=float(config["C"]), feature_scale=float(config["feature_scale"]),
             vader_weight=float(config["vader_weight"]),
             embedding_source=config.get("sentence_encoder") or None,
-            embedding_c=float(config.get("embedding_C") or 0.3))
+            embedding_c=float(config.get("embedding_C") or 0.3), finetuned_weights=tuned)
         texts = [held[i]["text"] for i in test]
         full = model.score_many(texts, explain=False)
         model.head = None  # the n-gram + VADER model alone, for comparison
+        model.finetuned = None
         words = model.score_many(texts, explain=False)
         for i, tone, alone in zip(test, full, words, strict=True):
             escalated, sarcastic = _gates(tone, thresholds)
             scored[i] = {"category": held[i]["category"], "negative": tone["negative"],
                          "sarcasm": tone["sarcasm"], "escalated": escalated,
                          "sarcastic": sarcastic, "escalated_words": _gates(alone, thresholds)[0]}
+    scored = [r for r in scored if r]
     table = _table(scored)
     result: dict[str, Any] = {
         "corpus": f"{args.corpus}/{HELD_OUT}",
-        "rows": len(held),
+        "rows": len(scored),
         "folds": args.folds,
+        "scored_folds": list(folds),
+        "tone_finetuned": config.get("finetuned_encoder") or None,
         "seed": args.seed,
         "thresholds": {"negative_tone": thresholds.negative_tone, "sarcasm": thresholds.sarcasm,
                        "sarcasm_negative": thresholds.sarcasm_negative},

@@ -49,6 +49,8 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
         vader_weight=float(config["vader_weight"]),
         embedding_source=config.get("sentence_encoder") or None,
         embedding_c=float(config.get("embedding_C") or 0.3),
+        finetuned_weights=ROOT / config["finetuned_encoder"]
+        if config.get("finetuned_encoder") else None,
     )
     info = {
         "tone_source": f"trained from {', '.join(_shown(p) for p in paths)} "
@@ -56,6 +58,7 @@ def train_tone_model(config_path: Path, nlu_dir: Path) -> tuple[Any, dict[str, A
         "tone_train_rows": len(rows),
         "tone_corpus_rows": own,
         "tone_embeddings": config.get("sentence_encoder") or None,
+        "tone_finetuned": config.get("finetuned_encoder") or None,
     }
     return model, info
 

@@ -184,6 +184,7 @@ class LinearTextModel:
             total += len(v.vocabulary_)
         self._offsets = offsets
         self._coef_t = np.ascontiguousarray(self._coef.T, dtype=np.float64)
+        self._deltas: dict[int, np.ndarray] = {}
 
     def _scores_one(self, text: str) -> np.ndarray:
         """The same arithmetic as ``features(...) @ coef.T`` for one text, without building
@@ -223,7 +224,9 @@ class LinearTextModel:
         if not hasattr(self, "_coef_t"):
             self._prepare_fast_path()
         column = self.labels.index(label)
-        delta = self._coef_t[:, column] - self._coef_t.mean(axis=1)
+        delta = self._deltas.get(column)
+        if delta is None:  # once per label: a mean over every feature's weights (~1 ms)
+            delta = self._deltas[column] = self._coef_t[:, column] - self._coef_t.mean(axis=1)
         found: dict[str, float] = {}
         vec, analyzer, idf = self._vectorizers[0], self._analyzers[0], self._idfs[0]
         counts: dict[str, int] = {}

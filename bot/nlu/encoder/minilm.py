@@ -129,6 +129,68 @@ def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray
     return (x - mean) / np.sqrt(var + 1e-12) * gain + bias
 
 
+def transposed(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same tensors with every layer's 2-d ``.weight`` pre-transposed (``x @ W`` without a
+    transpose per call), as :func:`mean_pooled` reads them."""
+    out = dict(weights)
+    for key in [k for k in out if k.endswith("dense.weight") or "self." in k]:
+        if key.endswith(".weight") and out[key].ndim == 2:
+            out[key] = np.ascontiguousarray(out[key].T)
+    return out
+
+
+def _dense(w: Mapping[str, np.ndarray], x: np.ndarray, name: str) -> np.ndarray:
+    return x @ w[name + ".weight"] + w[name + ".bias"]
+
+
+def mean_pooled(
+    w: Mapping[str, np.ndarray], batch: Sequence[list[int]], layers: int, heads: int
+) -> np.ndarray:
+    """The embeddings and the first ``layers`` BERT layers (post-layer-norm, exact erf GELU) over
+    ``batch`` (token ids, any lengths), then the mean over each text's tokens (not normalised).
+    ``w``: MiniLM's tensor names without ``bert.``, layer weights as :func:`transposed` gives
+    them. Used by the sentence encoder (all 6 layers) and the fine-tuned tone model (its first
+    2: ``bot.nlu.tone.finetuned``)."""
+    n, length = len(batch), max(len(ids) for ids in batch)
+    ids = np.zeros((n, length), dtype=np.int64)
+    mask = np.zeros((n, length), dtype=np.float32)
+    for row, token_ids in enumerate(batch):
+        ids[row, : len(token_ids)] = token_ids
+        mask[row, : len(token_ids)] = 1.0
+    x = (
+        w["embeddings.word_embeddings.weight"][ids]
+        + w["embeddings.position_embeddings.weight"][:length][None]
+        + w["embeddings.token_type_embeddings.weight"][0][None, None]
+    )
+    x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    dimension = x.shape[-1]
+    size = dimension // heads
+    blocked = ((1.0 - mask) * -1e9)[:, None, None, :]
+    for layer in range(layers):
+        p = f"encoder.layer.{layer}."
+        q = _dense(w, x, p + "attention.self.query").reshape(n, length, heads, size)
+        k = _dense(w, x, p + "attention.self.key").reshape(n, length, heads, size)
+        v = _dense(w, x, p + "attention.self.value").reshape(n, length, heads, size)
+        scores = q.transpose(0, 2, 1, 3) @ k.transpose(0, 2, 3, 1) / math.sqrt(size) + blocked
+        scores -= scores.max(-1, keepdims=True)
+        attention = np.exp(scores)
+        attention /= attention.sum(-1, keepdims=True)
+        context = (attention @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+        x = _layer_norm(
+            _dense(w, context.reshape(n, length, -1), p + "attention.output.dense") + x,
+            w[p + "attention.output.LayerNorm.weight"],
+            w[p + "attention.output.LayerNorm.bias"],
+        )
+        hidden = _dense(w, x, p + "intermediate.dense")
+        hidden = 0.5 * hidden * (1.0 + erf(hidden / math.sqrt(2.0)))
+        x = _layer_norm(
+            _dense(w, hidden, p + "output.dense") + x,
+            w[p + "output.LayerNorm.weight"],
+            w[p + "output.LayerNorm.bias"],
+        )
+    return np.asarray((x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True))
+
+
 class SentenceEncoder:
     """all-MiniLM-L6-v2 (BERT, 6 layers, 384 dimensions, 12 heads) + mean pooling."""
 
@@ -151,57 +213,14 @@ class SentenceEncoder:
         self.heads = int(config.get("num_attention_heads", 12))
         if self.layers == 0 or self.dimension % self.heads:
             raise EncoderUnavailable(f"{directory}: not a BERT encoder this module can run")
-        # Pre-transposed weights: x @ W.T without a transpose per call.
-        for key in [k for k in self._w if k.endswith("dense.weight") or "self." in k]:
-            if key.endswith(".weight") and self._w[key].ndim == 2:
-                self._w[key] = np.ascontiguousarray(self._w[key].T)
+        self._w = transposed(self._w)  # x @ W without a transpose per call
 
     @classmethod
     def from_source(cls, source: str) -> SentenceEncoder:
         return cls(locate_model(source))
 
-    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self._w[name + ".weight"] + self._w[name + ".bias"]
-
     def _forward(self, batch: Sequence[list[int]]) -> np.ndarray:
-        w = self._w
-        n, length = len(batch), max(len(ids) for ids in batch)
-        ids = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for row, token_ids in enumerate(batch):
-            ids[row, : len(token_ids)] = token_ids
-            mask[row, : len(token_ids)] = 1.0
-        x = (
-            w["embeddings.word_embeddings.weight"][ids]
-            + w["embeddings.position_embeddings.weight"][:length][None]
-            + w["embeddings.token_type_embeddings.weight"][0][None, None]
-        )
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        heads, size = self.heads, self.dimension // self.heads
-        blocked = ((1.0 - mask) * -1e9)[:, None, None, :]
-        for layer in range(self.layers):
-            p = f"encoder.layer.{layer}."
-            q = self._dense(x, p + "attention.self.query").reshape(n, length, heads, size)
-            k = self._dense(x, p + "attention.self.key").reshape(n, length, heads, size)
-            v = self._dense(x, p + "attention.self.value").reshape(n, length, heads, size)
-            scores = q.transpose(0, 2, 1, 3) @ k.transpose(0, 2, 3, 1) / math.sqrt(size) + blocked
-            scores -= scores.max(-1, keepdims=True)
-            attention = np.exp(scores)
-            attention /= attention.sum(-1, keepdims=True)
-            context = (attention @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
-            x = _layer_norm(
-                self._dense(context.reshape(n, length, -1), p + "attention.output.dense") + x,
-                w[p + "attention.output.LayerNorm.weight"],
-                w[p + "attention.output.LayerNorm.bias"],
-            )
-            hidden = self._dense(x, p + "intermediate.dense")
-            hidden = 0.5 * hidden * (1.0 + erf(hidden / math.sqrt(2.0)))
-            x = _layer_norm(
-                self._dense(hidden, p + "output.dense") + x,
-                w[p + "output.LayerNorm.weight"],
-                w[p + "output.LayerNorm.bias"],
-            )
-        pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        pooled = mean_pooled(self._w, batch, self.layers, self.heads)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 

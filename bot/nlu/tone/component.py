@@ -5,7 +5,8 @@ Adds ``tone = {"negative", "sarcasm", "label", "signals"}`` to every parsed mess
 (``data/tone/*.yml``, see ``bot.nlu.tone.model``), not on the NLU intents; the cues, including
 VADER's lexicon scores (``vadersentiment``, MIT, lexicon inside the wheel), are in
 ``bot.nlu.tone.features``; with ``sentence_encoder`` set, MiniLM's word-piece embeddings feed a
-second model (``bot.nlu.tone.embedding``).
+second model (``bot.nlu.tone.embedding``); with ``finetuned_encoder`` set, MiniLM's first layer(s)
+fine-tuned on the tone corpus add a third (``bot.nlu.tone.finetuned``).
 
 Rasa caches trained components by their config and NLU data; the tone corpus is neither, so
 ``carebot train`` forces a retrain when the corpus or the lexicons change.
@@ -53,6 +54,10 @@ class ToneScorer(StoredComponent[ToneModel]):
             # look-up, not the encoder); None: the n-gram model alone.
             "sentence_encoder": None,
             "embedding_C": 0.3,
+            # A safetensors file of MiniLM layers fine-tuned on the tone corpus
+            # (bench/tone_finetune.py, run in NumPy by bot/nlu/tone/finetuned.py) whose
+            # log-odds are added as well; None: not used.
+            "finetuned_encoder": None,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -72,10 +77,20 @@ class ToneScorer(StoredComponent[ToneModel]):
             vader_weight=float(self._config["vader_weight"]),
             embedding_source=self._config.get("sentence_encoder") or None,
             embedding_c=float(self._config.get("embedding_C") or 0.3),
+            finetuned_weights=self._finetuned_path(),
         )
         self.persist()
         logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
         return self._resource
+
+    def _finetuned_path(self) -> Path | None:
+        configured = self._config.get("finetuned_encoder")
+        if not configured:
+            return None
+        path = Path(str(configured))
+        if not path.is_file():
+            raise FileNotFoundError(f"ToneScorer: fine-tuned tone encoder not found: {path}")
+        return path
 
     def _calm_examples(self, training_data: TrainingData) -> List[Dict[str, Any]]:
         """The NLU examples of FAQ questions and small talk are, by construction, calm: they

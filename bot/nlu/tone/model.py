@@ -15,12 +15,18 @@ table look-up, not the encoder) and its log-odds are added to the n-gram model's
 ``negative = sigmoid(logit(n-gram model + VADER blend) + embedding log-odds)``, the same for
 ``sarcasm``. The signals then end with both models' own scores and the words and cues that
 pushed the message towards its tone.
+
+With ``finetuned_weights`` (the ToneScorer's ``finetuned_encoder``), a third model adds its
+log-odds the same way: MiniLM's first layers fine-tuned on this corpus with a negative and a
+sarcastic head (``bot.nlu.tone.finetuned``; trained by ``bench/tone_finetune.py`` in a separate
+PyTorch venv, run here in NumPy). The weights file is copied into the saved model.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -28,11 +34,15 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import yaml
 
+from bot.nlu.encoder.minilm import DEFAULT_PACKAGE
 from bot.nlu.text_model import LinearTextModel
 from bot.nlu.tone.embedding import EmbeddingHead, TokenEmbeddings, shared_token_embeddings
 from bot.nlu.tone.features import FEATURE_NAMES, N_FEATURES, Lexicon, default_lexicon
+from bot.nlu.tone.finetuned import FineTunedTone, shared_finetuned
 
 __all__ = ["Lexicon", "ToneModel", "default_lexicon", "load_corpus"]
+
+FINETUNED_FILE = "finetuned.safetensors"
 
 
 def load_corpus(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -78,6 +88,10 @@ class ToneModel:
     """The sentence encoder whose word-piece table feeds ``head`` (None: n-grams only)."""
     head: EmbeddingHead | None = None
     embeddings: TokenEmbeddings | None = field(default=None, repr=False)
+    finetuned: FineTunedTone | None = field(default=None, repr=False)
+    """The fine-tuned encoder whose log-odds are added too (None: not used)."""
+    finetuned_source: str | None = None
+    """The sentence encoder package/directory the fine-tuned layers read embeddings from."""
 
     def _dense(self, texts: Sequence[str]) -> np.ndarray:
         return self.lexicon.features(texts) * self.feature_scale
@@ -91,6 +105,7 @@ class ToneModel:
         vader_weight: float | None = None,
         embedding_source: str | None = None,
         embedding_c: float = 0.3,
+        finetuned_weights: str | Path | None = None,
     ) -> ToneModel:
         if vader_weight is not None:
             if not 0 <= vader_weight <= 20:
@@ -116,6 +131,11 @@ class ToneModel:
             self.head = EmbeddingHead.fit(
                 self.embeddings, texts, [r["label"] == "negative" for r in rows],
                 [bool(r["sarcasm"]) for r in rows], c=embedding_c)
+        self.finetuned = None
+        self.finetuned_source = None
+        if finetuned_weights:  # trained elsewhere (bench/tone_finetune.py): loaded, not fitted
+            self.finetuned_source = self.embedding_source or DEFAULT_PACKAGE
+            self.finetuned = shared_finetuned(Path(finetuned_weights), self.finetuned_source)
         return self
 
     def score_many(self, texts: Sequence[str], explain: bool = True) -> list[dict[str, Any]]:
@@ -132,17 +152,24 @@ class ToneModel:
         head_neg = head_sar = None
         if self.head is not None and self.embeddings is not None:
             head_neg, head_sar = self.head.logits(self.embeddings.vectors(safe, self.head.idf))
+        tuned_neg = tuned_sar = None
+        if self.finetuned is not None:
+            tuned_neg, tuned_sar = self.finetuned.logits(safe)
         out = []
         for i, text in enumerate(safe):
             lexical_sar = float(sar[i, yes_i]) if sar is not None else 0.0
             sarcasm = lexical_sar
-            if head_sar is not None and sar is not None:
-                sarcasm = _sigmoid(_logit(lexical_sar) + float(head_sar[i]))
+            extra_sar = (0.0 if head_sar is None else float(head_sar[i])) + (
+                0.0 if tuned_sar is None else float(tuned_sar[i]))
+            if (head_sar is not None or tuned_sar is not None) and sar is not None:
+                sarcasm = _sigmoid(_logit(lexical_sar) + extra_sar)
             lexical_neg = self._blend(float(pol[i, neg_i]), text,
                                       sarcasm if self.sarcasm_discount else 0.0)
             negative = lexical_neg
-            if head_neg is not None:
-                negative = _sigmoid(_logit(lexical_neg) + float(head_neg[i]))
+            if head_neg is not None or tuned_neg is not None:
+                negative = _sigmoid(_logit(lexical_neg)
+                                    + (0.0 if head_neg is None else float(head_neg[i]))
+                                    + (0.0 if tuned_neg is None else float(tuned_neg[i])))
             calm = [j for j, name in enumerate(labels) if name != "negative"]
             label = "negative" if negative >= 0.5 else labels[max(calm, key=lambda j: pol[i, j])]
             signals = self.lexicon.signals(text)
@@ -150,6 +177,9 @@ class ToneModel:
                 signals += self._explain(text, negative, sarcasm, lexical_neg, lexical_sar,
                                          None if head_neg is None else float(head_neg[i]),
                                          None if head_sar is None else float(head_sar[i]))
+                if tuned_neg is not None and tuned_sar is not None:
+                    signals.append(f"fine-tuned model: {_sigmoid(float(tuned_neg[i])):.2f} "
+                                   f"negative, {_sigmoid(float(tuned_sar[i])):.2f} sarcastic")
             out.append(
                 {
                     "negative": round(negative, 4),
@@ -201,12 +231,15 @@ class ToneModel:
             "features": N_FEATURES,
             "embedding_source": self.embedding_source if self.head is not None else None,
             "sarcasm_discount": self.sarcasm_discount,
+            "finetuned_source": self.finetuned_source if self.finetuned is not None else None,
         }
         (directory / "tone.json").write_text(json.dumps(meta))
         if self.sarcasm is not None:
             self.sarcasm.save(directory / "sarcasm")
         if self.head is not None:
             self.head.save(directory / "head.npz")
+        if self.finetuned is not None:
+            shutil.copyfile(self.finetuned.path, directory / FINETUNED_FILE)
 
     @classmethod
     def load(cls, directory: Path) -> ToneModel:
@@ -230,6 +263,10 @@ class ToneModel:
             model.embedding_source = str(source)
             model.embeddings = shared_token_embeddings(str(source))  # fails loudly if missing
             model.head = EmbeddingHead.load(directory / "head.npz")
+        tuned_source = meta.get("finetuned_source")
+        if tuned_source:
+            model.finetuned_source = str(tuned_source)
+            model.finetuned = FineTunedTone(directory / FINETUNED_FILE, str(tuned_source))
         return model
 
 
