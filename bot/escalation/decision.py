@@ -15,9 +15,11 @@ from typing import Any, Mapping
 from bot.escalation.attachments import normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.priority import priority_for
-from bot.escalation.reasons import UNCERTAIN, Reason
+from bot.escalation.reasons import UNANSWERED, Reason
 
 ASK_FOR_HUMAN = "ask_for_human"
+OUT_OF_SCOPE = "out_of_scope"  # the intent of messages no FAQ answer covers (data/nlu/out_of_scope_*)
+BOUNDARY = "boundary"  # the parse key bot.nlu.boundary.component fills for an FAQ
 QUIET_KINDS = frozenset({"reaction", "sticker"})  # acknowledged, not escalated
 FAQ = "faq"
 
@@ -79,6 +81,16 @@ def _faq_choice(parse: Mapping[str, Any]) -> tuple[str | None, float]:
     return full.split("/", 1)[1], float(response.get("confidence") or 0.0)
 
 
+def _outside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
+    """The boundary gate's verdict on the FAQ the classifier chose refuses it. No verdict (an
+    FAQ the gate does not know, a model without the gate, a stock pipeline) refuses nothing:
+    the confidence rules still apply."""
+    verdict = parse.get(BOUNDARY)
+    if not faq_key or not isinstance(verdict, Mapping) or verdict.get("faq") != faq_key:
+        return False
+    return verdict.get("inside") is False
+
+
 def decide(
     parse: Mapping[str, Any],
     config: EscalationConfig,
@@ -99,7 +111,7 @@ def decide(
     reasons: list[Reason] = []
 
     def result(decision: str, response: str | None, confidence: float) -> Decision:
-        failed = bool(reasons) and set(reasons) <= UNCERTAIN
+        failed = bool(reasons) and set(reasons) <= UNANSWERED
         if failed and previous_failures >= 1:
             reasons.append(Reason.REPEATED_FALLBACK)
         return Decision(
@@ -170,7 +182,13 @@ def decide(
     if reasons:
         return result("escalate", answer_response, confidence)
 
-    # 5. Confidence: answer only when both the intent and the chosen answer are sure enough,
+    # 5. Outside what the FAQ covers: the classifier read it as out of scope, or the FAQ's
+    #    boundary (bot.nlu.boundary) found it outside what that FAQ's examples and answer cover.
+    if intent == OUT_OF_SCOPE or _outside_boundary(parse, faq_key):
+        reasons.append(Reason.OUT_OF_SCOPE)
+        return result("escalate", answer_response, confidence)
+
+    # 6. Confidence: answer only when both the intent and the chosen answer are sure enough,
     #    and no other candidate comes close (both reasons can apply at once).
     if answer_response is None:
         reasons.append(Reason.LOW_CONFIDENCE)  # an intent with no vetted answer (or no intent)
