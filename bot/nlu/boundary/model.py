@@ -14,9 +14,10 @@ margin reaches the FAQ's threshold. Each threshold is split-conformal, fitted at
 held-out scores of the FAQ's *own* examples (each scored by a boundary built without it, so
 it never sees itself): the threshold is the ``alpha`` quantile of those scores, so about
 ``1 - alpha`` of new in-FAQ messages like the examples stay inside (the guarantee is for
-messages exchangeable with the examples; real traffic is measured in ``bench safety``). Few
-examples make a per-FAQ quantile noisy, so a threshold is never below the same quantile over
-every FAQ's scores pooled together minus ``slack``, nor below ``floor``.
+messages exchangeable with the examples; real traffic is measured in ``bench safety``). An
+FAQ's threshold is never stricter than the same quantile over every FAQ's scores pooled
+together (an FAQ with tightly alike examples would otherwise refuse its own paraphrases), nor
+laxer than that pooled quantile minus ``slack``, nor below ``floor``.
 
 Pure NumPy: no Rasa, no encoder. ``bot.nlu.boundary.component`` wires it into the pipeline.
 On disk: ``boundary.npz`` (vectors as float16, labels, thresholds) + ``boundary.json``.
@@ -80,8 +81,8 @@ class FaqBoundary:
     """Per-FAQ kNN margin against out-of-scope examples, with conformal thresholds."""
 
     k: int = 2
-    alpha: float = 0.05
-    slack: float = 0.05
+    alpha: float = 0.1
+    slack: float = 1.0
     floor: float = -1.0
     keys: list[str] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -117,9 +118,9 @@ class FaqBoundary:
         self._out_vectors = vectors[out]
         self.calibration = self._held_out_scores()
         pooled = np.concatenate([np.asarray(v) for v in self.calibration.values()])
-        base = float(np.quantile(pooled, self.alpha)) - self.slack
+        pooled_q = float(np.quantile(pooled, self.alpha))
         self.thresholds = {
-            key: max(self.floor, min(float(np.quantile(s, self.alpha)), base + self.slack), base)
+            key: max(self.floor, pooled_q - self.slack, min(float(np.quantile(s, self.alpha)), pooled_q))
             for key, s in self.calibration.items()
         }
         return self
