@@ -300,3 +300,17 @@ def test_tone_and_complex_reasons_come_before_the_boundary(config: EscalationCon
     angry = with_boundary(parse("where is my refund, this is a joke", negative=0.97),
                           "refund_timing", inside=False)
     assert decide(angry, config).reasons == ["negative_tone"]
+
+
+def test_inside_the_boundary_an_faq_needs_only_boundary_confidence(config: EscalationConfig) -> None:
+    t = config.thresholds
+    assert t.boundary_confidence < t.intent_confidence
+    conf = (t.boundary_confidence + t.intent_confidence) / 2  # between the two bars
+    ranking = [("faq/shipping_time", conf), ("greet", 1 - conf)]
+    vouched = decide(with_boundary(parse(ranking=ranking), "shipping_time", inside=True), config)
+    assert vouched.decision == "answer", vouched.reasons
+    alone = decide(parse(ranking=ranking), config)  # no gate verdict: the stricter bar
+    assert alone.reasons[0] == "low_confidence"
+    below = [("faq/shipping_time", t.boundary_confidence - 0.05), ("greet", 0.3)]
+    assert decide(with_boundary(parse(ranking=below), "shipping_time", inside=True),
+                  config).decision == "escalate"
