@@ -18,7 +18,7 @@ from bot.escalation.priority import priority_for
 from bot.escalation.reasons import UNANSWERED, Reason
 
 ASK_FOR_HUMAN = "ask_for_human"
-OUT_OF_SCOPE = "out_of_scope"  # the intent of messages no FAQ answer covers (data/nlu/out_of_scope_*)
+OUT_OF_SCOPE = "out_of_scope"  # the intent of what no FAQ answer covers (data/nlu/out_of_scope_*)
 BOUNDARY = "boundary"  # the parse key bot.nlu.boundary.component fills for an FAQ
 QUIET_KINDS = frozenset({"reaction", "sticker"})  # acknowledged, not escalated
 FAQ = "faq"

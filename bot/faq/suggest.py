@@ -1,9 +1,9 @@
 """``carebot faq suggest``: learn from the questions the bot escalated.
 
 1. **Collect** resolved tickets (outcome ``resolved``: an agent answered) that escalated for
-   ``low_confidence``, ``ambiguous`` or ``out_of_scope``: the follower's question (the ticket's escalating
-   message) and the agents' replies. Messages already in the review list (any status) or
-   already a training example are skipped.
+   ``low_confidence``, ``ambiguous`` or ``out_of_scope``: the follower's question (the
+   ticket's escalating message) and the agents' replies. Messages already in the review
+   list (any status) or already a training example are skipped.
 2. **Cluster** the questions: TF-IDF (words 1-2 + characters 2-4 of the model's normalised
    text); the similarity of two questions is their cosine, averaged with the cosine of the
    agents' replies to them (agents answer one question alike, however followers phrase it);

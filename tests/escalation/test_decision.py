@@ -302,7 +302,9 @@ def test_tone_and_complex_reasons_come_before_the_boundary(config: EscalationCon
     assert decide(angry, config).reasons == ["negative_tone"]
 
 
-def test_inside_the_boundary_an_faq_needs_only_boundary_confidence(config: EscalationConfig) -> None:
+def test_inside_the_boundary_an_faq_needs_only_boundary_confidence(
+    config: EscalationConfig,
+) -> None:
     t = config.thresholds
     assert t.boundary_confidence < t.intent_confidence
     conf = (t.boundary_confidence + t.intent_confidence) / 2  # between the two bars

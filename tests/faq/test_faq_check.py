@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
 import zlib
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np

@@ -118,9 +118,10 @@ class FaqBoundary:
         self._out_vectors = vectors[out]
         self.calibration = self._held_out_scores()
         pooled = np.concatenate([np.asarray(v) for v in self.calibration.values()])
-        pooled_q = float(np.quantile(pooled, self.alpha))
+        q = self.alpha
+        pooled_q = float(np.quantile(pooled, q))
         self.thresholds = {
-            key: max(self.floor, pooled_q - self.slack, min(float(np.quantile(s, self.alpha)), pooled_q))
+            key: max(self.floor, pooled_q - self.slack, min(float(np.quantile(s, q)), pooled_q))
             for key, s in self.calibration.items()
         }
         return self
