@@ -7,7 +7,8 @@ Errors (exit 1):
   in two intents;
 - ``confused_pair``: two intents the model confuses in a quick stratified k-fold
   cross-validation of :class:`bot.nlu.text_model.LinearTextModel` (more than ``max_confusion`` of
-  one intent's held-out examples predicted as the other), with the misread examples;
+  one intent's held-out examples predicted as the other), with the misread examples (a warning
+  when one of the two is ``out_of_scope``, the catch-all: see ``outside_boundary``);
 - ``missing_answer`` / ``empty_answer`` / ``orphan_answer``: ``faq/KEY`` without a non-empty
   ``utter_faq/KEY``, or an answer without examples;
 - ``too_long``: an answer longer than a channel's limit (as the platform counts it);
@@ -35,6 +36,7 @@ from bot.faq.schema import FAQ_PREFIX, RESPONSE_PREFIX, FaqError
 from bot.faq.store import FaqStore
 
 MIN_EXAMPLES = 10
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 MAX_CONFUSION = 0.25
 HOUSE_ANSWER_CHARS = 600
 FOLDS = 3
@@ -299,6 +301,13 @@ def check_confusion(
         shown += [f"{e.text!r} ({e.where()}, {b} read as {a})" for e in b_to_a[:show]]
         first = (a_to_b or b_to_a)[0]
         severity = "error" if rate >= max_confusion else "warning"
+        if OUT_OF_SCOPE_INTENT in (a, b):
+            # The out-of-scope class is a catch-all of a thousand-odd rows: an n-gram model
+            # without the sentence embeddings reads many short FAQ examples as it, which says
+            # little about the shipped model (measured end to end by bench safety and the
+            # conversation tests). The FAQ-vs-out-of-scope check that matters is the boundary
+            # one (outside_boundary), on the vectors the gate uses; here it is only a warning.
+            severity = "warning"
         problems.append(Problem(
             "confused_pair", first.where(),
             f"the model confuses {a} and {b}: {len(a_to_b)}/{counts[a]} of {a} read as {b}, "
