@@ -226,3 +226,24 @@ def test_faq_examples_outside_their_own_boundary_are_warned_about(home: Path) ->
     assert report.stats["boundary_out_of_scope_examples"] > 1000
     skipped = check(home, confusion=False, rasa=False, boundary=False)
     assert not [p for p in skipped.problems if p.kind == "outside_boundary"]
+
+
+def test_confusion_with_the_out_of_scope_catch_all_is_a_warning() -> None:
+    # Two FAQs written alike fail; an FAQ the n-gram model reads as the out-of-scope catch-all
+    # only warns (the boundary check on the gate's own vectors is the one that matters there).
+    from bot.faq.check import check_confusion
+    from bot.faq.nlu_file import Example
+
+    def rows(intent: str, texts: list[str]) -> list[Example]:
+        return [Example(t, f"data/nlu/{intent}.yml", n) for n, t in enumerate(texts, 1)]
+
+    examples = {  # the same questions under three intents: every pair is confused
+        "faq/shipping_time": rows("a", DELIVERY_TWIN),
+        "faq/delivery_twin": rows("b", DELIVERY_TWIN),
+        "out_of_scope": rows("c", DELIVERY_TWIN),
+    }
+    problems, _ = check_confusion(examples, folds=3)
+    severity = {tuple(p.details["pair"]): p.severity for p in problems}
+    assert severity.get(("faq/delivery_twin", "faq/shipping_time")) == "error", severity
+    assert all(s == "warning" for pair, s in severity.items() if "out_of_scope" in pair), severity
+    assert any("out_of_scope" in pair for pair in severity), severity
