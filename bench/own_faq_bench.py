@@ -49,7 +49,8 @@ def run(model: Path, escalation: Path, stories: Path, extra: Sequence[float]) ->
         cfg = config
         if threshold is not None:
             thresholds = dataclasses.replace(
-                config.thresholds, intent_confidence=threshold, answer_confidence=threshold
+                config.thresholds, intent_confidence=threshold, answer_confidence=threshold,
+                boundary_confidence=threshold,
             )
             cfg = dataclasses.replace(config, thresholds=thresholds)
         answered: dict[str, list[int]] = {}

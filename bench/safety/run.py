@@ -66,7 +66,8 @@ def load_bot(model: Path | None, models_dir: Path, escalation: Path) -> Bot:
         used = config
         if threshold is not None:
             t = dataclasses.replace(
-                config.thresholds, intent_confidence=threshold, answer_confidence=threshold
+                config.thresholds, intent_confidence=threshold, answer_confidence=threshold,
+                boundary_confidence=threshold,
             )
             used = dataclasses.replace(config, thresholds=t)
         return dict(decide(parse, used).as_json())

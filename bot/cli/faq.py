@@ -179,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     report = check(get_settings().home, min_examples=args.min_examples, folds=args.folds,
                    max_confusion=args.max_confusion, confusion=not args.no_cv,
-                   rasa=not args.no_rasa)
+                   rasa=not args.no_rasa, boundary=not args.no_boundary)
     if args.json:
         _print_json(report.to_dict())
         return 0 if report.ok else 1
@@ -283,6 +283,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                    help="share of an intent's examples read as another that fails the check")
     p.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     p.add_argument("--no-rasa", action="store_true", help="skip rasa data validate")
+    p.add_argument("--no-boundary", action="store_true",
+                   help="skip the FAQ-boundary warnings (they encode every example once)")
     p.set_defaults(func=_safe(cmd_check))
 
     p = fs.add_parser("suggest", help="cluster escalated questions into proposals to review")

@@ -48,6 +48,11 @@ class Thresholds:
     human_request: float
     complex_topic: float
     other_language: float
+    boundary_confidence: float
+    """An FAQ the boundary gate found the message inside (``bot.nlu.boundary``) is answered at
+    this intent and answer confidence instead of ``intent_confidence`` / ``answer_confidence``:
+    two independent checks (the calibrated classifier, the kNN boundary) stand for one stricter
+    one. Without a verdict (no gate, a stock pipeline) the stricter pair applies."""
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from typing import Any, Mapping
 from bot.escalation.attachments import normalise_attachments
 from bot.escalation.config import EscalationConfig
 from bot.escalation.priority import priority_for
-from bot.escalation.reasons import UNCERTAIN, Reason
+from bot.escalation.reasons import UNANSWERED, Reason
 
 ASK_FOR_HUMAN = "ask_for_human"
+OUT_OF_SCOPE = "out_of_scope"  # the intent of what no FAQ answer covers (data/nlu/out_of_scope_*)
+BOUNDARY = "boundary"  # the parse key bot.nlu.boundary.component fills for an FAQ
 QUIET_KINDS = frozenset({"reaction", "sticker"})  # acknowledged, not escalated
 FAQ = "faq"
 
@@ -79,6 +81,25 @@ def _faq_choice(parse: Mapping[str, Any]) -> tuple[str | None, float]:
     return full.split("/", 1)[1], float(response.get("confidence") or 0.0)
 
 
+def _boundary_verdict(parse: Mapping[str, Any], faq_key: str | None) -> bool | None:
+    """The boundary gate's verdict (``inside``) on the FAQ the classifier chose; None when
+    there is none (an FAQ the gate does not know, a model without the gate, a stock pipeline,
+    a verdict about another FAQ): then only the confidence rules apply."""
+    verdict = parse.get(BOUNDARY)
+    if not faq_key or not isinstance(verdict, Mapping) or verdict.get("faq") != faq_key:
+        return None
+    inside = verdict.get("inside")
+    return inside if isinstance(inside, bool) else None
+
+
+def _outside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
+    return _boundary_verdict(parse, faq_key) is False
+
+
+def _inside_boundary(parse: Mapping[str, Any], faq_key: str | None) -> bool:
+    return _boundary_verdict(parse, faq_key) is True
+
+
 def decide(
     parse: Mapping[str, Any],
     config: EscalationConfig,
@@ -99,7 +120,7 @@ def decide(
     reasons: list[Reason] = []
 
     def result(decision: str, response: str | None, confidence: float) -> Decision:
-        failed = bool(reasons) and set(reasons) <= UNCERTAIN
+        failed = bool(reasons) and set(reasons) <= UNANSWERED
         if failed and previous_failures >= 1:
             reasons.append(Reason.REPEATED_FALLBACK)
         return Decision(
@@ -170,11 +191,21 @@ def decide(
     if reasons:
         return result("escalate", answer_response, confidence)
 
-    # 5. Confidence: answer only when both the intent and the chosen answer are sure enough,
+    # 5. Outside what the FAQ covers: the classifier read it as out of scope, or the FAQ's
+    #    boundary (bot.nlu.boundary) found it outside what that FAQ's examples and answer cover.
+    if intent == OUT_OF_SCOPE or _outside_boundary(parse, faq_key):
+        reasons.append(Reason.OUT_OF_SCOPE)
+        return result("escalate", answer_response, confidence)
+
+    # 6. Confidence: answer only when both the intent and the chosen answer are sure enough,
     #    and no other candidate comes close (both reasons can apply at once).
+    #    An FAQ the boundary gate vouched for needs less (boundary_confidence).
+    inside = _inside_boundary(parse, faq_key)
+    need_intent = t.boundary_confidence if inside else t.intent_confidence
+    need_answer = t.boundary_confidence if inside else t.answer_confidence
     if answer_response is None:
         reasons.append(Reason.LOW_CONFIDENCE)  # an intent with no vetted answer (or no intent)
-    elif intent_conf < t.intent_confidence or (faq_key and faq_conf < t.answer_confidence):
+    elif intent_conf < need_intent or (faq_key and faq_conf < need_answer):
         reasons.append(Reason.LOW_CONFIDENCE)
     top = sorted((float(r.get("confidence", 0)) for r in ranking), reverse=True)
     if len(top) >= 2 and top[0] - top[1] < t.ambiguity_margin:

@@ -37,10 +37,13 @@ def response_text(responses: Mapping[str, Any], name: str | None) -> str | None:
 
 def draft_reply(decision: Decision, responses: Mapping[str, Any], config: EscalationConfig) -> str:
     """The agent's starting point: the vetted FAQ answer the bot would have sent when the
-    message was an FAQ the bot held back only for confidence, else the reason's template."""
+    message was an FAQ the bot held back only for confidence, else the reason's template
+    (never the nearby FAQ answer of an ``out_of_scope`` message: it does not cover it)."""
     reason = primary_reason(decision.reasons)
     template = config.drafts.get(reason) or config.drafts.get(Reason.LOW_CONFIDENCE) or ""
     faq_answer = response_text(responses, f"utter_faq/{decision.faq}") if decision.faq else None
+    if Reason.OUT_OF_SCOPE in decision.reasons:
+        faq_answer = None  # the gate found that answer does not cover the question
     if faq_answer and set(decision.reasons) <= NOT_SERIOUS:
         return faq_answer
     if faq_answer and reason in TONE:

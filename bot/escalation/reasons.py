@@ -19,6 +19,7 @@ class Reason(str, Enum):
     """An escalation reason code."""
 
     LOW_CONFIDENCE = "low_confidence"  # intent or FAQ-answer confidence below its threshold
+    OUT_OF_SCOPE = "out_of_scope"  # asks something no FAQ answer covers (outside every boundary)
     AMBIGUOUS = "ambiguous"  # the top two candidates too close to call
     NEGATIVE_TONE = "negative_tone"  # angry, frustrated or threatening
     SARCASM = "sarcasm"  # sarcastic (and at least a little negative)
@@ -41,9 +42,16 @@ UNCERTAIN = frozenset({Reason.LOW_CONFIDENCE, Reason.AMBIGUOUS})
 """The bot could not tell what the follower meant: such a turn counts as a failed turn (two in a
 row add ``repeated_fallback``), and ``carebot faq suggest`` learns from these tickets."""
 
-NOT_SERIOUS = UNCERTAIN | {Reason.REPEATED_FALLBACK}
-"""Reasons that say only that the bot was unsure: on a ticket a person already owns they add
-nothing, and when the bot had a vetted FAQ answer it becomes the agent's draft."""
+UNANSWERED = UNCERTAIN | {Reason.OUT_OF_SCOPE}
+"""The bot had no answer it could stand behind: it was unsure, or the message is outside every
+FAQ's boundary. Such a turn counts as a failed turn, and ``carebot faq suggest`` clusters these
+tickets (what followers keep asking that no FAQ covers is where a new FAQ comes from)."""
+
+NOT_SERIOUS = UNANSWERED | {Reason.REPEATED_FALLBACK}
+"""Reasons that say only that the bot could not answer: on a ticket a person already owns they
+add nothing. When the bot held back a vetted FAQ answer only for confidence, that answer
+becomes the agent's draft; never for ``out_of_scope`` (the gate found that answer does not
+cover the question, so it must not be offered as the reply)."""
 
 TONE = frozenset({Reason.NEGATIVE_TONE, Reason.SARCASM})
 """Reasons raised by the tone component."""
@@ -55,6 +63,7 @@ PRIORITY_ORDER: tuple[Reason, ...] = (
     Reason.ASKED_FOR_HUMAN,
     Reason.REPEATED_FALLBACK,
     Reason.UNSUPPORTED_MESSAGE,
+    Reason.OUT_OF_SCOPE,
     Reason.AMBIGUOUS,
     Reason.LOW_CONFIDENCE,
     Reason.DELIVERY_FAILED,

@@ -1,9 +1,9 @@
 """``carebot faq suggest``: learn from the questions the bot escalated.
 
 1. **Collect** resolved tickets (outcome ``resolved``: an agent answered) that escalated for
-   ``low_confidence`` or ``ambiguous``: the follower's question (the ticket's escalating
-   message) and the agents' replies. Messages already in the review list (any status) or
-   already a training example are skipped.
+   ``low_confidence``, ``ambiguous`` or ``out_of_scope``: the follower's question (the
+   ticket's escalating message) and the agents' replies. Messages already in the review
+   list (any status) or already a training example are skipped.
 2. **Cluster** the questions: TF-IDF (words 1-2 + characters 2-4 of the model's normalised
    text); the similarity of two questions is their cosine, averaged with the cosine of the
    agents' replies to them (agents answer one question alike, however followers phrase it);
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from bot.escalation.reasons import UNCERTAIN
+from bot.escalation.reasons import UNANSWERED
 from bot.faq.review import ReviewStore
 from bot.faq.review_keys import fingerprint
 from bot.faq.schema import FAQ_PREFIX, KEY_PATTERN, FaqError, clean_example
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from bot.queue import AgentQueue
 
-REASONS: tuple[str, ...] = tuple(sorted(UNCERTAIN))
+REASONS: tuple[str, ...] = tuple(sorted(UNANSWERED))
 MIN_SIMILARITY = 0.2
 QUESTION_MATCH = 0.5
 MATCH_THRESHOLD = 0.42

@@ -10,6 +10,7 @@ import pytest
 
 from bot.escalation.config import EscalationConfig, EscalationConfigError, load_escalation_config
 from bot.escalation.decision import decide
+from bot.escalation.reasons import Reason
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -248,3 +249,70 @@ def test_bad_config_fails_loudly(tmp_path: Path) -> None:
     bad.write_text("thresholds: {intent_confidence: 2}\n")
     with pytest.raises(EscalationConfigError, match="intent_confidence"):
         EscalationConfig.load(bad)
+
+
+# -- out_of_scope (issue 16): the out-of-scope intent and the FAQ boundary gate ---------------
+
+
+def with_boundary(data: dict[str, Any], faq: str, inside: bool) -> dict[str, Any]:
+    data["boundary"] = {"faq": faq, "inside": inside, "margin": 0.1 if inside else -0.2,
+                        "threshold": 0.0, "p_value": 0.5 if inside else 0.01}
+    return data
+
+
+def test_out_of_scope_intent_escalates_as_out_of_scope(config: EscalationConfig) -> None:
+    d = decide(parse("can i get an invoice", [("out_of_scope", 0.97), ("faq/track_order", 0.03)]),
+               config)
+    assert d.decision == "escalate"
+    assert d.reasons == ["out_of_scope"]
+    assert d.failed is True  # the bot could not answer: a second one in a row is repeated
+    again = decide(parse("invoice pls", [("out_of_scope", 0.97), ("greet", 0.03)]), config,
+                   previous_failures=1)
+    assert again.reasons == ["out_of_scope", "repeated_fallback"]
+
+
+def test_confident_faq_outside_its_boundary_escalates(config: EscalationConfig) -> None:
+    data = with_boundary(parse("how do i set up a new shipping address",
+                               [("faq/change_address", 0.99), ("greet", 0.01)]),
+                         "change_address", inside=False)
+    d = decide(data, config)
+    assert d.decision == "escalate"
+    assert d.reasons == ["out_of_scope"]
+    assert d.faq == "change_address"  # kept on the ticket: what the bot would have said
+    assert d.priority == config.reason_priority[Reason.OUT_OF_SCOPE]
+
+
+def test_faq_inside_its_boundary_is_answered(config: EscalationConfig) -> None:
+    d = decide(with_boundary(parse(), "shipping_time", inside=True), config)
+    assert d.decision == "answer"
+    assert d.response == "utter_faq/shipping_time"
+
+
+def test_a_verdict_about_another_faq_refuses_nothing(config: EscalationConfig) -> None:
+    # The verdict must be about the FAQ decide() would answer with; a stale or foreign one (or
+    # none: a model trained without the gate) leaves the confidence rules in charge.
+    d = decide(with_boundary(parse(), "track_order", inside=False), config)
+    assert d.decision == "answer"
+    assert decide(parse(), config).decision == "answer"
+
+
+def test_tone_and_complex_reasons_come_before_the_boundary(config: EscalationConfig) -> None:
+    angry = with_boundary(parse("where is my refund, this is a joke", negative=0.97),
+                          "refund_timing", inside=False)
+    assert decide(angry, config).reasons == ["negative_tone"]
+
+
+def test_inside_the_boundary_an_faq_needs_only_boundary_confidence(
+    config: EscalationConfig,
+) -> None:
+    t = config.thresholds
+    assert t.boundary_confidence < t.intent_confidence
+    conf = (t.boundary_confidence + t.intent_confidence) / 2  # between the two bars
+    ranking = [("faq/shipping_time", conf), ("greet", 1 - conf)]
+    vouched = decide(with_boundary(parse(ranking=ranking), "shipping_time", inside=True), config)
+    assert vouched.decision == "answer", vouched.reasons
+    alone = decide(parse(ranking=ranking), config)  # no gate verdict: the stricter bar
+    assert alone.reasons[0] == "low_confidence"
+    below = [("faq/shipping_time", t.boundary_confidence - 0.05), ("greet", 0.3)]
+    assert decide(with_boundary(parse(ranking=below), "shipping_time", inside=True),
+                  config).decision == "escalate"

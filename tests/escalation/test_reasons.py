@@ -130,6 +130,12 @@ def test_draft_is_the_vetted_answer_only_when_the_bot_was_merely_unsure(
     assert draft_reply(human, RESPONSES, config) == config.drafts[Reason.ASKED_FOR_HUMAN]
     no_faq = decision(Reason.AMBIGUOUS)
     assert draft_reply(no_faq, RESPONSES, config) == config.drafts[Reason.AMBIGUOUS]
+    # Outside the FAQ's boundary the nearby answer is the wrong one: never offered as a draft,
+    # not even after a sarcastic remark.
+    outside = decision(Reason.OUT_OF_SCOPE, faq="shipping_time")
+    assert draft_reply(outside, RESPONSES, config) == config.drafts[Reason.OUT_OF_SCOPE]
+    snide = decision(Reason.SARCASM, Reason.OUT_OF_SCOPE, faq="shipping_time")
+    assert answer not in draft_reply(snide, RESPONSES, config)
 
 
 def test_handoff_response_by_reason_else_default(config: EscalationConfig) -> None:
@@ -137,3 +143,11 @@ def test_handoff_response_by_reason_else_default(config: EscalationConfig) -> No
     both = decision(Reason.LOW_CONFIDENCE, Reason.SARCASM)
     assert handoff_response(both, config) == "utter_handoff_sorry"
     assert handoff_response(decision(Reason.AMBIGUOUS), config) == "utter_handoff"
+
+
+def test_the_console_explains_every_reason() -> None:
+    # The queue's reason badges carry a plain-language title for agents (render.js REASONS).
+    source = (ROOT / "bot" / "workspace" / "console" / "render.js").read_text(encoding="utf-8")
+    block = source.split("const REASONS = {", 1)[1].split("};", 1)[0]
+    explained = set(re.findall(r"^\s*(\w+):", block, flags=re.M))
+    assert explained == {reason.value for reason in Reason}

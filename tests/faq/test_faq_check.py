@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
+import numpy as np
 import pytest
 
 from bot.cli import faq as cli
+from bot.faq import boundary_check
 from bot.faq.check import CHANNEL_LIMITS, check
 from bot.faq.store import FaqStore
 from tests.fakes.project import copy_project, project_home
@@ -30,11 +34,23 @@ DELIVERY_TWIN = [  # a near-duplicate of faq/shipping_time under another key
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # The boundary warnings read MiniLM vectors of every example (minutes on a cold cache);
+    # here a bag of words stands in for them (the real encoder: tests/nlu, bench safety).
+    monkeypatch.setattr(boundary_check, "_encoder", lambda source: bag_of_words)
     yield from project_home(tmp_path, monkeypatch)
 
 
+def bag_of_words(texts: Sequence[str]) -> np.ndarray:
+    """Word counts hashed into 512 dimensions (stable across runs: crc32), L2-normalised."""
+    out = np.zeros((len(texts), 512), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"[a-z']+", text.lower()):
+            out[row, zlib.crc32(word.encode()) % 512] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
 def errors(home: Path, kind: str) -> list[str]:
-    report = check(home, confusion=False, rasa=False)
+    report = check(home, confusion=False, rasa=False, boundary=False)
     return [p.line() for p in report.errors if p.kind == kind]
 
 
@@ -189,3 +205,45 @@ def test_json_output(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["ok"] is False
     assert {p["kind"] for p in data["problems"] if p["severity"] == "error"} == {"few_examples"}
+
+
+def test_faq_examples_outside_their_own_boundary_are_warned_about(home: Path) -> None:
+    # An example of faq/track_order that is really an out-of-scope question (its words are the
+    # out-of-scope examples' words, not the tracking FAQ's): a warning that names it, the FAQ and
+    # its nearest out-of-scope example; never an error.
+    store = FaqStore(home)
+    nlu = home / "data" / "nlu" / "out_of_scope_orders.yml"
+    nlu.write_text(nlu.read_text() + "".join(
+        f"    - please email me the invoice pdf for my company expenses {n}\n" for n in range(6)))
+    store.add_examples("track_order", ["please email me the invoice pdf for my company expenses"])
+    report = check(home, confusion=False, rasa=False)
+    assert report.ok
+    warned = [p for p in report.warnings if p.kind == "outside_boundary"]
+    mine = [p for p in warned if p.details["faq"] == "track_order"]
+    assert mine, [p.line() for p in warned]
+    assert "please email me the invoice pdf for my company expenses" in mine[0].details["examples"]
+    assert "nearest out-of-scope: 'please email me the invoice pdf" in mine[0].message
+    assert report.stats["boundary_out_of_scope_examples"] > 1000
+    skipped = check(home, confusion=False, rasa=False, boundary=False)
+    assert not [p for p in skipped.problems if p.kind == "outside_boundary"]
+
+
+def test_confusion_with_the_out_of_scope_catch_all_is_a_warning() -> None:
+    # Two FAQs written alike fail; an FAQ the n-gram model reads as the out-of-scope catch-all
+    # only warns (the boundary check on the gate's own vectors is the one that matters there).
+    from bot.faq.check import check_confusion
+    from bot.faq.nlu_file import Example
+
+    def rows(intent: str, texts: list[str]) -> list[Example]:
+        return [Example(t, f"data/nlu/{intent}.yml", n) for n, t in enumerate(texts, 1)]
+
+    examples = {  # the same questions under three intents: every pair is confused
+        "faq/shipping_time": rows("a", DELIVERY_TWIN),
+        "faq/delivery_twin": rows("b", DELIVERY_TWIN),
+        "out_of_scope": rows("c", DELIVERY_TWIN),
+    }
+    problems, _ = check_confusion(examples, folds=3)
+    severity = {tuple(p.details["pair"]): p.severity for p in problems}
+    assert severity.get(("faq/delivery_twin", "faq/shipping_time")) == "error", severity
+    assert all(s == "warning" for pair, s in severity.items() if "out_of_scope" in pair), severity
+    assert any("out_of_scope" in pair for pair in severity), severity

@@ -146,3 +146,31 @@ def test_dense_features_follow_the_config(model_dir: Path) -> None:
         dense_features({"sentence_encoder": str(model_dir), "embedding_weight": 0})
     with pytest.raises(EncoderUnavailable):
         dense_features({"sentence_encoder": "no_such_package_carebot_test"})
+
+
+def test_live_texts_are_remembered_so_a_second_encoding_is_free(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The cascade and the FAQ boundary gate encode the same live message: the second call
+    # must not run the model again, and must return the same vector.
+    from bot.nlu.encoder import minilm
+
+    encoder = object.__new__(minilm.SentenceEncoder)
+    encoder._recent = minilm.OrderedDict()
+    calls: list[list[str]] = []
+
+    def fake(texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    monkeypatch.setattr(encoder, "_encode", fake)
+    first = encoder.encode(["where is my order"])
+    again = encoder.encode(["where is my order", "hi"])
+    assert calls == [["where is my order"], ["hi"]]
+    assert np.array_equal(first[0], again[0])
+    again[0][0] = -1.0  # callers get copies: the memory is not theirs to change
+    assert encoder.encode(["where is my order"])[0][0] == float(len("where is my order"))
+    for n in range(minilm.RECENT_TEXTS + 5):  # bounded
+        encoder.encode([f"message {n}"])
+    assert len(encoder._recent) == minilm.RECENT_TEXTS
+    big = [f"row {n}" for n in range(minilm.SINGLE_THREAD_BELOW + 1)]
+    encoder.encode(big)  # training batches bypass the memory
+    assert len(encoder._recent) == minilm.RECENT_TEXTS and calls[-1] == big

@@ -215,6 +215,13 @@ FAQ_SARCASM = [
     "thanks for nothing, still no idea when my order ships",
     "how long does shipping take? asking for my grandkids 🙄",
     "oh great, the 24/7 support line closes at 5pm",
+    # issue 16's forms: scare quotes alone, "love how/that", "thanks for nothing", the eye-roll
+    '"ships in 2 days" they said',
+    'love how my "express" delivery is on day 6',
+    'oh great, another "5-7 business days" for my refund',
+    'love that the reset link "valid for 1 hour" never arrives',
+    "thanks for nothing, the discount code still doesn't work",
+    "🙄 shipping time",
 ]
 
 

@@ -22,6 +22,7 @@ import functools
 import importlib.util
 import json
 import math
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -197,6 +198,7 @@ class SentenceEncoder:
     def __init__(self, directory: Path, batch_size: int = 64) -> None:
         self.directory = directory
         self.batch_size = batch_size
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self.tokenizer = WordPieceTokenizer.from_file(
             directory / "tokenizer.json", max_sequence_length(directory)
         )
@@ -225,9 +227,32 @@ class SentenceEncoder:
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised row per text (texts of similar length are batched together)."""
+        """One L2-normalised row per text (texts of similar length are batched together).
+
+        Live messages (at most ``SINGLE_THREAD_BELOW`` texts) go through a small memory of the
+        last ``RECENT_TEXTS`` texts: the classifier's cascade and the FAQ boundary gate
+        (``bot.nlu.boundary``) encode the same message, and the second one is free."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= SINGLE_THREAD_BELOW:
+            return self._encode_recent(texts)
+        return self._encode(texts)
+
+    def _encode_recent(self, texts: Sequence[str]) -> np.ndarray:
+        recent = self._recent
+        missing = list(dict.fromkeys(t for t in texts if t not in recent))
+        if missing:
+            for text, row in zip(missing, self._encode(missing), strict=True):
+                recent[text] = row
+                if len(recent) > RECENT_TEXTS:
+                    recent.popitem(last=False)
+        rows = []
+        for text in texts:
+            recent.move_to_end(text)
+            rows.append(recent[text])
+        return np.stack(rows).copy()
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         # One text at a time (~10 µs each): encode_batch would start a thread pool per process.
         ids = [self.tokenizer.encode(text) for text in texts]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -241,6 +266,9 @@ class SentenceEncoder:
 
 
 SINGLE_THREAD_BELOW = 16
+
+RECENT_TEXTS = 64
+"""How many recent live texts the encoder remembers (384 floats each: ~100 KB)."""
 """Batches of at most this many texts are live messages: the first one pins the process's BLAS
 to one thread, for good. Their matrix products are small (one row per token), so a second
 thread buys little, and when the other core is busy (another request, Redis, the action server) it

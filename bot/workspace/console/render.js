@@ -24,6 +24,7 @@ window.CareRender = (function () {
     complex_topic: "a topic that needs a person",
     asked_for_human: "the follower asked for a person",
     low_confidence: "the bot was not sure what was asked",
+    out_of_scope: "no FAQ answer covers this question: the bot's nearest answer would have been wrong",
     ambiguous: "two answers looked equally likely",
     repeated_fallback: "the bot failed twice in a row",
     unsupported_message: "attachment, voice or another language",
