@@ -215,22 +215,28 @@ def test_a_wrong_answer_becomes_a_trainer_proposal(audit: AuditStore, review: Re
 def test_accepting_a_negative_example_needs_the_out_of_scope_class(
         audit: AuditStore, review: ReviewStore, home: Path) -> None:
     store = FaqStore(home)
+    nlu = home / "data" / "nlu"
+    shipped = {p.name: p.read_text() for p in nlu.glob("out_of_scope*.yml")}
+    assert shipped, "the project ships an out_of_scope class (issue 16)"
+    for name in shipped:  # a brand's data without the class
+        (nlu / name).unlink()
     aid = audit.record(answer("when does the album come out"), sampled=True, low=False)
     pid = judge(audit, review, aid, "wrong", "sue", correct="negative", store=store)["proposal"]
-    before = {p: p.read_text() for p in (home / "data" / "nlu").glob("*.yml")}
+    before = {p: p.read_text() for p in nlu.glob("*.yml")}
     with pytest.raises(ReviewError) as refused:
         review.accept(pid, "tess", store)
     assert refused.value.code == 409 and "out_of_scope" in str(refused.value)
-    assert {p: p.read_text() for p in (home / "data" / "nlu").glob("*.yml")} == before
-    # with the class in the data, accepting appends the message to it
-    (home / "data" / "nlu" / "out_of_scope.yml").write_text(
-        'version: "3.1"\n\nnlu:\n- intent: out_of_scope\n  examples: |\n'
-        "    - what is the weather on mars\n")
+    assert {p: p.read_text() for p in nlu.glob("*.yml")} == before
+    # with the class back in the data, accepting appends the message to one of its files
+    for name, text in shipped.items():
+        (nlu / name).write_text(text)
     accepted = review.accept(pid, "tess", store)
     assert accepted["status"] == "accepted"
-    assert accepted["result"]["files"] == ["data/nlu/out_of_scope.yml"]
-    text = (home / "data" / "nlu" / "out_of_scope.yml").read_text()
-    assert text.endswith("    - what is the weather on mars\n    - when does the album come out\n")
+    [changed] = accepted["result"]["files"]
+    assert changed.startswith("data/nlu/out_of_scope")
+    text = (home / changed).read_text()
+    assert "    - when does the album come out\n" in text
+    assert text != shipped[Path(changed).name]
 
 
 def test_model_id_is_the_latest_user_event_s() -> None:
