@@ -101,13 +101,14 @@ class ToneModel:
                 raise ValueError(f"feature_scale={feature_scale}: expected > 0")
             self.feature_scale = float(feature_scale)
         texts = [r["text"] for r in rows]
+        cues = self._dense(texts)  # VADER and the cue lists: once for both models
         self.polarity = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-            texts, [r["label"] for r in rows]
+            texts, [r["label"] for r in rows], dense=cues
         )
         sarcastic = ["yes" if r["sarcasm"] else "no" for r in rows]
         if len(set(sarcastic)) == 2:
             self.sarcasm = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-                texts, sarcastic
+                texts, sarcastic, dense=cues
             )
         self.embedding_source = embedding_source or None
         self.head = None
