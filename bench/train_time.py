@@ -50,7 +50,7 @@ from bench.nlu_train import train_model, write_training_data
 
 DEFAULT_SIZES = "1000,2000,5000,10000,15000"
 _STEP = re.compile(
-    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\s+\w+\s+\S+\s+-\s+"
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\s+\w+\s+\S+\s+-\s+"
     r"(Starting to train component '([^']+)'|Finished training component '([^']+)')"
 )
 
