@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.stored import StoredComponent
+from bot.nlu.threads import one_blas_thread
 from bot.nlu.tone.model import ToneModel, load_corpus
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,14 @@ class ToneScorer(StoredComponent[ToneModel]):
         if not rows:
             raise ValueError(f"ToneScorer: the tone corpus in {paths} is empty")
         rows += self._calm_examples(training_data)
-        self._model = ToneModel().fit(
+        with one_blas_thread():
+            self._model = self._fit(rows)
+        self.persist()
+        logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
+        return self._resource
+
+    def _fit(self, rows: List[Dict[str, Any]]) -> ToneModel:
+        return ToneModel().fit(
             rows,
             c=float(self._config["C"]),
             feature_scale=float(self._config["feature_scale"]),
@@ -73,9 +81,6 @@ class ToneScorer(StoredComponent[ToneModel]):
             embedding_source=self._config.get("sentence_encoder") or None,
             embedding_c=float(self._config.get("embedding_C") or 0.3),
         )
-        self.persist()
-        logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
-        return self._resource
 
     def _calm_examples(self, training_data: TrainingData) -> List[Dict[str, Any]]:
         """The NLU examples of FAQ questions and small talk are, by construction, calm: they
