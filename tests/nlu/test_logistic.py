@@ -84,6 +84,7 @@ def test_a_text_model_starts_from_another_with_the_same_grams_and_labels() -> No
     assert not coef[:, width:].any()  # dense columns the source did not have
     gram = target._vectorizers[0].vocabulary_["refund"]
     own = source._vectorizers[0].vocabulary_["refund"]
+    assert source._coef is not None
     assert coef[1, gram] == pytest.approx(source._coef[source.labels.index("refund"), own])
     # the final fit starting from it stops at the same model as a cold fit
     warm = LinearTextModel(c=10.0).fit(texts, labels, start=source)
