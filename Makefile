@@ -16,7 +16,7 @@ include deploy/deploy.mk
 
 .PHONY: help install run train validate faq-check test test-py test-stories lint typecheck check \
 	system-packages tone-check \
-	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-tone-categories bench-safety bench-load bench-patches bench-pii clean
+	bench bench-queue bench-search bench-console bench-nlu bench-tone bench-tone-categories bench-safety bench-load bench-patches bench-pii bench-train-time bench-latency clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -89,6 +89,12 @@ bench-tone: install ## negative tone and sarcasm on airline tweets and TweetEval
 
 bench-safety: install ## answer safety: Bitext dev (mapped to the FAQ) + CLINC150 dev as out-of-scope traffic
 	$(CAREBOT) bench safety --bitext $(DATA)/bitext/dev.csv --clinc $(DATA)/clinc150/dev.csv --sweep --name shipped
+
+bench-train-time: install ## training cost: rasa train nlu on 1k..15k-example subsamples of CLINC150 and BANKING77, cold and warm (embeddings cached)
+	$(CAREBOT) bench train-time --data $(DATA)/clinc150/train.csv --data $(DATA)/banking77/train.csv --warm
+
+bench-latency: install ## parse + decide() one message at a time on one core: MODEL=<a BANKING77 model from bench nlu --keep DIR: DIR/models/carebot.tar.gz>
+	taskset -c 1 $(CAREBOT) bench latency --model $${MODEL:?set MODEL=path/to/model.tar.gz} --train $(DATA)/banking77/train.csv --dev-split 0.2
 
 bench-tone-categories: install ## tone gates per category of data/tone/care.yml (5-fold cross-validation)
 	$(CAREBOT) bench tone-categories

@@ -32,6 +32,11 @@ BENCHES: dict[str, tuple[str, str]] = {
                "ticket search: N synthetic tickets through the queue's scripts, timed searches"),
     "console": ("bench.console_bench",
                 "the console's ticket list: render time of 1,000 rows in Chromium, label chips"),
+    "train-time": ("bench.train_time",
+                   "training seconds against examples (1k..15k subsamples), cold and warm; "
+                   "optionally faq add → answered on a running stack"),
+    "latency": ("bench.decide_latency",
+                "parse + decide() one message at a time (pin it to one core), wall and CPU ms"),
     "pii": ("bench.pii_bench",
             "card masking and order/tracking numbers on a generated set (make bench-pii)"),
 }

@@ -37,6 +37,7 @@ from bot.nlu.cascade import CascadeTextModel, check_below
 from bot.nlu.encoder.minilm import dense_features
 from bot.nlu.stored import StoredComponent
 from bot.nlu.text_model import LinearTextModel
+from bot.nlu.threads import one_blas_thread
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ class LinearIntentClassifier(StoredComponent[IntentModel], IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier: fewer than two intents, nothing trained.")
             return self._resource
-        self._model = self._new_model(self._config).fit(texts, labels)
+        with one_blas_thread():  # the model's own threads do the parallel work
+            self._model = self._new_model(self._config).fit(texts, labels)
         self.persist()
         return self._resource
 

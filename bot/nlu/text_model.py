@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -17,9 +18,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.calibration import fit_temperature, log_softmax, stratified_folds
+from bot.nlu.logistic import balanced_weights, fit_logistic
 
 _SPACES = re.compile(r"\s+")
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -84,6 +85,10 @@ class LinearTextModel:
     _vectorizers: list[TfidfVectorizer] = field(default_factory=list, repr=False)
     _coef: np.ndarray | None = field(default=None, repr=False)
     _intercept: np.ndarray | None = field(default=None, repr=False)
+    _fold: LinearTextModel | None = field(default=None, repr=False)
+    """The first calibration fold's model (memory only): where a related fit can start."""
+    iterations: int = field(default=0, repr=False)
+    """L-BFGS iterations of the last final fit (for the training-cost benchmark)."""
 
     @property
     def trained(self) -> bool:
@@ -102,48 +107,109 @@ class LinearTextModel:
             blocks.append(sp.csr_matrix(self.extra(texts)))
         return sp.hstack(blocks, format="csr")
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> LinearTextModel:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        dense: np.ndarray | None = None,
+        start: LinearTextModel | None = None,
+    ) -> LinearTextModel:
+        """Train on ``texts``/``labels``.
+
+        ``dense``: the dense features of ``texts`` when the caller already has them (else
+        computed through ``extra``). ``start``: a trained model over the same kind of n-grams
+        whose weights the fits start from (its calibration fold model for this one's, itself
+        for the final fit); without it the final fit starts from this model's own calibration
+        fold model. Starting points change how long L-BFGS runs, not where it stops
+        (``bot.nlu.logistic``)."""
         if len(texts) != len(labels) or not texts:
             raise ValueError("need the same, non-zero number of texts and labels")
         distinct = sorted(set(labels))
         if len(distinct) < 2:
             raise ValueError("need at least two distinct labels to train")
-        # Training may read dense features through a cache (``DenseFeatures.for_training``).
-        extra = getattr(self.extra, "for_training", self.extra)
-        dense = None if extra is None else np.asarray(extra(texts), dtype=np.float64)
-        if self.calibration_folds >= 2:
-            self.temperature = self._calibrate(texts, labels, dense)
-        normalised = [normalise(t) for t in texts]
-        self._vectorizers = self._make_vectorizers()
-        blocks = [v.fit_transform(normalised) for v in self._vectorizers]
-        if dense is not None:
-            blocks.append(sp.csr_matrix(dense))
-        matrix = sp.hstack(blocks, format="csr")
-        model = LogisticRegression(
-            C=self.c, max_iter=self.max_iter, class_weight=self.class_weight, solver="lbfgs"
-        )
-        model.fit(matrix, list(labels))
-        self.labels = [str(c) for c in model.classes_]
-        coef = np.asarray(model.coef_, dtype=np.float32)
-        intercept = np.asarray(model.intercept_, dtype=np.float32)
-        if len(self.labels) == 2:  # binary LR keeps one row: expand to two for softmax
-            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-            intercept = np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
-        self._coef = coef
-        self._intercept = intercept
+        if dense is None:
+            # Training may read dense features through a cache (``DenseFeatures.for_training``).
+            extra = getattr(self.extra, "for_training", self.extra)
+            dense = None if extra is None else np.asarray(extra(texts), dtype=np.float64)
+        self._fold = None
+        calibrate = self.calibration_folds >= 2
+        if calibrate and start is not None:
+            # The final fit starts from ``start``, not from the fold model: both run at once.
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="text-model") as pool:
+                temperature = pool.submit(self._calibrate, texts, labels, dense, start)
+                self._fit_final(texts, labels, distinct, dense, start)
+                self.temperature = temperature.result()
+            return self
+        if calibrate:
+            self.temperature = self._calibrate(texts, labels, dense, None)
+        self._fit_final(texts, labels, distinct, dense, start or self._fold)
         return self
 
+    def _fit_final(self, texts: Sequence[str], labels: Sequence[str], classes: list[str],
+                   dense: np.ndarray | None, start: LinearTextModel | None) -> None:
+        normalised = [normalise(t) for t in texts]
+        vectorizers = self._make_vectorizers()
+        sparse = sp.hstack([v.fit_transform(normalised) for v in vectorizers], format="csr")
+        index = {label: i for i, label in enumerate(classes)}
+        y = np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
+        n_dense = 0 if dense is None else int(dense.shape[1])
+        fit = fit_logistic(
+            sparse, dense, y, len(classes), self.c,
+            sample_weight=balanced_weights(y, len(classes))
+            if self.class_weight == "balanced" else None,
+            max_iter=self.max_iter,
+            init=None if start is None else start.weights_for(vectorizers, classes, n_dense),
+        )
+        self._vectorizers = vectorizers
+        self.labels = list(classes)
+        self._coef = np.asarray(fit.coef, dtype=np.float32)
+        self._intercept = np.asarray(fit.intercept, dtype=np.float32)
+        self.iterations = fit.iterations
+
+    def weights_for(
+        self, vectorizers: Sequence[TfidfVectorizer], classes: Sequence[str], n_dense: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """This model's weights laid out for another model's columns (its fitted
+        ``vectorizers`` + ``n_dense`` dense columns) and ``classes``: the same n-gram or the
+        same dense column gets this model's weight, anything this model lacks 0."""
+        if self._coef is None or self._intercept is None:
+            return None
+        width = sum(len(v.vocabulary_) for v in vectorizers)
+        coef = np.zeros((len(classes), width + n_dense))
+        intercept = np.zeros(len(classes))
+        mine = {label: i for i, label in enumerate(self.labels)}
+        rows = [(i, mine[c]) for i, c in enumerate(classes) if c in mine]
+        if not rows:
+            return None
+        to_rows, from_rows = (np.array(r) for r in zip(*rows, strict=True))
+        to_cols: list[int] = []
+        from_cols: list[int] = []
+        new_offset = old_offset = 0
+        for new, old in zip(vectorizers, self._vectorizers, strict=False):
+            known = old.vocabulary_
+            for gram, j in new.vocabulary_.items():
+                i = known.get(gram)
+                if i is not None:
+                    to_cols.append(new_offset + j)
+                    from_cols.append(old_offset + i)
+            new_offset += len(new.vocabulary_)
+            old_offset += len(old.vocabulary_)
+        if n_dense and self._coef.shape[1] - old_offset == n_dense:
+            to_cols.extend(range(width, width + n_dense))
+            from_cols.extend(range(old_offset, old_offset + n_dense))
+        coef[np.ix_(to_rows, np.array(to_cols, dtype=np.int64))] = \
+            self._coef[np.ix_(from_rows, np.array(from_cols, dtype=np.int64))]
+        intercept[to_rows] = self._intercept[from_rows]
+        return coef, intercept
+
     def _calibrate(
-        self, texts: Sequence[str], labels: Sequence[str], dense: np.ndarray | None
+        self, texts: Sequence[str], labels: Sequence[str], dense: np.ndarray | None,
+        start: LinearTextModel | None = None,
     ) -> float:
-        """The temperature that makes out-of-fold probabilities honest (see ``calibration``)."""
+        """The temperature that makes out-of-fold probabilities honest (see ``calibration``).
+        The first held-out fold's model is kept (``_fold``, not saved) as a starting point."""
         folds = stratified_folds(labels, self.calibration_folds)
-        rows: dict[str, int] = {text: i for i, text in enumerate(texts)}
-
-        def cached(subset: Sequence[str]) -> np.ndarray:  # the dense features, computed once
-            assert dense is not None
-            return dense[[rows[text] for text in subset]]
-
         all_labels = sorted(set(labels))
         oof = np.zeros((len(texts), len(all_labels)))
         truth = [-1] * len(texts)
@@ -159,9 +225,16 @@ class LinearTextModel:
                 char_min_df=self.char_min_df,
                 max_iter=self.max_iter,
                 class_weight=self.class_weight,
-                extra=None if dense is None else cached,
-            ).fit([texts[i] for i in train], [labels[i] for i in train])
-            raw = part.scores([texts[i] for i in held])
+            ).fit([texts[i] for i in train], [labels[i] for i in train],
+                  dense=None if dense is None else dense[train],
+                  start=None if start is None else start._fold)
+            if fold == 0:
+                self._fold = part
+            held_texts = [texts[i] for i in held]
+            raw = np.asarray(part.features(held_texts) @ part._coef_sparse().T, dtype=np.float64)
+            if dense is not None:
+                raw += dense[held] @ np.asarray(part._coef_dense(), dtype=np.float64).T
+            raw += np.asarray(part._intercept, dtype=np.float64)
             column = {label: j for j, label in enumerate(part.labels)}
             fill = raw.min(axis=1, keepdims=True) - 10.0  # labels the part never saw: unlikely
             for out_row, i in enumerate(held):
@@ -172,6 +245,17 @@ class LinearTextModel:
                 oof[i] = row
                 truth[i] = all_labels.index(labels[i]) if labels[i] in column else -1
         return fit_temperature(oof, truth)
+
+    def _sparse_width(self) -> int:
+        return sum(len(v.vocabulary_) for v in self._vectorizers)
+
+    def _coef_sparse(self) -> np.ndarray:
+        assert self._coef is not None
+        return self._coef[:, : self._sparse_width()]
+
+    def _coef_dense(self) -> np.ndarray:
+        assert self._coef is not None
+        return self._coef[:, self._sparse_width() :]
 
     def _prepare_fast_path(self) -> None:
         """Analyzers, vocabularies and transposed weights for per-message scoring."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -83,10 +84,10 @@ def test_calibration_rounds_limit_the_extra_fits(monkeypatch: pytest.MonkeyPatch
     original = LinearTextModel.fit
 
     def counting_fit(
-        self: LinearTextModel, t: Sequence[str], lab: Sequence[str]
+        self: LinearTextModel, t: Sequence[str], lab: Sequence[str], **kwargs: Any
     ) -> LinearTextModel:
         calls.append(len(t))
-        return original(self, t, lab)
+        return original(self, t, lab, **kwargs)
 
     monkeypatch.setattr(LinearTextModel, "fit", counting_fit)
     LinearTextModel(c=50.0, calibration_folds=4, calibration_rounds=1).fit(texts, labels)

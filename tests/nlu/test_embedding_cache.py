@@ -1,4 +1,5 @@
-"""The training embedding cache: only new texts are encoded; the file holds the last set."""
+"""The training embedding cache: only new texts are encoded; the file holds the last set first,
+then earlier ones up to ``max_rows``."""
 
 from __future__ import annotations
 
@@ -29,9 +30,24 @@ def test_only_texts_not_seen_last_time_are_encoded(tmp_path: Path) -> None:
     again = EmbeddingCache("minilm", encoder, tmp_path).encode(["beta", "gamma"])
     assert encoder.calls[-1] == ["gamma"]
     assert again.tolist() == [[4, 1], [5, 2]]
-    # the file now holds exactly the last call's texts: "alpha" is encoded again
+    # earlier trainings' texts stay (up to max_rows): "alpha" is not encoded again
     EmbeddingCache("minilm", encoder, tmp_path).encode(["alpha"])
-    assert encoder.calls[-1] == ["alpha"]
+    assert encoder.calls[-1] == ["gamma"]
+
+
+def test_the_file_keeps_this_training_first_then_the_most_recent_others(tmp_path: Path) -> None:
+    encoder = Encoder()
+    EmbeddingCache("minilm", encoder, tmp_path, max_rows=3).encode(["a", "b"])
+    EmbeddingCache("minilm", encoder, tmp_path, max_rows=3).encode(["c", "d"])
+    # holds c, d (this training) + a (the most recent other that fits); b was dropped
+    EmbeddingCache("minilm", encoder, tmp_path, max_rows=3).encode(["a", "b", "c"])
+    assert encoder.calls == [["a", "b"], ["c", "d"], ["b"]]
+    # a training larger than max_rows is kept whole
+    big = [f"t{i}" for i in range(5)]
+    EmbeddingCache("minilm", encoder, tmp_path, max_rows=3).encode(big)
+    calls = len(encoder.calls)
+    EmbeddingCache("minilm", encoder, tmp_path, max_rows=3).encode(big)
+    assert len(encoder.calls) == calls  # nothing encoded again
 
 
 def test_an_unreadable_cache_file_is_ignored_and_replaced(tmp_path: Path) -> None:

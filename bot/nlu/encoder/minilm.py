@@ -28,7 +28,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 from safetensors.numpy import load_file
-from scipy.special import erf
 from tokenizers import Tokenizer
 from tokenizers.implementations import BertWordPieceTokenizer
 
@@ -125,9 +124,46 @@ def read_weights(path: Path) -> dict[str, np.ndarray]:
 
 
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-12) * gain + bias
+    """BERT's layer norm over the last axis, in place on a fresh copy (fewer passes over the
+    data: a message's activations are small, so each NumPy call's overhead counts)."""
+    out = x - x.mean(-1, keepdims=True)
+    variance = np.einsum("...i,...i->...", out, out)[..., None] / out.shape[-1]
+    out *= 1.0 / np.sqrt(variance + 1e-12)
+    out *= gain
+    out += bias
+    return out
+
+
+# Abramowitz & Stegun 7.1.26: erf(x) = 1 - poly(t) exp(-x^2), t = 1 / (1 + p x), x >= 0; absolute
+# error <= 1.5e-7 (float32's own rounding near 1 is 6e-8). SciPy's erf is exact but costs ~19 ns
+# a value (it works in float64 with branches): 13% of a message's encoder time went there.
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736,
+                                        0.254829592))
+_SQRT_HALF = np.float32(1.0 / math.sqrt(2.0))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, ``0.5 x (1 + erf(x / sqrt 2))``, in place on ``x`` (float32)."""
+    z = np.abs(x) * _SQRT_HALF
+    t = z * _ERF_P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * _ERF_A[0]
+    for a in _ERF_A[1:]:
+        poly += a
+        poly *= t
+    z *= z
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z  # e = 1 - erf(|x| / √2); erf is odd, so 1 + erf(x / √2) = 1 + s - s e, s = sign x
+    sign = np.sign(x)
+    poly *= sign
+    np.subtract(sign, poly, out=poly)
+    poly += 1.0
+    poly *= 0.5
+    x *= poly
+    return x
 
 
 def transposed(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -182,8 +218,7 @@ def mean_pooled(
             w[p + "attention.output.LayerNorm.weight"],
             w[p + "attention.output.LayerNorm.bias"],
         )
-        hidden = _dense(w, x, p + "intermediate.dense")
-        hidden = 0.5 * hidden * (1.0 + erf(hidden / math.sqrt(2.0)))
+        hidden = _gelu(_dense(w, x, p + "intermediate.dense"))
         x = _layer_norm(
             _dense(w, hidden, p + "output.dense") + x,
             w[p + "output.LayerNorm.weight"],

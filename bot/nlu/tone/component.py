@@ -25,6 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.stored import StoredComponent
+from bot.nlu.threads import one_blas_thread
 from bot.nlu.tone.model import ToneModel, load_corpus
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,14 @@ class ToneScorer(StoredComponent[ToneModel]):
         if not rows:
             raise ValueError(f"ToneScorer: the tone corpus in {paths} is empty")
         rows += self._calm_examples(training_data)
-        self._model = ToneModel().fit(
+        with one_blas_thread():
+            self._model = self._fit(rows)
+        self.persist()
+        logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
+        return self._resource
+
+    def _fit(self, rows: List[Dict[str, Any]]) -> ToneModel:
+        return ToneModel().fit(
             rows,
             c=float(self._config["C"]),
             feature_scale=float(self._config["feature_scale"]),
@@ -79,9 +87,6 @@ class ToneScorer(StoredComponent[ToneModel]):
             embedding_c=float(self._config.get("embedding_C") or 0.3),
             finetuned_weights=self._finetuned_path(),
         )
-        self.persist()
-        logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
-        return self._resource
 
     def _finetuned_path(self) -> Path | None:
         configured = self._config.get("finetuned_encoder")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -116,21 +117,35 @@ class ToneModel:
                 raise ValueError(f"feature_scale={feature_scale}: expected > 0")
             self.feature_scale = float(feature_scale)
         texts = [r["text"] for r in rows]
-        self.polarity = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-            texts, [r["label"] for r in rows]
-        )
+        cues = self._dense(texts)  # VADER and the cue lists: once for both models
         sarcastic = ["yes" if r["sarcasm"] else "no" for r in rows]
-        if len(set(sarcastic)) == 2:
-            self.sarcasm = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-                texts, sarcastic
-            )
         self.embedding_source = embedding_source or None
         self.head = None
         if self.embedding_source:
             self.embeddings = shared_token_embeddings(self.embedding_source)  # fails loudly
-            self.head = EmbeddingHead.fit(
-                self.embeddings, texts, [r["label"] == "negative" for r in rows],
-                [bool(r["sarcasm"]) for r in rows], c=embedding_c)
+
+        def polarity() -> LinearTextModel:
+            return LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
+                texts, [r["label"] for r in rows], dense=cues)
+
+        def sarcasm_and_head() -> tuple[LinearTextModel | None, EmbeddingHead | None]:
+            model = None
+            if len(set(sarcastic)) == 2:
+                model = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
+                    texts, sarcastic, dense=cues)
+            head = None
+            if self.embeddings is not None and self.embedding_source:
+                head = EmbeddingHead.fit(
+                    self.embeddings, texts, [r["label"] == "negative" for r in rows],
+                    [bool(r["sarcasm"]) for r in rows], c=embedding_c)
+            return model, head
+
+        # Two threads: the solvers spend their time in SciPy/NumPy code that releases the GIL.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tone-fit") as pool:
+            first = pool.submit(polarity)
+            second = pool.submit(sarcasm_and_head)
+            self.polarity = first.result()
+            self.sarcasm, self.head = second.result()
         self.finetuned = None
         self.finetuned_source = None
         if finetuned_weights:  # trained elsewhere (bench/tone_finetune.py): loaded, not fitted
