@@ -12,10 +12,9 @@ becomes a proposal on the trainers' review list (:func:`bot.audit.verdict.judge`
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -32,12 +31,12 @@ from bot.audit.verdict import NEGATIVE, NEW_FAQ, judge
 from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import faq_store
 from bot.workspace.api import ok, payload
-from bot.workspace.auth import authenticate, principal, requires, workspace
+from bot.workspace.auth import principal, requires, workspace
 from bot.workspace.errors import ApiError, invalid
+from bot.workspace.pages import side_asset, side_page
 
 bp = Blueprint("audit", url_prefix="")
 
-CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 MAX_DAYS = 365
 MAX_KEY = 60
 
@@ -153,24 +152,13 @@ PAGE_FILES = {"audit.js": "text/javascript; charset=utf-8",
 
 @bp.get("/audit")
 async def page(request: Request) -> HTTPResponse:
-    who = await authenticate(request)
-    if who is None:
-        return response.redirect("/login", headers={"Cache-Control": "no-store"})
-    if not who.can("audit_read"):
-        return response.html("<p>The answer audit is for supervisors and trainers.</p>",
-                             status=403)
-    body = (CONSOLE_DIR / "audit.html").read_bytes()
-    return response.raw(body, content_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return await side_page(request, "audit.html", "audit_read",
+                           "<p>The answer audit is for supervisors and trainers.</p>")
 
 
 @bp.get("/audit/<name:str>")
 async def asset(request: Request, name: str) -> HTTPResponse:
-    content_type = PAGE_FILES.get(name)
-    if content_type is None:
-        return response.json({"error": "not_found", "message": "Not found."}, status=404)
-    return response.raw((CONSOLE_DIR / name).read_bytes(), content_type=content_type,
-                        headers={"Cache-Control": "no-cache"})
+    return side_asset(PAGE_FILES, name)
 
 
 # -- OpenAPI (merged into bot.workspace.openapi.PATHS) -----------------------------------------

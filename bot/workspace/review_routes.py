@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from typing import Any, Callable
 
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -33,12 +32,12 @@ from bot.faq.review import ReviewError, ReviewStore
 from bot.faq.store import faq_store
 from bot.faq.tone_flag import flag_tone
 from bot.workspace.api import ok, payload
-from bot.workspace.auth import authenticate, principal, requires, workspace
+from bot.workspace.auth import principal, requires, workspace
 from bot.workspace.errors import ApiError, invalid
+from bot.workspace.pages import side_asset, side_page
 
 bp = Blueprint("review", url_prefix="")
 
-CONSOLE_DIR = Path(__file__).resolve().parent / "console"  # as bot.workspace.console
 MAX_TEXT = 5000
 TICKET_ID = re.compile(r"^T-\d{6,12}$")
 requires_train = requires("train")
@@ -284,23 +283,13 @@ PAGE_FILES = {"review.js": "text/javascript; charset=utf-8",
 
 @bp.get("/review")
 async def page(request: Request) -> HTTPResponse:
-    who = await authenticate(request)
-    if who is None:
-        return response.redirect("/login", headers={"Cache-Control": "no-store"})
-    if not who.can("train"):
-        return response.html("<p>FAQ review is for trainers.</p>", status=403)
-    body = (CONSOLE_DIR / "review.html").read_bytes()
-    return response.raw(body, content_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return await side_page(request, "review.html", "train",
+                           "<p>FAQ review is for trainers.</p>")
 
 
 @bp.get("/review/<name:str>")
 async def asset(request: Request, name: str) -> HTTPResponse:
-    content_type = PAGE_FILES.get(name)
-    if content_type is None:
-        return response.json({"error": "not_found", "message": "Not found."}, status=404)
-    return response.raw((CONSOLE_DIR / name).read_bytes(), content_type=content_type,
-                        headers={"Cache-Control": "no-cache"})
+    return side_asset(PAGE_FILES, name)
 
 
 # -- OpenAPI (merge into bot.workspace.openapi.PATHS) ------------------------------------------
