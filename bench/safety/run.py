@@ -280,7 +280,7 @@ def write_report(
             "Run",
             "\n".join(
                 [
-                    f"- command: `{' '.join([COMMAND, *args.argv])}`",
+                    f"- command: `{command_line(args)}`",
                     f"- model: `{result['model']}`",
                     *([f"- note: {args.note}"] if args.note else []),
                     f"- data: `{args.bitext}` (Bitext, mapped by `bench/safety/bitext_map.py`), "
@@ -424,6 +424,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_report:
         result["report"] = str(write_report(args, result, bitext, clinc, swept))
     return result
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command that ran this bench, for the report: ``python -m bench.safety.run …`` keeps
+    its arguments (``main``); ``carebot bench safety …`` has none stored, so the report
+    names the options it ran with."""
+    argv = getattr(args, "argv", None)
+    if argv is not None:
+        return " ".join([COMMAND, *argv])
+    options = [f"--{k.replace('_', '-')} {v}" if v is not True else f"--{k.replace('_', '-')}"
+               for k, v in sorted(vars(args).items())
+               if k not in {"func", "bench_cmd"} and v not in (None, False, [], "")]
+    return " ".join(["carebot bench safety", *options])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -210,3 +210,19 @@ def test_plain_png_plot_draws_the_curve(tmp_path: Path) -> None:
     assert len(raw) == 80 * (1 + 100 * 3)
     assert bytes([31, 119, 180]) in raw  # the first curve's colour
     assert bytes([255, 127, 14]) in raw  # the dot, next colour
+
+
+def test_the_report_names_its_command_from_either_entry_point() -> None:
+    """``carebot bench safety`` (bench.cli's parser, no argv stored) crashed on writing its
+    report; both entry points name the command the report came from."""
+    from bench.cli import build_parser
+    from bench.safety.run import command_line
+
+    args = build_parser().parse_args(["safety", "--bitext", "b.csv", "--clinc", "c.csv",
+                                      "--sweep", "--name", "shipped"])
+    line = command_line(args)
+    assert line.startswith("carebot bench safety")
+    assert "--bitext b.csv" in line and "--clinc c.csv" in line and "--sweep" in line
+    assert "--name shipped" in line
+    args.argv = ["--bitext", "b.csv"]
+    assert command_line(args) == ".venv/bin/python -m bench.safety.run --bitext b.csv"
