@@ -48,6 +48,7 @@ in README's.
 | ``CAREBOT_REPLY_IMAGE_MAX_KB`` | ``5120`` | largest image an agent may attach to a reply (16 to 5120 KB: 5 MB is WhatsApp's and X's image limit); a bigger upload is refused with 413 (``bot.channels.reply_images``) |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
+| ``CAREBOT_ENCODER_RUNTIME`` | ``auto`` | where the MiniLM sentence encoder runs: ``auto`` (TensorFlow's graph, installed with Rasa; NumPy if TensorFlow is missing), ``tensorflow`` or ``numpy`` (the reference; same vectors to 1e-6, ~1.8x slower) |
 | ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
 | ``CAREBOT_RATE_LIMIT_PER_IP`` | ``120`` | requests per minute one client address may make to the REST, inbox and platform webhook routes (bursts up to that many); over it: 429 with ``Retry-After``; ``0`` = no limit |
 | ``CAREBOT_RATE_LIMIT_PER_SENDER`` | ``30`` | messages per minute one REST or web-chat follower may send; ``0`` = no limit |
@@ -311,6 +312,7 @@ class Settings:
                               "proxy is configured: put one in front and name it in "
                               "CAREBOT_TRUSTED_PROXIES, or listen on 127.0.0.1")
     conversation_ttl_days: int = 90
+    encoder_runtime: str = "auto"
     rate_limit_per_ip: int = 120
     rate_limit_per_sender: int = 30
     ticket_max_messages: int = 500
@@ -374,6 +376,7 @@ class Settings:
             "CAREBOT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "CAREBOT_SOCIAL_CHANNELS": "1" if self.social_channels else "0",
             "CAREBOT_CONVERSATION_TTL_DAYS": str(self.conversation_ttl_days),
+            "CAREBOT_ENCODER_RUNTIME": self.encoder_runtime,
             "CAREBOT_RATE_LIMIT_PER_IP": str(self.rate_limit_per_ip),
             "CAREBOT_RATE_LIMIT_PER_SENDER": str(self.rate_limit_per_sender),
             "CAREBOT_TICKET_MAX_MESSAGES": str(self.ticket_max_messages),
@@ -444,6 +447,8 @@ class Settings:
             trusted_proxies=_networks(env, "CAREBOT_TRUSTED_PROXIES", "127.0.0.1/8,::1"),
             social_channels=_bool(env, "CAREBOT_SOCIAL_CHANNELS", False),
             conversation_ttl_days=_int(env, "CAREBOT_CONVERSATION_TTL_DAYS", 90, lo=1, hi=3650),
+            encoder_runtime=_choice(env, "CAREBOT_ENCODER_RUNTIME", "auto",
+                                    ("auto", "tensorflow", "numpy")),
             rate_limit_per_ip=_int(env, "CAREBOT_RATE_LIMIT_PER_IP", 120, lo=0, hi=1_000_000),
             rate_limit_per_sender=_int(
                 env, "CAREBOT_RATE_LIMIT_PER_SENDER", 30, lo=0, hi=1_000_000

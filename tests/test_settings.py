@@ -39,8 +39,10 @@ def test_values_are_cast(tmp_path: Path) -> None:
             "CAREBOT_EMBEDDED_REDIS": "NEVER",
             "CAREBOT_VAR_DIR": str(tmp_path),
             "CAREBOT_LOG_LEVEL": "debug",
+            "CAREBOT_ENCODER_RUNTIME": "numpy",
         }
     )
+    assert s.encoder_runtime == "numpy"
     assert s.rasa_port == 6000 and s.rasa_url == "http://localhost:6000"
     assert s.lease_seconds == 30.5 and s.embedded_redis == "never" and s.log_level == "DEBUG"
     assert s.var_dir == tmp_path
@@ -57,6 +59,7 @@ def test_values_are_cast(tmp_path: Path) -> None:
         ("CAREBOT_EMBEDDED_REDIS", "sometimes"),
         ("CAREBOT_QUEUE_PREFIX", "bad prefix!"),
         ("CAREBOT_LOG_LEVEL", "chatty"),
+        ("CAREBOT_ENCODER_RUNTIME", "torch"),
         ("CAREBOT_WEBCHAT_ORIGINS", "*"),
         ("CAREBOT_WEBCHAT_ORIGINS", "http://ok.example,https://x.example/path"),
         ("CAREBOT_TRUSTED_PROXIES", "10.0.0.1,not-an-address"),

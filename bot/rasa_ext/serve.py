@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -87,8 +88,19 @@ def main() -> None:
     from rasa.plugin import plugin_manager
 
     plugin_manager().register(CloseActionSessions())
+    one_tensorflow_thread()
     sys.argv = argv
     rasa_main()
+
+
+def one_tensorflow_thread() -> None:
+    """TensorFlow's kernels (the sentence encoder's graph, ``bot.nlu.encoder.graph``) on one
+    thread per server, through Rasa's own variables (read by ``rasa.__main__`` at start), unless
+    the deployment sets them: a live message is small, a second thread buys little and costs a
+    lot when the other core is busy (the reason OpenBLAS is pinned too,
+    ``bot.nlu.encoder.minilm.SINGLE_THREAD_BELOW``)."""
+    os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
 
 
 if __name__ == "__main__":

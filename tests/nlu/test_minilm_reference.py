@@ -28,9 +28,13 @@ def reference() -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="module")
-def encoder() -> SentenceEncoder:
-    return SentenceEncoder(locate_model(DEFAULT_PACKAGE))  # verifies the files' provenance
+@pytest.fixture(scope="module", params=["numpy", "tensorflow"])
+def encoder(request: pytest.FixtureRequest) -> SentenceEncoder:
+    """Both runtimes (``CAREBOT_ENCODER_RUNTIME``) must give the reference's vectors."""
+    made = SentenceEncoder(locate_model(DEFAULT_PACKAGE),  # verifies the files' provenance
+                           runtime=request.param)
+    assert made.runtime == request.param
+    return made
 
 
 def _ids(reference: dict[str, Any]) -> list[str]:

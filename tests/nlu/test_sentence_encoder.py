@@ -128,6 +128,21 @@ def test_encoder_rows_are_unit_length_and_independent_of_batching(model_dir: Pat
     assert encoder.encode([]).shape == (0, 8)
 
 
+def test_the_tensorflow_graph_computes_what_the_numpy_reference_does(model_dir: Path) -> None:
+    """``bot.nlu.encoder.graph``: the same forward pass on TensorFlow, batched with padding or
+    one text at a time; an unknown runtime is refused."""
+    texts = ["where is my order", "refund", "where is my refund ?", "the card", "un", "北京"]
+    reference = SentenceEncoder(model_dir, batch_size=4, runtime="numpy")
+    graph = SentenceEncoder(model_dir, batch_size=4, runtime="tensorflow")
+    assert (reference.runtime, graph.runtime) == ("numpy", "tensorflow")
+    want = reference.encode(texts)
+    np.testing.assert_allclose(graph.encode(texts), want, atol=1e-5)
+    np.testing.assert_allclose(np.vstack([graph.encode([t]) for t in texts]), want, atol=1e-5)
+    assert SentenceEncoder(model_dir, runtime="auto").runtime == "tensorflow"  # with Rasa
+    with pytest.raises(ValueError, match="runtime"):
+        SentenceEncoder(model_dir, runtime="torch")
+
+
 def test_locate_model_refuses_missing_sources(tmp_path: Path, model_dir: Path) -> None:
     assert locate_model(str(model_dir)) == model_dir
     with pytest.raises(EncoderUnavailable):

@@ -114,3 +114,19 @@ def test_other_commands_are_passed_through() -> None:
 def test_secrets_on_the_command_line_are_refused(arg: str) -> None:
     with pytest.raises(SecretOnCommandLine):
         rasa_argv(["run", arg, "x"], "tok")
+
+
+def test_the_server_runs_tensorflow_on_one_thread_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentence encoder's graph runs on TensorFlow: the server asks Rasa (its own
+    TF_*_PARALLELISM_THREADS variables) for one thread; a deployment's own value wins."""
+    import os
+
+    from bot.rasa_ext.serve import one_tensorflow_thread
+
+    monkeypatch.delenv("TF_INTRA_OP_PARALLELISM_THREADS", raising=False)
+    monkeypatch.setenv("TF_INTER_OP_PARALLELISM_THREADS", "3")
+    one_tensorflow_thread()
+    assert os.environ["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
+    assert os.environ["TF_INTER_OP_PARALLELISM_THREADS"] == "3"
