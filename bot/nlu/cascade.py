@@ -59,21 +59,27 @@ class CascadeTextModel:
     def trained(self) -> bool:
         return self.fast.trained and self.full.trained
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> CascadeTextModel:
+    def fit(self, texts: Sequence[str], labels: Sequence[str],
+            previous: CascadeTextModel | None = None) -> CascadeTextModel:
         """The n-gram stage while the sentence embeddings are computed (two threads: the
         encoder and the solver spend most of their time in NumPy/SciPy code that releases the
         GIL), then the embedding stage, starting from the n-gram stage's weights (its
         calibration fold model from the n-gram stage's fold model, its final fit from the
         n-gram stage's final fit, both at once): the same optimum, fewer L-BFGS iterations
-        (bench/README.md, "Training cost")."""
+        (bench/README.md, "Training cost").
+
+        ``previous``: the model of an earlier training (``bot.nlu.fit_memory``); each stage then
+        starts from that stage's weights (a few new examples move the optimum little)."""
         extra = self.full.extra
         encode = getattr(extra, "for_training", extra)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cascade-fit") as pool:
             dense = None if encode is None else pool.submit(encode, texts)
-            fast = pool.submit(self.fast.fit, texts, labels)
+            fast = pool.submit(self.fast.fit, texts, labels,
+                               start=None if previous is None else previous.fast)
             vectors = None if dense is None else np.asarray(dense.result(), dtype=np.float64)
             fast.result()
-        self.full.fit(texts, labels, dense=vectors, start=self.fast)
+        self.full.fit(texts, labels, dense=vectors,
+                      start=self.fast if previous is None else previous.full)
         self.__post_init__()
         return self
 

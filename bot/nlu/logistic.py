@@ -3,8 +3,9 @@
 The same model scikit-learn's ``LogisticRegression(solver="lbfgs")`` fits (multinomial for three
 or more classes, binomial for two; same objective: the sample-weighted log-loss summed over the
 examples plus ``‖W‖² / 2C``, intercept not penalised; same optimiser and stopping rule:
-SciPy's L-BFGS-B with ``gtol = tol``, ``maxiter = max_iter``), computed differently where the
-intent classifier spends its training time:
+L-BFGS with ``gtol = tol``, ``maxiter = max_iter``, as SciPy's L-BFGS-B stops: here
+``bot.nlu.lbfgs``, which does L-BFGS-B's iteration without its overhead), computed differently
+where the intent classifier spends its training time:
 
 - the dense block (sentence embeddings: 384 columns, every one non-zero) stays a dense matrix
   multiplied with BLAS, instead of 384 stored entries per row of the sparse matrix (which made
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
+
+from bot.nlu.lbfgs import minimize
 
 
 @dataclass
@@ -158,8 +160,7 @@ def fit_logistic(
         theta0[: problem.n_weights] = np.asarray(coef, dtype=np.float64).T.ravel()
         theta0[problem.n_weights :] = intercept
     result = minimize(problem.binomial if binary else problem.multinomial, theta0,
-                      method="L-BFGS-B", jac=True,
-                      options={"gtol": tol, "maxiter": max_iter, "iprint": -1})
+                      gtol=tol, maxiter=max_iter)
     w_sparse, w_dense, b = problem.split(result.x)
     coef = np.hstack([w_sparse.T, w_dense.T]) if problem.n_dense else w_sparse.T.copy()
     intercept = np.array(b, dtype=np.float64)

@@ -187,14 +187,14 @@ class LinearTextModel:
         from_cols: list[int] = []
         new_offset = old_offset = 0
         for new, old in zip(vectorizers, self._vectorizers, strict=False):
-            known = old.vocabulary_
+            known = getattr(old, "vocabulary_", None) or old.vocabulary  # fitted or loaded
             for gram, j in new.vocabulary_.items():
                 i = known.get(gram)
                 if i is not None:
                     to_cols.append(new_offset + j)
                     from_cols.append(old_offset + i)
             new_offset += len(new.vocabulary_)
-            old_offset += len(old.vocabulary_)
+            old_offset += len(known)
         if n_dense and self._coef.shape[1] - old_offset == n_dense:
             to_cols.extend(range(width, width + n_dense))
             from_cols.extend(range(old_offset, old_offset + n_dense))
@@ -227,7 +227,7 @@ class LinearTextModel:
                 class_weight=self.class_weight,
             ).fit([texts[i] for i in train], [labels[i] for i in train],
                   dense=None if dense is None else dense[train],
-                  start=None if start is None else start._fold)
+                  start=None if start is None else (start._fold or start))
             if fold == 0:
                 self._fold = part
             held_texts = [texts[i] for i in held]
