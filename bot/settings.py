@@ -48,7 +48,7 @@ in README's.
 | ``CAREBOT_REPLY_IMAGE_MAX_KB`` | ``5120`` | largest image an agent may attach to a reply (16 to 5120 KB: 5 MB is WhatsApp's and X's image limit); a bigger upload is refused with 413 (``bot.channels.reply_images``) |
 | ``CAREBOT_SOCIAL_CHANNELS`` | ``0`` | ``1``: ``carebot run`` opens the social channels of ``config/credentials.social.yml`` |
 | ``MESSENGER_*``, ``INSTAGRAM_*``, ``WHATSAPP_*``, ``X_*``, ``TELEGRAM_*`` | unset | the social channels' tokens, secrets and ids (:func:`channel_env`; every name in ``bot.channels.settings`` and ``docs/channels.md``) |
-| ``CAREBOT_ENCODER_RUNTIME`` | ``auto`` | where the MiniLM sentence encoder runs: ``auto`` (TensorFlow's graph, installed with Rasa; NumPy if TensorFlow is missing), ``tensorflow`` or ``numpy`` (the reference; same vectors to 1e-6, ~1.8x slower) |
+| ``CAREBOT_ENCODER_RUNTIME`` | ``auto`` | where the MiniLM sentence encoder runs: ``auto`` (TensorFlow's graph in the processes that have loaded TensorFlow: Rasa's server and trainings; NumPy elsewhere, e.g. ``carebot faq check``), ``tensorflow`` or ``numpy`` (the reference; same vectors to 1e-6, ~1.8x slower) |
 | ``CAREBOT_CONVERSATION_TTL_DAYS`` | ``90`` | a conversation (Rasa tracker), its REST inbox and its follower token expire this many days after its last message (1..3650) |
 | ``CAREBOT_RATE_LIMIT_PER_IP`` | ``120`` | requests per minute one client address may make to the REST, inbox and platform webhook routes (bursts up to that many); over it: 429 with ``Retry-After``; ``0`` = no limit |
 | ``CAREBOT_RATE_LIMIT_PER_SENDER`` | ``30`` | messages per minute one REST or web-chat follower may send; ``0`` = no limit |

@@ -138,7 +138,7 @@ def test_the_tensorflow_graph_computes_what_the_numpy_reference_does(model_dir: 
     want = reference.encode(texts)
     np.testing.assert_allclose(graph.encode(texts), want, atol=1e-5)
     np.testing.assert_allclose(np.vstack([graph.encode([t]) for t in texts]), want, atol=1e-5)
-    assert SentenceEncoder(model_dir, runtime="auto").runtime == "tensorflow"  # with Rasa
+    assert SentenceEncoder(model_dir, runtime="auto").runtime == "tensorflow"  # TF is loaded now
     with pytest.raises(ValueError, match="runtime"):
         SentenceEncoder(model_dir, runtime="torch")
 

