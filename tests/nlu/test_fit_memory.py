@@ -98,3 +98,24 @@ def test_another_data_sets_model_or_a_broken_one_is_not_used(tmp_path: Path) -> 
     (tmp_path / "file").write_text("not a directory")
     read_only.remember(["a"], lambda d: None)  # logged, training goes on
     assert read_only.recall(["a"], lambda d: "model") is None
+
+
+def test_the_tone_fits_restart_from_the_stored_ones(tmp_path: Path) -> None:
+    """ToneScorer stores its polarity and sarcasm models; the next training starts there
+    (same corpus: next to no iterations) and scores as a cold fit does."""
+    from bot.nlu.tone.component import TONE_FITS, _read_fits, _write_fits
+    from bot.nlu.tone.model import ToneModel
+    from tests.nlu.test_tone import TINY
+
+    cold = ToneModel().fit(TINY, c=1.0)
+    memory = FitMemory("tone", tmp_path / "cache")
+    memory.remember(TONE_FITS, lambda directory: _write_fits(cold, directory))
+    previous = memory.recall(TONE_FITS, _read_fits)
+    assert previous is not None and previous[0] is not None and previous[1] is not None
+    warm = ToneModel().fit(TINY, c=1.0, previous=previous)
+    assert cold.polarity is not None and warm.polarity is not None
+    assert warm.polarity.iterations < cold.polarity.iterations
+    for text in ["this is awful", "great, another delay, love it", "thanks, all sorted"]:
+        a, b = cold.score(text, explain=False), warm.score(text, explain=False)
+        assert abs(a["negative"] - b["negative"]) < 0.01
+        assert abs(a["sarcasm"] - b["sarcasm"]) < 0.01

@@ -24,9 +24,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.fit_memory import FitMemory
 from bot.nlu.stored import StoredComponent
+from bot.nlu.text_model import LinearTextModel
 from bot.nlu.threads import one_blas_thread
-from bot.nlu.tone.model import ToneModel, load_corpus
+from bot.nlu.tone.model import Fits, ToneModel, load_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,9 @@ class ToneScorer(StoredComponent[ToneModel]):
             # (bench/tone_finetune.py, run in NumPy by bot/nlu/tone/finetuned.py) whose
             # log-odds are added as well; None: not used.
             "finetuned_encoder": None,
+            # Start the polarity and sarcasm fits from the last training's (bot/nlu/fit_memory.py,
+            # under CAREBOT_VAR_DIR): the corpus is the same from one training to the next.
+            "warm_start": True,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -71,13 +76,18 @@ class ToneScorer(StoredComponent[ToneModel]):
         if not rows:
             raise ValueError(f"ToneScorer: the tone corpus in {paths} is empty")
         rows += self._calm_examples(training_data)
+        memory = FitMemory("tone") if self._config.get("warm_start") else None
+        previous = None if memory is None else memory.recall(TONE_FITS, _read_fits)
         with one_blas_thread():
-            self._model = self._fit(rows)
+            self._model = self._fit(rows, previous)
+        if memory is not None:
+            model = self._model
+            memory.remember(TONE_FITS, lambda directory: _write_fits(model, directory))
         self.persist()
         logger.info(f"ToneScorer trained on {len(rows)} tone examples.")
         return self._resource
 
-    def _fit(self, rows: List[Dict[str, Any]]) -> ToneModel:
+    def _fit(self, rows: List[Dict[str, Any]], previous: Fits | None = None) -> ToneModel:
         return ToneModel().fit(
             rows,
             c=float(self._config["C"]),
@@ -86,6 +96,7 @@ class ToneScorer(StoredComponent[ToneModel]):
             embedding_source=self._config.get("sentence_encoder") or None,
             embedding_c=float(self._config.get("embedding_C") or 0.3),
             finetuned_weights=self._finetuned_path(),
+            previous=previous,
         )
 
     def _finetuned_path(self) -> Path | None:
@@ -129,3 +140,23 @@ class ToneScorer(StoredComponent[ToneModel]):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+TONE_FITS = ["polarity", "sarcasm"]
+"""What the tone fit memory is keyed by (the same two models every training)."""
+
+
+def _write_fits(model: ToneModel, directory: Path) -> None:
+    """The tone model's two n-gram models (the rest is not fitted by L-BFGS or is fixed)."""
+    if model.polarity is not None:
+        model.polarity.save(directory / "polarity")
+    if model.sarcasm is not None:
+        model.sarcasm.save(directory / "sarcasm")
+
+
+def _read_fits(directory: Path) -> Fits:
+    def one(name: str) -> LinearTextModel | None:
+        path = directory / name
+        return LinearTextModel.load(path) if (path / "model.json").is_file() else None
+
+    return one("polarity"), one("sarcasm")

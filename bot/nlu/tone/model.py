@@ -66,6 +66,10 @@ def load_corpus(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+Fits = tuple["LinearTextModel | None", "LinearTextModel | None"]
+"""The polarity and the sarcasm model of a training (either may be missing)."""
+
+
 @dataclass
 class ToneModel:
     """Polarity (negative/neutral/positive) and sarcasm, each a linear model over text + cues."""
@@ -107,7 +111,10 @@ class ToneModel:
         embedding_source: str | None = None,
         embedding_c: float = 0.3,
         finetuned_weights: str | Path | None = None,
+        previous: Fits | None = None,
     ) -> ToneModel:
+        """``previous``: the polarity and sarcasm models of an earlier training, where their
+        fits start (``bot.nlu.fit_memory``): the same optimum, fewer iterations."""
         if vader_weight is not None:
             if not 0 <= vader_weight <= 20:
                 raise ValueError(f"vader_weight={vader_weight}: expected 0..20")
@@ -126,13 +133,15 @@ class ToneModel:
 
         def polarity() -> LinearTextModel:
             return LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-                texts, [r["label"] for r in rows], dense=cues)
+                texts, [r["label"] for r in rows], dense=cues,
+                start=None if previous is None else previous[0])
 
         def sarcasm_and_head() -> tuple[LinearTextModel | None, EmbeddingHead | None]:
             model = None
             if len(set(sarcastic)) == 2:
                 model = LinearTextModel(c=c, char_min_df=char_min_df, extra=self._dense).fit(
-                    texts, sarcastic, dense=cues)
+                    texts, sarcastic, dense=cues,
+                    start=None if previous is None else previous[1])
             head = None
             if self.embeddings is not None and self.embedding_source:
                 head = EmbeddingHead.fit(
