@@ -328,16 +328,8 @@ class ReviewStore:
             result = change.to_dict() if change is not None else {
                 "files": [], "summary": ["every example was in the FAQ already"]}
 
-            def mark(entry: dict[str, Any]) -> None:
-                entry["status"] = "accepted"
-                entry["decided_by"] = actor
-                entry["decided_at"] = self.clock()
-                entry["result"] = result
-
-            accepted = self._update(pid, mark, actor, "accepted",
-                                    {"kind": item["kind"], "key": faq_key, **result})
-            self._decided(pid, float(accepted["decided_at"]))
-            return accepted
+            return self._mark_accepted(pid, actor, result,
+                                       {"kind": item["kind"], "key": faq_key, **result})
         finally:
             if as_text(self.redis.get(self.keys.lock(pid)) or "") == token:
                 self.redis.delete(self.keys.lock(pid))
@@ -349,6 +341,13 @@ class ReviewStore:
         from bot.faq.negative import add_negatives
 
         result = add_negatives(store, item["examples"]).to_dict()
+        return self._mark_accepted(pid, actor, result,
+                                   {"kind": "negative", "key": item["key"], **result})
+
+    def _mark_accepted(self, pid: str, actor: str, result: dict[str, Any],
+                       details: dict[str, Any]) -> dict[str, Any]:
+        """Record that ``actor`` accepted ``pid`` with ``result`` (its history entry carries
+        ``details``) and file it under the decided proposals."""
 
         def mark(entry: dict[str, Any]) -> None:
             entry["status"] = "accepted"
@@ -356,8 +355,7 @@ class ReviewStore:
             entry["decided_at"] = self.clock()
             entry["result"] = result
 
-        accepted = self._update(pid, mark, actor, "accepted",
-                                {"kind": "negative", "key": item["key"], **result})
+        accepted = self._update(pid, mark, actor, "accepted", details)
         self._decided(pid, float(accepted["decided_at"]))
         return accepted
 

@@ -89,10 +89,17 @@ class GraphForward:
         self._forward = forward
 
     def __call__(self, batch: Sequence[list[int]]) -> np.ndarray:
-        n, length = len(batch), max(len(ids) for ids in batch)
-        ids = np.zeros((n, length), dtype=np.int32)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for row, token_ids in enumerate(batch):
-            ids[row, : len(token_ids)] = token_ids
-            mask[row, : len(token_ids)] = 1.0
+        ids, mask = padded(batch)
         return np.asarray(self._forward(self._tf.constant(ids), self._tf.constant(mask)))
+
+
+def padded(batch: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded with 0 to the longest text (int32) and the mask of real tokens
+    (float32): what both forward passes read."""
+    n, length = len(batch), max(len(ids) for ids in batch)
+    ids = np.zeros((n, length), dtype=np.int32)
+    mask = np.zeros((n, length), dtype=np.float32)
+    for row, token_ids in enumerate(batch):
+        ids[row, : len(token_ids)] = token_ids
+        mask[row, : len(token_ids)] = 1.0
+    return ids, mask

@@ -33,7 +33,7 @@ from tokenizers import Tokenizer
 from tokenizers.implementations import BertWordPieceTokenizer
 
 from bot.nlu.encoder.cache import EmbeddingCache
-from bot.nlu.encoder.graph import RUNTIMES, GraphForward, tensorflow_loaded
+from bot.nlu.encoder.graph import RUNTIMES, GraphForward, padded, tensorflow_loaded
 from bot.nlu.encoder.provenance import ProvenanceError, verify
 
 logger = logging.getLogger(__name__)
@@ -192,12 +192,8 @@ def mean_pooled(
     ``w``: MiniLM's tensor names without ``bert.``, layer weights as :func:`transposed` gives
     them. Used by the sentence encoder (all 6 layers) and the fine-tuned tone model (its first
     2: ``bot.nlu.tone.finetuned``)."""
-    n, length = len(batch), max(len(ids) for ids in batch)
-    ids = np.zeros((n, length), dtype=np.int64)
-    mask = np.zeros((n, length), dtype=np.float32)
-    for row, token_ids in enumerate(batch):
-        ids[row, : len(token_ids)] = token_ids
-        mask[row, : len(token_ids)] = 1.0
+    ids, mask = padded(batch)
+    n, length = ids.shape
     x = (
         w["embeddings.word_embeddings.weight"][ids]
         + w["embeddings.position_embeddings.weight"][:length][None]

@@ -46,6 +46,7 @@ window.CareApi = (function () {
   const notices = new Map();  // kind -> [fn]
   return {
     ApiError,
+    request: call,  // any JSON call (the /review and /audit pages use this one too)
     me: () => call("GET", "/api/me"),
     agents: () => call("GET", "/api/agents"),
     // up to 1,000 open tickets (the API's maximum): the queue list is windowed (queue_list.js)

@@ -2,24 +2,7 @@
 // keyboard (j/k, r, w). Texts are untrusted: textContent only. Trainers see it read-only.
 "use strict";
 (function () {
-  async function call(method, path, body) {
-    const init = { method, credentials: "same-origin",
-      headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, init);
-    if (res.status === 401) { location.replace("/login"); throw new Error("Signed out."); }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) {
-      const err = new Error((data && data.message) || ("Request failed (" + res.status + ")"));
-      err.status = res.status;
-      throw err;
-    }
-    return data;
-  }
+  const call = window.CareApi.request;  // /static/api.js: CSRF header, 401 → /login, errors with .status
   const $ = (id) => document.getElementById(id);
   const pct = (x) => (x === null || x === undefined) ? "–" : (Math.round(x * 1000) / 10) + "%";
   const state = { items: [], index: -1, status: "pending", canMark: false, faqs: null };

@@ -1,20 +1,7 @@
 // FAQ and tone review: list, edit, accept, reject (textContent only: texts are untrusted).
 "use strict";
 (function () {
-  async function call(method, path, body) {
-    const init = { method, credentials: "same-origin",
-      headers: { "X-Carebot-CSRF": "1", "Accept": "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, init);
-    if (res.status === 401) { location.replace("/login"); throw new Error("Signed out."); }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) throw new Error((data && data.message) || ("Request failed (" + res.status + ")"));
-    return data;
-  }
+  const call = window.CareApi.request;  // /static/api.js: CSRF header, 401 → /login
   const $ = (sel, root) => (root || document).querySelector(sel);
   const msg = (text, bad) => {
     const m = $("#msg"); m.textContent = text; m.className = bad ? "error" : "";
