@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,3 +53,22 @@ def workspace_process(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def api_workspace(redis_url: str, tmp: Path, **settings: str) -> Iterator[str]:
+    """``python -m bot.workspace`` on ``redis_url`` (queue prefix ``carebot``, state under
+    ``tmp/var``, no Rasa behind it), with extra ``settings`` (environment variables); yields its
+    URL."""
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "CAREBOT_EMBEDDED_REDIS": "never",
+        "CAREBOT_VAR_DIR": str(tmp / "var"),
+        "CAREBOT_QUEUE_PREFIX": "carebot",
+        "CAREBOT_RASA_URL": "http://127.0.0.1:9",
+        **settings,
+    }
+    with workspace_process([sys.executable, "-m", "bot.workspace", "--port"], env,
+                           tmp / "workspace.log") as url:
+        yield url

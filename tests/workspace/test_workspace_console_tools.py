@@ -10,8 +10,6 @@ queue; "s" searches every conversation and finds a closed one by a word of its t
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, cast
@@ -24,22 +22,12 @@ from bot.workspace.accounts import Accounts
 from bot.workspace.canned import CannedStore
 from tests.conftest import make_escalation
 from tests.fakes.browser import Console, browser_fixture, playwright_fixture  # noqa: F401
-from tests.fakes.workspace_process import workspace_process
+from tests.fakes.workspace_process import api_workspace
 
 
 @pytest.fixture(scope="module")
 def workspace_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("console-tools")
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CAREBOT_EMBEDDED_REDIS": "never",
-        "CAREBOT_VAR_DIR": str(tmp / "var"),
-        "CAREBOT_QUEUE_PREFIX": "carebot",
-        "CAREBOT_RASA_URL": "http://127.0.0.1:9",
-    }
-    with workspace_process([sys.executable, "-m", "bot.workspace", "--port"], env,
-                           tmp / "workspace.log") as url:
+    with api_workspace(redis_url, tmp_path_factory.mktemp("console-tools")) as url:
         yield url
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,25 +11,15 @@ import requests
 
 from bot.stats.metrics import record
 from bot.workspace.accounts import Accounts
-from tests.fakes.workspace_process import workspace_process
+from tests.fakes.workspace_process import api_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def workspace_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("overview")
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CAREBOT_EMBEDDED_REDIS": "never",
-        "CAREBOT_VAR_DIR": str(tmp / "var"),
-        "CAREBOT_QUEUE_PREFIX": "carebot",
-        "CAREBOT_SPIKE_MIN_COUNT": "5",
-        "CAREBOT_RASA_URL": "http://127.0.0.1:9",
-    }
-    command = [sys.executable, "-m", "bot.workspace", "--port"]
-    with workspace_process(command, env, tmp / "workspace.log") as url:
+    with api_workspace(redis_url, tmp_path_factory.mktemp("overview"),
+                       CAREBOT_SPIKE_MIN_COUNT="5") as url:
         yield url
 
 

@@ -3,8 +3,6 @@ process and real Redis (no bot needed: tickets are escalated straight into the q
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,24 +14,14 @@ import requests
 from bot.queue import AgentQueue
 from bot.workspace.accounts import Accounts
 from tests.conftest import make_escalation
-from tests.fakes.workspace_process import workspace_process
+from tests.fakes.workspace_process import api_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def workspace_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("tools")
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CAREBOT_EMBEDDED_REDIS": "never",
-        "CAREBOT_VAR_DIR": str(tmp / "var"),
-        "CAREBOT_QUEUE_PREFIX": "carebot",
-        "CAREBOT_RASA_URL": "http://127.0.0.1:9",
-    }
-    command = [sys.executable, "-m", "bot.workspace", "--port"]
-    with workspace_process(command, env, tmp / "workspace.log") as url:
+    with api_workspace(redis_url, tmp_path_factory.mktemp("tools")) as url:
         yield url
 
 
